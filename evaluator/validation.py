@@ -1,0 +1,174 @@
+"""JSON Schema validation (2020-12) of loaded documents, with errors turned into positioned plain-word problems."""
+from __future__ import annotations
+
+import difflib
+import json
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker, validators
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from .problems import Problem
+from .yaml_strict import Document
+
+SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling")
+
+
+def _is_number(checker, instance):
+    # Decimal is how the strict loader gives non-integers; bool is never a number.
+    return isinstance(instance, (int, float, Decimal)) and not isinstance(instance, bool)
+
+
+def _multiple_of(validator, step, instance, schema):
+    # Exact decimal arithmetic: 0.3 is a multiple of 0.01 (float division says otherwise).
+    if not validator.is_type(instance, "number"):
+        return
+    if Decimal(str(instance)) % Decimal(str(step)) != 0:
+        yield ValidationError(f"{instance} is not a multiple of {step}")
+
+
+_StrictValidator = validators.extend(
+    Draft202012Validator,
+    validators={"multipleOf": _multiple_of},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
+)
+
+
+@lru_cache(maxsize=None)
+def _schemas(schema_dir: str) -> dict:
+    out = {}
+    for name in SCHEMA_NAMES:
+        path = Path(schema_dir) / f"{name}.schema.json"
+        if path.exists():
+            out[name] = json.loads(path.read_text(encoding="utf-8"))
+    return out
+
+
+@lru_cache(maxsize=None)
+def validator(schema_dir: str, name: str, fragment: str = "") -> Draft202012Validator:
+    """A validator for schema `name`, or for the part of it at JSON pointer `fragment` (e.g. /$defs/case)."""
+    schemas = _schemas(schema_dir)
+    registry = Registry().with_resources(
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+    )
+    schema = schemas[name]
+    if fragment:
+        schema = {"$ref": f"{schema['$id']}#{fragment}"}
+    return _StrictValidator(schema, registry=registry, format_checker=FormatChecker())
+
+
+def _field(path) -> str:
+    parts = [p for p in path if not isinstance(p, int)]
+    return str(parts[-1]) if parts else "the document"
+
+
+def _json_path(path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def _type_name(t) -> str:
+    names = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
+             "object": "a mapping of fields", "array": "a list", "null": "null"}
+    if isinstance(t, list):
+        return " or ".join(names.get(x, x) for x in t)
+    return names.get(t, t)
+
+
+def _show(value) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return str(value)
+
+
+def _deepest(error: ValidationError) -> ValidationError:
+    """For oneOf/anyOf, descend to the branch that got furthest, so the message names the real field."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.schema_path)))
+        if len(best.absolute_path) > len(error.absolute_path) or error.validator == "anyOf":
+            return _deepest(best)
+    return error
+
+
+def describe(error: ValidationError) -> tuple[tuple, str, bool]:
+    """Return (json path, plain message, point-at-key) for a validation error."""
+    error = _deepest(error)
+    path = tuple(error.absolute_path)
+    v = error.validator
+    field = _field(path)
+    inst = error.instance
+    if v == "additionalProperties" or v == "unevaluatedProperties":
+        allowed = list(error.schema.get("properties", {}).keys())
+        extras = [k for k in inst if k not in allowed] if isinstance(inst, dict) else []
+        msgs = []
+        for k in extras:
+            near = difflib.get_close_matches(k, allowed, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; known fields: {', '.join(sorted(allowed))}"
+            msgs.append((path + (k,), f"unknown field '{k}'{hint}"))
+        if msgs:
+            return msgs[0][0], msgs[0][1], True
+    if v == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else "?"
+        where = f" in {_json_path(path)}" if path else ""
+        return path, f"missing required field '{missing}'{where}", False
+    if v == "type":
+        hint = ""
+        if isinstance(inst, str) and inst in ("yes", "no", "on", "off", "y", "n", "Yes", "No", "ON", "OFF"):
+            hint = " (YAML 1.2: write true or false)"
+        return path, f"'{field}' must be {_type_name(error.validator_value)}, not {_show(inst)}{hint}", False
+    if v == "enum":
+        allowed = [str(a) for a in error.validator_value]
+        near = difflib.get_close_matches(str(inst), allowed, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        return path, f"'{field}' has unknown value {_show(inst)}; allowed: {', '.join(allowed)}{hint}", False
+    if v == "propertyNames":
+        return path, f"unknown name in '{field}': {error.message}", False
+    if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        word = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+                "exclusiveMaximum": "less than"}[v]
+        return path, f"'{field}' is {_show(inst)}, out of range: it must be {word} {error.validator_value}", False
+    if v == "format":
+        return path, f"'{field}' is {_show(inst)}, not a real {error.validator_value} (YYYY-MM-DD)", False
+    if v == "pattern":
+        return path, f"'{field}' is {_show(inst)}, which does not have the expected form", False
+    if v == "multipleOf":
+        return path, f"'{field}' is {_show(inst)}: use at most two decimal places", False
+    if v in ("minItems", "minLength"):
+        return path, f"'{field}' is empty", False
+    if v == "uniqueItems":
+        return path, f"'{field}' lists the same item twice", False
+    if v == "const":
+        return path, f"'{field}' must be {_show(error.validator_value)}, not {_show(inst)}", False
+    if v == "oneOf":
+        return path, f"'{field}' does not match any of the accepted forms", False
+    return path, f"'{field}': {error.message}", False
+
+
+def validate_paths(doc: Document, schema_dir: Path, name: str, at: tuple = (), fragment: str = "",
+                   case: str | None = None) -> list[tuple[tuple, Problem]]:
+    """Validate the value at json path `at` of a document: (json path, problem) pairs."""
+    out = []
+    v = validator(str(schema_dir), name, fragment)
+    instance = doc.data
+    for key in at:
+        instance = instance[key]
+    for error in sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+        path, message, at_key = describe(error)
+        path = tuple(at) + tuple(path)
+        out.append((path, doc.problem(path, message, "schema", case=case, key=at_key)))
+    return out
+
+
+def validate(doc: Document, schema_dir: Path, name: str) -> list[Problem]:
+    return [p for _, p in validate_paths(doc, schema_dir, name)]

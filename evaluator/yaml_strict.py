@@ -1,0 +1,226 @@
+"""Strict YAML (and JSON) loading with positions.
+
+PyYAML's safe_load silently accepts duplicate keys, resolves YAML 1.1 scalars (yes/no, 1:30, 010, dates) and
+expands aliases without bound. Here we compose the node graph ourselves and construct values under the YAML 1.2
+core schema: plain scalars become null, bool, int, Decimal (never float: money and coefficients stay exact) or
+str; keys are always text; duplicate keys, custom tags, oversized files and alias bombs are refused with a
+`file:line:col` message. Every value's position is kept in a map from JSON path to (line, col).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .problems import PolicyInputError, Problem
+
+MAX_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+# Constructed nodes allowed per composed node: aliases may reuse a value, but a "billion laughs" document
+# explodes exponentially and is stopped long before it costs memory.
+MAX_EXPANSION = 4
+MIN_NODE_BUDGET = 100_000
+
+_STD = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+Path_ = tuple  # a JSON path: tuple of str keys and int indexes
+
+
+@dataclass
+class Document:
+    path: str
+    data: object
+    marks: dict  # JSON path tuple -> (line, col) of the value
+    key_marks: dict  # JSON path tuple -> (line, col) of the mapping key that holds the value
+
+    def position(self, json_path) -> tuple[int, int]:
+        """Best position for a JSON path: the value itself, else its nearest ancestor."""
+        p = tuple(json_path)
+        while True:
+            if p in self.marks:
+                return self.marks[p]
+            if not p:
+                return (1, 1)
+            p = p[:-1]
+
+    def key_position(self, json_path) -> tuple[int, int]:
+        p = tuple(json_path)
+        return self.key_marks.get(p) or self.position(p)
+
+    def problem(self, json_path, message: str, code: str = "invalid", case: str | None = None, key=False) -> Problem:
+        line, col = self.key_position(json_path) if key else self.position(json_path)
+        return Problem(self.path, line, col, message, code, case)
+
+
+class _Loader(yaml.SafeLoader):
+    """Composer only: a plain scalar gets the tag "?" so that we resolve it ourselves by YAML 1.2 core rules."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode and implicit[0]:
+            return "?"
+        return super().resolve(kind, value, implicit)
+
+
+def _pos(mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def _plain_words(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or str(exc)
+    if "'\\t'" in problem or "\\t" in problem:
+        return "a tab character is used for indentation or spacing; YAML allows spaces only"
+    if "found undefined alias" in (exc.problem or ""):
+        return f"alias used before its anchor is defined ({problem})"
+    context = f"{exc.context}: " if exc.context else ""
+    return f"YAML syntax error: {context}{problem}"
+
+
+def load_text(text: str, path: str) -> Document:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = _pos(mark) if mark else (1, 1)
+        raise PolicyInputError([Problem(path, line, col, _plain_words(exc), "yaml_syntax")]) from None
+    except yaml.YAMLError as exc:
+        raise PolicyInputError([Problem(path, 1, 1, f"YAML error: {exc}", "yaml_syntax")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise PolicyInputError([Problem(path, 1, 1, "the file is empty: it holds no YAML document", "empty_file")])
+    builder = _Builder(path, text.count("\n") + 1)
+    data = builder.build(node)
+    return Document(path, data, builder.marks, builder.key_marks)
+
+
+def load_file(path: Path | str, display_path: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+    """Load a YAML or JSON file strictly. Raises PolicyInputError with positioned problems."""
+    p = Path(path)
+    shown = display_path or str(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise PolicyInputError(
+                [Problem(shown, 0, 0, f"the file is {size} bytes, over the limit of {max_bytes} bytes", "too_large")]
+            )
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise PolicyInputError([Problem(shown, 0, 0, "no such file", "not_found")]) from None
+    except IsADirectoryError:
+        raise PolicyInputError([Problem(shown, 0, 0, "this is a directory, not a file", "not_found")]) from None
+    except OSError as exc:
+        raise PolicyInputError([Problem(shown, 0, 0, f"cannot read the file: {exc.strerror}", "unreadable")]) from None
+    return load_bytes(raw, shown)
+
+
+def load_bytes(raw: bytes, path: str) -> Document:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise PolicyInputError(
+            [Problem(path, line, col, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                     "encoding")]
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise PolicyInputError([Problem(path, 1, 1, "the file is empty: it holds no YAML document", "empty_file")])
+    return load_text(text, path)
+
+
+class _Builder:
+    def __init__(self, path: str, lines: int):
+        self.path = path
+        self.marks: dict = {}
+        self.key_marks: dict = {}
+        self.count = 0
+        self.budget = MIN_NODE_BUDGET
+        self.lines = lines
+
+    def _fail(self, node, message, code="invalid"):
+        line, col = _pos(node.start_mark)
+        raise PolicyInputError([Problem(self.path, line, col, message, code)])
+
+    def build(self, root):
+        # Budget proportional to the document's own size: text of n lines cannot hold many more than ~n nodes
+        # unless aliases multiply them.
+        self.budget = max(MIN_NODE_BUDGET, MAX_EXPANSION * self.lines * 4)
+        return self._build(root, (), 0)
+
+    def _build(self, node, path, depth):
+        self.count += 1
+        if self.count > self.budget:
+            self._fail(node, "the document expands to too many values (aliases multiplying data?); refused",
+                       "too_large")
+        if depth > MAX_DEPTH:
+            self._fail(node, f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?); refused", "too_deep")
+        if node.tag not in _ALLOWED_TAGS and node.tag != "?":
+            if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith(_STD + "python/"):
+                self._fail(node, f"the YAML tag {node.tag!r} is not allowed; only plain data is accepted",
+                           "yaml_tag")
+            self._fail(node, f"the YAML tag {node.tag!r} is not supported here; write plain values", "yaml_tag")
+        self.marks[path] = _pos(node.start_mark)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            return [self._build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            out: dict = {}
+            first_seen: dict = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _STD + "merge" or (isinstance(key_node, ScalarNode) and key_node.value == "<<"
+                                                       and key_node.style is None):
+                    self._fail(key_node, "merge keys (<<) are not allowed; write the fields out", "yaml_merge")
+                if not isinstance(key_node, ScalarNode):
+                    self._fail(key_node, "a mapping key must be plain text, not a list or mapping", "invalid_key")
+                key = key_node.value
+                if key in first_seen:
+                    fl, fc = first_seen[key]
+                    self._fail(key_node, f"duplicate key '{key}' (first defined at line {fl}, column {fc})",
+                               "duplicate_key")
+                first_seen[key] = _pos(key_node.start_mark)
+                self.key_marks[path + (key,)] = _pos(key_node.start_mark)
+                out[key] = self._build(value_node, path + (key,), depth + 1)
+            return out
+        self._fail(node, "unsupported YAML node", "yaml_syntax")
+
+    def _scalar(self, node: ScalarNode):
+        text = node.value
+        tag = node.tag
+        if tag == _STD + "str":
+            return text  # quoted, block or explicitly tagged text
+        if tag in ("?", _STD + "null") and _NULL.match(text):
+            return None
+        if tag in ("?", _STD + "bool") and text in _BOOL:
+            return _BOOL[text]
+        if tag in ("?", _STD + "int"):
+            if _INT10.match(text):
+                return int(text)
+            if _INT8.match(text):
+                return int(text[2:], 8)
+            if _INT16.match(text):
+                return int(text[2:], 16)
+        if tag in ("?", _STD + "float"):
+            if _FLOAT.match(text):
+                return Decimal(text)
+            if _SPECIAL_FLOAT.match(text):
+                self._fail(node, f"'{text}' is not a finite number; write a plain number", "not_finite")
+        if tag != "?":
+            self._fail(node, f"'{text}' cannot be read as {tag.rsplit(':', 1)[-1]}", "invalid")
+        return text
