@@ -1,0 +1,117 @@
+"""Case files: loading, validation per case, and normalisation of facts (schema defaults applied).
+
+A bad case is reported by id and line and the others are still usable; only a file that cannot be read at all
+is unusable as a whole.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .conditions import _case_schema
+from .problems import PolicyInputError, Problem
+from .validation import validate_paths
+from .yaml_strict import Document, load_file
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str
+    as_of: dt.date
+    facts: dict  # normalised: defaults applied, dates as datetime.date
+    given: dict  # the facts as written
+    expect: dict | None
+    doc: Document
+    json_path: tuple
+    description: str = ""
+
+    @property
+    def line(self) -> int:
+        return self.doc.position(self.json_path)[0]
+
+
+@dataclass
+class CaseFile:
+    path: str
+    cases: list = field(default_factory=list)  # usable cases, in file order
+    problems: list = field(default_factory=list)  # problems of unusable cases (and file-level ones)
+    order: list = field(default_factory=list)  # every case id (or placeholder) in file order, good or bad
+
+
+DATE_FACTS = ("birth_date", "hire_date")
+
+
+def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = None,
+         display_path: str | None = None) -> CaseFile:
+    shown = display_path or str(path)
+    doc = load_file(path, shown)  # PolicyInputError propagates: the file is unusable
+    data = doc.data
+    if isinstance(data, dict) and "cases" in data:
+        items = data["cases"] if isinstance(data["cases"], list) else None
+        prefix = ("cases",)
+    else:
+        items, prefix = [data], ()
+    if items is None or not items:
+        raise PolicyInputError([doc.problem(("cases",), "'cases' must be a non-empty list of cases", "schema")])
+
+    out = CaseFile(shown)
+    if prefix:
+        for key in data:
+            if key != "cases":
+                out.problems.append(doc.problem((key,), f"unknown field '{key}' at the top of a case file; "
+                                                "expected only 'cases'", "schema", key=True))
+    defaults = _defaults(schema_dir)
+    seen: dict = {}
+    for i, item in enumerate(items):
+        cpath = prefix + (i,) if prefix else ()
+        name = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
+        out.order.append(name)
+        errs = [p for _, p in validate_paths(doc, schema_dir, "cases", cpath, "/$defs/case", case=name)]
+        if errs:
+            out.problems.extend(errs)
+            continue
+        if name in seen:
+            errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line {seen[name]})",
+                                    "duplicate_id", case=name))
+        seen.setdefault(name, doc.position(cpath)[0])
+        facts = dict(defaults.get(item["kind"], {}))
+        facts.update(item["facts"])
+        for key in DATE_FACTS:
+            if key in facts:
+                facts[key] = dt.date.fromisoformat(facts[key])
+        errs += _semantic_checks(item, facts, doc, cpath, name)
+        if errs:
+            out.problems.extend(errs)
+            continue
+        as_of = as_of_override or dt.date.fromisoformat(item["as_of"])
+        out.cases.append(Case(name, item["kind"], as_of, facts, item["facts"], item.get("expect"), doc, cpath,
+                              item.get("description", "")))
+    return out
+
+
+def _defaults(schema_dir: Path) -> dict:
+    schema = _case_schema(str(schema_dir))
+    out = {}
+    for kind in schema["$defs"]["case"]["properties"]["kind"]["enum"]:
+        props = schema["$defs"][f"{kind}_facts"]["properties"]
+        out[kind] = {k: p["default"] for k, p in props.items() if "default" in p}
+    return out
+
+
+def _semantic_checks(item, facts, doc, cpath, name) -> list[Problem]:
+    errs = []
+    fpath = cpath + ("facts",)
+    if "birth_date" in facts and "hire_date" in facts and facts["hire_date"] < facts["birth_date"]:
+        errs.append(doc.problem(fpath + ("hire_date",), f"hire_date {facts['hire_date']} is before birth_date "
+                                f"{facts['birth_date']}", "inconsistent", case=name))
+    years = [a["year"] for a in facts.get("assessments", [])]
+    dupes = sorted({y for y in years if years.count(y) > 1})
+    if dupes:
+        errs.append(doc.problem(fpath + ("assessments",), f"more than one annual grade for year "
+                                f"{', '.join(map(str, dupes))}", "inconsistent", case=name))
+    if not facts.get("retired") and "pension_monthly" in facts:
+        errs.append(doc.problem(fpath + ("pension_monthly",), "pension_monthly is given but retired is not true",
+                                "inconsistent", case=name))
+    return errs

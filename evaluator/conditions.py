@@ -1,0 +1,199 @@
+"""The condition language of rules/ and its reference semantics.
+
+A condition is `all: [...]`, `any: [...]`, `not: {...}`, or a comparison of one fact with a constant:
+`{fact, op, value}` with op eq, ne, lt, le, gt, ge, in (value a list), exists (no value).
+
+Semantics (documented in docs/rules.md, and what both engines must give):
+- a comparison or `in` on a fact the case does not have is false; `exists` is true when the fact is present;
+- `not` is plain negation, so `not: {fact: x, op: eq, value: 1}` is true when x is absent;
+- a rule fires at most once per case, however many branches of an `any` are true.
+
+At load time every comparison is checked against the fact's declared type, so a rule can never compare text with a
+number (which the engine would do lexicographically) or name a fact that does not exist.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from .derived import DERIVED_FACTS
+from .problems import Problem
+
+ORDER_OPS = {"lt", "le", "gt", "ge"}
+MAX_INT = 2**53  # integers beyond this lose precision in the engine's double comparisons
+
+
+@dataclass(frozen=True)
+class FactType:
+    type: str  # integer | number | boolean | string
+    enum: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    ruleset: str
+    version: int
+    index: int
+    title: dict
+    cites: tuple
+    modality: str
+    interpretations: tuple
+    when: dict
+    result: str
+    facts: tuple  # the facts the condition reads, in order of appearance
+    notes: tuple = ()  # ({interpretation, when?}): readings to show in the ruling when the rule fires
+
+
+@lru_cache(maxsize=None)
+def _case_schema(schema_dir: str) -> dict:
+    return json.loads((Path(schema_dir) / "cases.schema.json").read_text(encoding="utf-8"))
+
+
+def fact_types(schema_dir) -> dict:
+    """Per case kind: fact name -> FactType, from the case schema plus the derived facts."""
+    schema = _case_schema(str(schema_dir))
+    out = {}
+    for kind in schema["$defs"]["case"]["properties"]["kind"]["enum"]:
+        props = schema["$defs"][f"{kind}_facts"]["properties"]
+        types = {}
+        for name, p in props.items():
+            if "enum" in p:
+                types[name] = FactType("string", tuple(p["enum"]))
+            elif p.get("type") in ("integer", "number", "boolean", "string"):
+                types[name] = FactType(p["type"])
+            elif "$ref" in p and p["$ref"].endswith("/money"):
+                types[name] = FactType("number")
+            # lists and dates are not comparable in a rule: use a derived fact
+        for name, t in DERIVED_FACTS.get(kind, {}).items():
+            types[name] = FactType(t["type"])
+        out[kind] = types
+    return out
+
+
+def parse_ruleset(version, types: dict) -> tuple[list[Rule], list[Problem]]:
+    problems: list[Problem] = []
+    rules = []
+    seen = set()
+    for i, r in enumerate(version.data["rules"]):
+        if r["id"] in seen:
+            problems.append(version.doc.problem(("rules", i, "id"), f"rule id '{r['id']}' is used twice",
+                                                "duplicate_id"))
+        seen.add(r["id"])
+        facts: list[str] = []
+        _check(r["when"], ("rules", i, "when"), types, version.doc, problems, facts)
+        for j, note in enumerate(r.get("notes", [])):
+            if "when" in note:
+                _check(note["when"], ("rules", i, "notes", j, "when"), types, version.doc, problems, [])
+        rules.append(Rule(r["id"], version.id, version.version, i, r["title"], tuple(r["cites"]), r["modality"],
+                          tuple(r.get("interpretations", [])), r["when"], version.data["result"],
+                          tuple(dict.fromkeys(facts)), tuple(r.get("notes", []))))
+    return rules, problems
+
+
+def _check(cond, path, types, doc, problems, facts) -> None:
+    for key in ("all", "any"):
+        if key in cond:
+            for i, c in enumerate(cond[key]):
+                _check(c, path + (key, i), types, doc, problems, facts)
+            return
+    if "not" in cond:
+        _check(cond["not"], path + ("not",), types, doc, problems, facts)
+        return
+    name, op = cond["fact"], cond["op"]
+    facts.append(name)
+    if name not in types:
+        near = difflib.get_close_matches(name, list(types), n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        problems.append(doc.problem(path + ("fact",), f"unknown fact '{name}'{hint}", "unknown_fact"))
+        return
+    t = types[name]
+    if op == "exists":
+        return
+    values = cond["value"] if op == "in" else [cond["value"]]
+    if op in ORDER_OPS and t.type in ("boolean", "string"):
+        problems.append(doc.problem(path + ("op",), f"'{op}' orders numbers; fact '{name}' is {t.type}",
+                                    "bad_operator"))
+    for v in values:
+        ok = {
+            "boolean": isinstance(v, bool),
+            "string": isinstance(v, str),
+            "integer": isinstance(v, int) and not isinstance(v, bool),
+            "number": isinstance(v, (int, Decimal)) and not isinstance(v, bool),
+        }[t.type]
+        if not ok:
+            problems.append(doc.problem(path + ("value",), f"fact '{name}' is {t.type}; {v!r} cannot be compared "
+                                        "with it", "type_mismatch"))
+        elif t.enum is not None and v not in t.enum:
+            near = difflib.get_close_matches(str(v), list(t.enum), n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f"; allowed: {', '.join(t.enum)}"
+            problems.append(doc.problem(path + ("value",), f"'{v}' is not a value fact '{name}' can take{hint}",
+                                        "unknown_value"))
+        elif isinstance(v, (int, Decimal)) and not isinstance(v, bool) and abs(v) > MAX_INT:
+            problems.append(doc.problem(path + ("value",), f"{v} is beyond ±2^53, where comparisons stop being "
+                                        "exact", "out_of_range"))
+
+
+# -- reference semantics --------------------------------------------------------------------------------------
+
+def holds(cond: dict, facts: dict) -> bool:
+    if "all" in cond:
+        return all(holds(c, facts) for c in cond["all"])
+    if "any" in cond:
+        return any(holds(c, facts) for c in cond["any"])
+    if "not" in cond:
+        return not holds(cond["not"], facts)
+    name, op = cond["fact"], cond["op"]
+    if name not in facts:
+        return False
+    if op == "exists":
+        return True
+    x, v = facts[name], cond.get("value")
+    if op == "in":
+        return any(_eq(x, item) for item in v)
+    if op == "eq":
+        return _eq(x, v)
+    if op == "ne":
+        return not _eq(x, v)
+    x, v = Decimal(str(x)), Decimal(str(v))
+    return {"lt": x < v, "le": x <= v, "gt": x > v, "ge": x >= v}[op]
+
+
+def _eq(x, v) -> bool:
+    if isinstance(x, bool) or isinstance(v, bool):
+        return isinstance(x, bool) and isinstance(v, bool) and x == v
+    if isinstance(x, str) or isinstance(v, str):
+        return x == v
+    return Decimal(str(x)) == Decimal(str(v))
+
+
+def why_not(cond: dict, facts: dict, path: str = "when") -> list[str]:
+    """The comparisons that made a condition false, in words (for explanations of rules that did not fire)."""
+    if holds(cond, facts):
+        return []
+    if "all" in cond:
+        out = []
+        for i, c in enumerate(cond["all"]):
+            out += why_not(c, facts, f"{path}.all[{i}]")
+        return out
+    if "any" in cond:
+        out = []
+        for i, c in enumerate(cond["any"]):
+            out += why_not(c, facts, f"{path}.any[{i}]")
+        return ["none of these holds: " + "; ".join(out)] if out else []
+    if "not" in cond:
+        return [f"{path}: the negated condition holds"]
+    name = cond["fact"]
+    if name not in facts:
+        return [f"fact '{name}' is not given"]
+    return [f"{name} = {_show(facts[name])}, so '{name} {cond['op']} {_show(cond.get('value'))}' is false"]
+
+
+def _show(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)

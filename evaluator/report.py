@@ -1,0 +1,56 @@
+"""Rendering rulings and problems: JSON for other systems, a readable text report for people."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+
+def _default(o):
+    if isinstance(o, Decimal):
+        # JSON has one number type; the exact decimal text is kept by going through the shortest float repr.
+        return int(o) if o == o.to_integral_value() else float(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def to_json(obj, indent: int | None = 2) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+
+
+def _v(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_v(x) for x in value) + "]"
+    return str(value)
+
+
+def ruling_text(r: dict, repo) -> str:
+    out = [f"Case {r['id']} ({r['kind']}) as of {r['as_of']}"]
+    out.append(f"  policy {r['policy']['digest'][:19]}…  engine {r['policy']['engine']}  versions: "
+               + ", ".join(f"{k}@{v}" for k, v in r["policy"]["versions"].items()))
+    if "expect" in r:
+        e = r["expect"]
+        out.append("  expectations: " + ("all met" if e["passed"] else f"{len(e['mismatches'])} NOT MET"))
+        for m in e["mismatches"]:
+            out.append(f"    ✗ {m['result']}: expected {_v(m['expected'])}, got {_v(m['actual'])}")
+    out.append("  Results:")
+    for name, value in r["results"].items():
+        out.append(f"    {name} = {_v(value)}")
+    out.append("  Why:")
+    for t in r["trace"]:
+        out.append(f"    {t['result']} = {_v(t['value'])}   [{t['rule']}]")
+        if t["inputs"]:
+            out.append("      from " + ", ".join(f"{k}={_v(v)}" for k, v in t["inputs"].items()))
+        for c in t["clauses"]:
+            text = c["text"].replace("\n", " ")
+            out.append(f"      § {c['id']}: 「{text if len(text) <= 90 else text[:88] + '…'}」")
+        for i in t["interpretations"]:
+            it = repo.interpretations.get(i)
+            out.append(f"      reading {i}: {it[0]['reading']['code'] if it else '?'}")
+    for n in r["notes"]:
+        out.append(f"  Note ({n['code']}): {n['en']}")
+        if n["zh"]:
+            out.append(f"    {n['zh']}")
+    return "\n".join(out)

@@ -1,0 +1,49 @@
+"""Rulings: evaluate a case into the public ruling format, and compare it with the case's expectations."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .engines import EngineError
+from .worker import RulingError, rule_worker
+
+KINDS = {"worker": rule_worker}
+
+
+def evaluate(case, repo, engine) -> dict:
+    """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force)."""
+    try:
+        tr = KINDS[case.kind](case, repo, engine)
+    except EngineError as exc:
+        raise RulingError(f"the rule engine failed: {exc}") from None
+    ruling = {
+        "id": case.id,
+        "kind": case.kind,
+        "as_of": case.as_of.isoformat(),
+        "results": tr.results,
+        "trace": tr.entries,
+        "policy": {"digest": repo.digest, "versions": dict(sorted(tr.versions.items())), "engine": engine.name},
+        "notes": tr.notes,
+    }
+    if case.expect is not None:
+        ruling["expect"] = compare(case.expect, tr.results)
+    return ruling
+
+
+def _same(expected, actual) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    if isinstance(expected, (int, Decimal, float)) and isinstance(actual, (int, Decimal, float)):
+        return Decimal(str(expected)) == Decimal(str(actual))
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(_same(e, a) for e, a in zip(expected, actual))
+    return expected == actual
+
+
+def compare(expect: dict, results: dict) -> dict:
+    mismatches = []
+    for name, want in expect.items():
+        if name not in results:
+            mismatches.append({"result": name, "expected": want, "actual": None, "missing": True})
+        elif not _same(want, results[name]):
+            mismatches.append({"result": name, "expected": want, "actual": results[name]})
+    return {"passed": not mismatches, "mismatches": mismatches}

@@ -1,0 +1,34 @@
+"""Trace entries: each result with the rule that produced it, its inputs, the clauses it rests on (quoted verbatim
+from the clause store) and the interpretations it relies on."""
+from __future__ import annotations
+
+
+class Trace:
+    def __init__(self, repo):
+        self.repo = repo
+        self.entries: list[dict] = []
+        self.results: dict = {}
+        self.notes: list[dict] = []
+        self.versions: dict = {}
+
+    def use(self, version) -> None:
+        """Record that a policy or rule version was used for this ruling."""
+        self.versions[version.id] = version.version
+
+    def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True) -> None:
+        cites = list(dict.fromkeys(cites))
+        entry = {
+            "result": result,
+            "value": value,
+            "rule": rule,
+            "inputs": inputs,
+            "clauses": [{"id": c, "text": self.repo.cite(c).text} for c in cites],
+            "interpretations": list(dict.fromkeys(interpretations)),
+        }
+        self.entries.append(entry)
+        if set_result:
+            self.results[result] = value
+
+    def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
+        self.notes.append({"code": code, "en": en, "zh": zh, "clauses": list(cites),
+                           "interpretations": list(interpretations)})

@@ -1,0 +1,209 @@
+"""The ruling on one community worker: pay, honours, certificate deadline and exit grounds.
+
+Table lookups and arithmetic are plain code over the policy data in force on the case's date; the exit grounds are
+condition rules from rules/ run by the rule engine. Every figure comes from YAML; every result is traced.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from . import derived
+from .conditions import holds
+from .trace import Trace
+
+SALARY_TABLE = "workforce.salary_table"
+ALLOWANCE = "workforce.performance_allowance"
+RAISES = "workforce.salary_raises"
+PROBATION = "workforce.probation_pay"
+RETIREE = "workforce.retiree_top_up"
+HONOURS = "workforce.long_service_honours"
+CERTIFICATE = "workforce.certificate_deadline"
+
+
+class RulingError(Exception):
+    """The case cannot be ruled on (e.g. no policy in force on its date); the message says why."""
+
+
+def _ref(version, part: str) -> str:
+    return f"{version.id}@{version.version}#{part}"
+
+
+def _interp(version) -> list[str]:
+    return list(version.data.get("interpretations", []))
+
+
+def _band(table, post: str, years: int):
+    for row in table["levels"]:
+        band = row["years"].get(post)
+        if band and band["min"] <= years and ("max" not in band or years <= band["max"]):
+            return row, band
+    return None, None
+
+
+def _column_top(table, post: str) -> int:
+    return max(row["level"] for row in table["levels"] if post in row["years"])
+
+
+def _row(table, level: int):
+    return next(row for row in table["levels"] if row["level"] == level)
+
+
+def rule_worker(case, repo, engine) -> Trace:
+    tr = Trace(repo)
+    f, day = case.facts, case.as_of
+
+    def policy(pid):
+        try:
+            v = repo.version_in_force(pid, day)
+        except LookupError as exc:
+            raise RulingError(str(exc)) from None
+        tr.use(v)
+        return v
+
+    tv = policy(SALARY_TABLE)
+    table = tv.data["data"]
+    post, years = f["post"], f["years_of_service"]
+    row, band = _band(table, post, years)
+    if row is None:
+        raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
+    tr.add("salary.band_level", row["level"], _ref(tv, "band_level"),
+           {"post": post, "years_of_service": years, "band": band["text"]},
+           [row["source"], next(p["source"] for p in table["posts"] if p["code"] == post)], _interp(tv))
+
+    pv = policy(PROBATION)
+    probation = f["on_probation"]
+    if probation:
+        prow = table["probation"]
+        pd = pv.data["data"]
+        level, coefficient, base_pay = None, prow["coefficient"], prow["base_pay"]
+        cites = [pd["source"], prow["source"]]
+        inputs = {"on_probation": True}
+        tr.add("salary.level", None, _ref(pv, "level"), inputs, cites, _interp(pv))
+        tr.add("salary.coefficient", coefficient, _ref(pv, "coefficient"), inputs, cites, _interp(pv))
+        tr.add("salary.base_pay", base_pay, _ref(pv, "base_pay"), inputs, cites, _interp(pv))
+    else:
+        rv = policy(RAISES)
+        rd = rv.data["data"]
+        edu = next(r for r in rd["education"] if r["code"] == f["education"])
+        cert = next(r for r in rd["certificate"] if r["code"] == f["certificate"])
+        raise_ = edu["levels"] + cert["levels"] if rd["combine"] == "sum" else max(edu["levels"], cert["levels"])
+        top = _column_top(table, post) if rd["cap"] == "post_column_top" else max(r["level"] for r in table["levels"])
+        level = min(row["level"] + raise_, top)
+        inputs = {"band_level": row["level"], "education": f["education"], "education_raise": edu["levels"],
+                  "certificate": f["certificate"], "certificate_raise": cert["levels"], "combine": rd["combine"],
+                  "cap": top, "capped": row["level"] + raise_ > top}
+        cites = [rd["cap_source"]]
+        if edu["levels"]:
+            cites.insert(0, rd["education_source"])
+        if cert["levels"]:
+            cites.insert(0, rd["certificate_source"])
+        tr.add("salary.level", level, _ref(rv, "level"), inputs, cites + [row["source"]], _interp(rv))
+        lrow = _row(table, level)
+        coefficient, base_pay = lrow["coefficient"], lrow["base_pay"]
+        tr.add("salary.coefficient", coefficient, _ref(tv, "coefficient"), {"level": level}, [lrow["source"]],
+               _interp(tv))
+        tr.add("salary.base_pay", base_pay, _ref(tv, "base_pay"), {"level": level},
+               [lrow["source"], table["benchmark_source"]], _interp(tv))
+
+    if "party_org_stars" in f:
+        av = policy(ALLOWANCE)
+        ad = av.data["data"]
+        stars = f["party_org_stars"]
+        star_row = next((r for r in ad["rows"] if r["stars"] == stars), None)
+        if star_row is None:
+            raise RulingError(f"the performance allowance table has no row for {stars} stars")
+        if probation:
+            amount = pv.data["data"]["performance_allowance"]
+            tr.add("salary.performance_allowance", amount, _ref(pv, "performance_allowance"),
+                   {"on_probation": True, "party_org_stars": stars}, [pv.data["data"]["source"]], _interp(pv))
+        else:
+            amount = star_row["amount"]
+            tr.add("salary.performance_allowance", amount, _ref(av, "performance_allowance"),
+                   {"party_org_stars": stars, "label": star_row["label"]}, [star_row["source"], ad["basis"]],
+                   _interp(av))
+        for iid in _interp(av):
+            tr_note_interpretation(tr, repo, iid)
+
+    if f["retired"]:
+        yv = policy(RETIREE)
+        yd = yv.data["data"]
+        pension = f["pension_monthly"]
+        top_up = max(Decimal(yd["minimum"]), Decimal(base_pay) - Decimal(str(pension)))
+        top_up = int(top_up) if top_up == top_up.to_integral_value() else top_up
+        tr.add("salary.retiree_top_up", top_up, _ref(yv, "retiree_top_up"),
+               {"base_pay": base_pay, "pension_monthly": pension, "minimum": yd["minimum"]}, [yd["source"]],
+               _interp(yv))
+
+    hv = policy(HONOURS)
+    hd = hv.data["data"]
+    award = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if years >= a["min_years"]), None)
+    tr.add("honor.award", award["amount"] if award else hd["otherwise"], _ref(hv, "award"),
+           {"years_of_service": years, **({"threshold": award["min_years"]} if award else {})},
+           [award["source"] if award else hd["otherwise_source"]], _interp(hv))
+
+    cv = policy(CERTIFICATE)
+    due, cert_inputs = _certificate_due(f, cv.data["data"])
+    tr.add("certificate.due_date", due.isoformat() if due else None, _ref(cv, "due_date"), cert_inputs,
+           [cv.data["data"]["source"]], _interp(cv))
+
+    facts = dict(f)
+    facts["unqualified_streak"] = derived.unqualified_streak(f.get("assessments", []), day)
+    facts["certificate_held"] = f["certificate"] != "none"
+    if due is not None:
+        facts["certificate_days_overdue"] = (day - due).days
+    _exit_grounds(tr, repo, engine, case, facts, day)
+    return tr
+
+
+def tr_note_interpretation(tr: Trace, repo, iid: str) -> None:
+    """Attach an interpretation's reading as a note, e.g. where the text delegates a choice to the districts."""
+    if iid in repo.interpretations and not any(n["code"] == iid for n in tr.notes):
+        it = repo.interpretations[iid][0]
+        tr.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
+
+
+def _certificate_due(f: dict, cd: dict):
+    birth, hire = f.get("birth_date"), f.get("hire_date")
+    if birth is None or hire is None:
+        return None, {"birth_date": None if birth is None else birth.isoformat(),
+                      "hire_date": None if hire is None else hire.isoformat(), "subject": None}
+    start = max(hire, dt.date.fromisoformat(cd["scheme_start"]))
+    age = derived.age_on(birth, start)
+    subject = age <= cd["max_age"]
+    due = derived.add_years(start, cd["years_allowed"]) if subject else None
+    return due, {"birth_date": birth.isoformat(), "hire_date": hire.isoformat(), "start": start.isoformat(),
+                 "age_at_start": age, "max_age": cd["max_age"], "years_allowed": cd["years_allowed"],
+                 "subject": subject}
+
+
+def _exit_grounds(tr: Trace, repo, engine, case, facts: dict, day: dt.date) -> None:
+    try:
+        versions = repo.rulesets_in_force("worker", day)
+    except LookupError as exc:
+        raise RulingError(str(exc)) from None
+    for v in versions:
+        tr.use(v)
+        rules = repo.compiled_rules[(v.id, v.version)]
+        fired = set(engine.fire(rules, facts, "worker", case.id))
+        codes = [r.id for r in rules if r.id in fired]
+        result = v.data["result"]
+        for r in rules:
+            if r.id in fired:
+                inputs = {name: _plain(facts.get(name)) for name in r.facts}
+                tr.add(result, r.id, f"{v.id}@{v.version}#{r.id}", inputs, r.cites, r.interpretations,
+                       set_result=False)
+                for note in r.notes:
+                    if "when" not in note or holds(note["when"], facts):
+                        tr_note_interpretation(tr, repo, note["interpretation"])
+        if not codes:
+            checked = sorted({name for r in rules for name in r.facts})
+            tr.add(result, [], f"{v.id}@{v.version}#none", {n: _plain(facts.get(n)) for n in checked},
+                   v.data["encodes"], [], set_result=False)
+        tr.results[result] = sorted(codes)
+
+
+def _plain(v):
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
