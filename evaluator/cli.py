@@ -11,18 +11,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import cases as case_files
-from . import engines, repository
-from .problems import PolicyInputError, Problem
+from . import api, engines
+from .problems import PolicyInputError
 from .report import ruling_text, to_json
-from .ruling import evaluate
-from .worker import RulingError
-
-CASE_DIRS = ("tests/cases", "examples")
-
-
-def default_repo() -> Path:
-    return Path(__file__).resolve().parent.parent
 
 
 def _date_arg(text: str) -> dt.date:
@@ -48,47 +39,21 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _load_repo(path: Path | None) -> repository.Repository:
-    root = path or default_repo()
-    return repository.load(root)
-
-
 def _err(line: str) -> None:
     print(line, file=sys.stderr)
 
 
 def cmd_check(args) -> int:
-    repo = _load_repo(args.repo)
+    repo = api.load(args.repo)
     problems = list(repo.problems)
-    engine = engines.make(args.engine)
     ran = failed = 0
     if not repo.problems:
-        for sub in CASE_DIRS:
-            base = repo.root / sub
-            for path in sorted(base.rglob("*.yaml")) + sorted(base.rglob("*.json")) if base.is_dir() else []:
-                try:
-                    cf = case_files.load(path, repo.schema_dir, display_path=repo.rel(path))
-                except PolicyInputError as exc:
-                    problems.extend(exc.problems)
-                    continue
-                problems.extend(cf.problems)
-                for case in cf.cases:
-                    if case.expect is None:
-                        continue
-                    ran += 1
-                    try:
-                        r = evaluate(case, repo, engine)
-                    except RulingError as exc:
-                        failed += 1
-                        problems.append(case.doc.problem(case.json_path, str(exc), "no_ruling", case=case.id))
-                        continue
-                    if not r["expect"]["passed"]:
-                        failed += 1
-                        for m in r["expect"]["mismatches"]:
-                            problems.append(case.doc.problem(
-                                case.json_path + ("expect", m["result"]),
-                                f"expected {m['result']} = {_show(m['expected'])}, the ruling gives "
-                                f"{_show(m['actual'])}", "expectation_failed", case=case.id))
+        engine = engines.make(args.engine)
+        for path in api.case_files_of(repo):
+            outcome = api.evaluate_file(repo, path, engine, display_path=repo.rel(path), only_expected=True)
+            problems += outcome.problems + outcome.mismatches
+            ran += outcome.with_expectations
+            failed += outcome.failed
     for prob in problems:
         print(prob)
     counts = (f"{len(repo.clauses)} clauses and units, {len(repo.interpretations)} interpretations, "
@@ -100,13 +65,8 @@ def cmd_check(args) -> int:
     return 0 if not problems else 1
 
 
-def _show(v) -> str:
-    from .report import _v
-    return _v(v)
-
-
 def cmd_eval(args) -> int:
-    repo = _load_repo(args.repo)
+    repo = api.load(args.repo)
     if repo.problems:
         for prob in repo.problems:
             _err(str(prob))
@@ -114,61 +74,34 @@ def cmd_eval(args) -> int:
              "(run `policy check`)")
         return 2
     engine = engines.make(args.engine)
-    unusable = expectation_failed = False
-    out: list[dict] = []
-    texts: list[str] = []
+    rulings, unusable, failed = [], False, 0
     for path in args.files:
-        try:
-            cf = case_files.load(path, repo.schema_dir, as_of_override=args.as_of)
-        except PolicyInputError as exc:
-            for prob in exc.problems:
-                _err(str(prob))
-            out.append({"file": str(path), "errors": [p.as_json() for p in exc.problems]})
-            unusable = True
-            continue
-        for prob in cf.problems:
+        outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of)
+        for prob in outcome.problems:
             _err(str(prob))
-        unusable |= bool(cf.problems)
-        good = {c.id: c for c in cf.cases}
-        bad = {}
-        for prob in cf.problems:
-            bad.setdefault(prob.case, []).append(prob)
-        emitted = set()
-        for name in cf.order:
-            if name in emitted:
-                continue
-            emitted.add(name)
-            case = good.get(name)
-            if case is None:
-                out.append({"id": name, "errors": [p.as_json() for p in bad.get(name, [])]})
-                continue
-            try:
-                r = evaluate(case, repo, engine)
-            except RulingError as exc:
-                prob = case.doc.problem(case.json_path + ("as_of",), str(exc), "no_ruling", case=case.id)
-                _err(str(prob))
-                out.append({"id": case.id, "errors": [prob.as_json()]})
-                unusable = True
-                continue
-            if "expect" in r and not r["expect"]["passed"]:
-                expectation_failed = True
-            out.append(r)
-            texts.append(ruling_text(r, repo))
+        rulings += outcome.rulings
+        unusable |= outcome.unusable
+        failed += outcome.failed
     if args.format == "json":
-        print(to_json(out))
+        print(to_json(rulings))
     else:
-        print("\n\n".join(texts))
-        n = sum(1 for r in out if "results" in r)
-        print(f"\n{n} case(s) evaluated" + (f", {len(out) - n} not usable" if len(out) > n else ""))
+        good = [r for r in rulings if "results" in r]
+        print("\n\n".join(ruling_text(r, repo) for r in good))
+        bad = len(rulings) - len(good)
+        print(f"\n{len(good)} case(s) evaluated" + (f", {bad} not usable (see the errors above)" if bad else "")
+              + (f", {failed} with expectations not met" if failed else ""))
     if unusable:
         return 2
-    return 1 if expectation_failed else 0
+    return 1 if failed else 0
+
+
+COMMANDS = {"check": cmd_check, "eval": cmd_eval}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"check": cmd_check, "eval": cmd_eval}[args.command](args)
+        return COMMANDS[args.command](args)
     except PolicyInputError as exc:
         for prob in exc.problems:
             _err(str(prob))

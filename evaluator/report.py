@@ -16,13 +16,13 @@ def to_json(obj, indent: int | None = 2) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
 
 
-def _v(value) -> str:
+def show(value) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return "[" + ", ".join(_v(x) for x in value) + "]"
+        return "[" + ", ".join(show(x) for x in value) + "]"
     return str(value)
 
 
@@ -34,15 +34,15 @@ def ruling_text(r: dict, repo) -> str:
         e = r["expect"]
         out.append("  expectations: " + ("all met" if e["passed"] else f"{len(e['mismatches'])} NOT MET"))
         for m in e["mismatches"]:
-            out.append(f"    ✗ {m['result']}: expected {_v(m['expected'])}, got {_v(m['actual'])}")
+            out.append(f"    ✗ {m['result']}: expected {show(m['expected'])}, got {show(m['actual'])}")
     out.append("  Results:")
     for name, value in r["results"].items():
-        out.append(f"    {name} = {_v(value)}")
+        out.append(f"    {name} = {show(value)}")
     out.append("  Why:")
     for t in r["trace"]:
-        out.append(f"    {t['result']} = {_v(t['value'])}   [{t['rule']}]")
+        out.append(f"    {t['result']} = {show(t['value'])}   [{t['rule']}]")
         if t["inputs"]:
-            out.append("      from " + ", ".join(f"{k}={_v(v)}" for k, v in t["inputs"].items()))
+            out.append("      from " + ", ".join(f"{k}={show(v)}" for k, v in t["inputs"].items()))
         for c in t["clauses"]:
             text = c["text"].replace("\n", " ")
             out.append(f"      § {c['id']}: 「{text if len(text) <= 90 else text[:88] + '…'}」")

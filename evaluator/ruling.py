@@ -4,9 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .engines import EngineError
-from .worker import RulingError, rule_worker
-
-KINDS = {"worker": rule_worker}
+from .errors import RulingError
+from .kinds import KINDS
 
 
 def evaluate(case, repo, engine) -> dict:

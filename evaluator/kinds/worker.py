@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import derived
-from .conditions import holds
-from .trace import Trace
+from .. import derived
+from ..conditions import holds
+from ..errors import RulingError
+from ..trace import Trace
 
 SALARY_TABLE = "workforce.salary_table"
 ALLOWANCE = "workforce.performance_allowance"
@@ -19,10 +20,6 @@ PROBATION = "workforce.probation_pay"
 RETIREE = "workforce.retiree_top_up"
 HONOURS = "workforce.long_service_honours"
 CERTIFICATE = "workforce.certificate_deadline"
-
-
-class RulingError(Exception):
-    """The case cannot be ruled on (e.g. no policy in force on its date); the message says why."""
 
 
 def _ref(version, part: str) -> str:

@@ -1,0 +1,102 @@
+"""The Python API: what the CLI itself uses, and what integrators call.
+
+    from evaluator import api
+    repo = api.load()                      # or api.load("path/to/repository")
+    out = api.evaluate_file(repo, "examples/workers.yaml")
+    for ruling in out.rulings: ...
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cases as case_files
+from . import engines, repository
+from .errors import RulingError
+from .problems import PolicyInputError
+from .report import show
+from .ruling import evaluate
+
+
+def default_repo() -> Path:
+    """The repository this package was installed from (an editable install of this checkout)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def load(root: Path | str | None = None) -> repository.Repository:
+    return repository.load(root or default_repo())
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    rulings: list = field(default_factory=list)  # one object per case in file order: a ruling or {"id","errors"}
+    problems: list = field(default_factory=list)  # every Problem of the file and its cases
+    unusable: bool = False  # the file or some case could not be used
+    failed: int = 0  # cases whose expectations were not met
+    mismatches: list = field(default_factory=list)  # a Problem per unmet expectation, at the case's line
+    evaluated: int = 0
+    with_expectations: int = 0
+
+
+def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
+                  display_path: str | None = None, only_expected: bool = False) -> FileOutcome:
+    """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated."""
+    if isinstance(engine, str):
+        engine = engines.make(engine)
+    out = FileOutcome(display_path or str(path))
+    try:
+        cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)
+    except PolicyInputError as exc:
+        out.problems.extend(exc.problems)
+        out.rulings.append({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
+        out.unusable = True
+        return out
+    out.problems.extend(cf.problems)
+    out.unusable = bool(cf.problems)
+    good = {c.id: c for c in cf.cases}
+    bad: dict = {}
+    for prob in cf.problems:
+        bad.setdefault(prob.case, []).append(prob)
+    done = set()
+    for name in cf.order:
+        if name in done:
+            continue
+        done.add(name)
+        case = good.get(name)
+        if case is None:
+            out.rulings.append({"id": name, "errors": [p.as_json() for p in bad.get(name, [])]})
+            continue
+        if only_expected and case.expect is None:
+            continue
+        try:
+            r = evaluate(case, repo, engine)
+        except RulingError as exc:
+            prob = case.doc.problem(case.json_path + ("as_of",), str(exc), "no_ruling", case=case.id)
+            out.problems.append(prob)
+            out.rulings.append({"id": case.id, "errors": [prob.as_json()]})
+            out.unusable = True
+            continue
+        out.evaluated += 1
+        if "expect" in r:
+            out.with_expectations += 1
+            if not r["expect"]["passed"]:
+                out.failed += 1
+                for m in r["expect"]["mismatches"]:
+                    out.mismatches.append(case.doc.problem(
+                        case.json_path + ("expect", m["result"]),
+                        f"expected {m['result']} = {show(m['expected'])}, the ruling gives {show(m['actual'])}",
+                        "expectation_failed", case=case.id))
+        out.rulings.append(r)
+    return out
+
+
+def case_files_of(repo, dirs=("tests/cases", "examples")) -> list[Path]:
+    """Every case file the repository keeps (tests and examples)."""
+    out = []
+    for sub in dirs:
+        base = repo.root / sub
+        if base.is_dir():
+            out += sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+    return out

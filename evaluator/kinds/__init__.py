@@ -1,0 +1,12 @@
+"""Case kinds: one module per kind of case, each with a `rule(case, repo, engine) -> Trace` function.
+
+To add a kind: write its module here, register it below, and add its facts and expected results to
+schemas/cases.schema.json (`<kind>_facts`, `<kind>_expect`).
+"""
+from __future__ import annotations
+
+from . import worker
+
+KINDS = {
+    "worker": worker.rule_worker,
+}
