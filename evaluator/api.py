@@ -43,8 +43,6 @@ class FileOutcome:
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
                   display_path: str | None = None, only_expected: bool = False) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated."""
-    if isinstance(engine, str):
-        engine = engines.make(engine)
     out = FileOutcome(display_path or str(path))
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)
@@ -53,6 +51,25 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.rulings.append({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
+    return _evaluate_cases(repo, cf, out, engine, only_expected)
+
+
+def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>") -> FileOutcome:
+    """Evaluate cases given as Python data: `{"cases": [...]}` or one case (the case-file format)."""
+    out = FileOutcome(name)
+    try:
+        cf = case_files.from_data(data, repo.schema_dir, name, as_of_override=as_of)
+    except PolicyInputError as exc:
+        out.problems.extend(exc.problems)
+        out.rulings.append({"file": name, "errors": [p.as_json() for p in exc.problems]})
+        out.unusable = True
+        return out
+    return _evaluate_cases(repo, cf, out, engine, False)
+
+
+def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> FileOutcome:
+    if isinstance(engine, str):
+        engine = engines.make(engine)
     out.problems.extend(cf.problems)
     out.unusable = bool(cf.problems)
     good = {c.id: c for c in cf.cases}

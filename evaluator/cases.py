@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from .conditions import _case_schema
@@ -45,8 +46,27 @@ DATE_FACTS = ("birth_date", "hire_date")
 
 def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = None,
          display_path: str | None = None) -> CaseFile:
-    shown = display_path or str(path)
-    doc = load_file(path, shown)  # PolicyInputError propagates: the file is unusable
+    doc = load_file(path, display_path or str(path))  # PolicyInputError propagates: the file is unusable
+    return from_document(doc, schema_dir, as_of_override)
+
+
+def from_data(data, schema_dir: Path, name: str = "<data>", as_of_override: dt.date | None = None) -> CaseFile:
+    """Cases given as Python data (e.g. parsed JSON from another system); floats become exact Decimals."""
+    return from_document(Document(name, _exact(data), {}, {}), schema_dir, as_of_override)
+
+
+def _exact(value):
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None) -> CaseFile:
+    shown = doc.path
     data = doc.data
     if isinstance(data, dict) and "cases" in data:
         items = data["cases"] if isinstance(data["cases"], list) else None
@@ -110,7 +130,7 @@ def _semantic_checks(item, facts, doc, cpath, name) -> list[Problem]:
     dupes = sorted({y for y in years if years.count(y) > 1})
     if dupes:
         errs.append(doc.problem(fpath + ("assessments",), f"more than one annual grade for year "
-                                f"{', '.join(map(str, dupes))}", "inconsistent", case=name))
+                                f"{', '.join(map(str, dupes))}", "inconsistent", case=name, key=True))
     if not facts.get("retired") and "pension_monthly" in facts:
         errs.append(doc.problem(fpath + ("pension_monthly",), "pension_monthly is given but retired is not true",
                                 "inconsistent", case=name))

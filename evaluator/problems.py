@@ -15,9 +15,12 @@ class Problem:
     message: str
     code: str = "invalid"
     case: str | None = None  # id of the case the problem belongs to, when there is one
+    field: str = ""  # JSON path of the value, e.g. cases[2].facts.post (data given without a file has no lines)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}" if self.line else self.path
+        if not self.line and self.field:
+            where += f" at {self.field}"
         case = f" [case {self.case}]" if self.case else ""
         return f"{where}: {self.code}:{case} {self.message}"
 
@@ -28,6 +31,7 @@ class Problem:
             "col": self.col,
             "code": self.code,
             "case": self.case,
+            "field": self.field,
             "message": self.message,
         }
 

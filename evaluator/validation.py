@@ -12,7 +12,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from .problems import Problem
-from .yaml_strict import Document
+from .yaml_strict import Document, json_path_text
 
 SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling")
 
@@ -65,13 +65,6 @@ def _field(path) -> str:
     return str(parts[-1]) if parts else "the document"
 
 
-def _json_path(path) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
-
-
 def _type_name(t) -> str:
     names = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "true or false",
              "object": "a mapping of fields", "array": "a list", "null": "null"}
@@ -120,8 +113,8 @@ def describe(error: ValidationError) -> tuple[tuple, str, bool]:
             return msgs[0][0], msgs[0][1], True
     if v == "required":
         missing = error.message.split("'")[1] if "'" in error.message else "?"
-        where = f" in {_json_path(path)}" if path else ""
-        return path, f"missing required field '{missing}'{where}", False
+        where = f" in {json_path_text(path)}" if path else ""
+        return path, f"missing required field '{missing}'{where}", bool(path)
     if v == "type":
         hint = ""
         if isinstance(inst, str) and inst in ("yes", "no", "on", "off", "y", "n", "Yes", "No", "ON", "OFF"):

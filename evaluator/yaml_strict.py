@@ -20,10 +20,9 @@ from .problems import PolicyInputError, Problem
 
 MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
-# Constructed nodes allowed per composed node: aliases may reuse a value, but a "billion laughs" document
-# explodes exponentially and is stopped long before it costs memory.
+# Constructed values allowed per distinct node of the document (see _Builder).
 MAX_EXPANSION = 4
-MIN_NODE_BUDGET = 100_000
+MIN_NODE_BUDGET = 10_000
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -48,6 +47,8 @@ class Document:
     def position(self, json_path) -> tuple[int, int]:
         """Best position for a JSON path: the value itself, else its nearest ancestor."""
         p = tuple(json_path)
+        if not self.marks:
+            return (0, 0)  # data given without a file: positions are JSON paths only
         while True:
             if p in self.marks:
                 return self.marks[p]
@@ -61,7 +62,14 @@ class Document:
 
     def problem(self, json_path, message: str, code: str = "invalid", case: str | None = None, key=False) -> Problem:
         line, col = self.key_position(json_path) if key else self.position(json_path)
-        return Problem(self.path, line, col, message, code, case)
+        return Problem(self.path, line, col, message, code, case, json_path_text(json_path))
+
+
+def json_path_text(json_path) -> str:
+    out = ""
+    for p in json_path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
 
 
 class _Loader(yaml.SafeLoader):
@@ -101,7 +109,7 @@ def load_text(text: str, path: str) -> Document:
         loader.dispose()
     if node is None:
         raise PolicyInputError([Problem(path, 1, 1, "the file is empty: it holds no YAML document", "empty_file")])
-    builder = _Builder(path, text.count("\n") + 1)
+    builder = _Builder(path, _distinct_nodes(node))
     data = builder.build(node)
     return Document(path, data, builder.marks, builder.key_marks)
 
@@ -144,23 +152,36 @@ def load_bytes(raw: bytes, path: str) -> Document:
     return load_text(text, path)
 
 
+def _distinct_nodes(root) -> int:
+    """How many nodes the document really holds (an alias counts once): the yardstick for expansion."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for k, v in node.value:
+                stack.extend((k, v))
+    return len(seen)
+
+
 class _Builder:
-    def __init__(self, path: str, lines: int):
+    def __init__(self, path: str, distinct: int):
         self.path = path
         self.marks: dict = {}
         self.key_marks: dict = {}
         self.count = 0
-        self.budget = MIN_NODE_BUDGET
-        self.lines = lines
+        # Aliases may reuse a value a few times; a "billion laughs" document multiplies it exponentially.
+        self.budget = max(MIN_NODE_BUDGET, MAX_EXPANSION * distinct)
 
     def _fail(self, node, message, code="invalid"):
         line, col = _pos(node.start_mark)
         raise PolicyInputError([Problem(self.path, line, col, message, code)])
 
     def build(self, root):
-        # Budget proportional to the document's own size: text of n lines cannot hold many more than ~n nodes
-        # unless aliases multiply them.
-        self.budget = max(MIN_NODE_BUDGET, MAX_EXPANSION * self.lines * 4)
         return self._build(root, (), 0)
 
     def _build(self, node, path, depth):
