@@ -22,7 +22,7 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 # Constructed values allowed per distinct node of the document (see _Builder).
 MAX_EXPANSION = 4
-MIN_NODE_BUDGET = 10_000
+MIN_NODE_BUDGET = 20_000
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
