@@ -32,3 +32,9 @@ class Trace:
     def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
         self.notes.append({"code": code, "en": en, "zh": zh, "clauses": list(cites),
                            "interpretations": list(interpretations)})
+
+    def note_interpretation(self, iid: str) -> None:
+        """Show an interpretation's reading as a note, e.g. where the text delegates a choice to the districts."""
+        if iid in self.repo.interpretations and not any(n["code"] == iid for n in self.notes):
+            it = self.repo.interpretations[iid][0]
+            self.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])

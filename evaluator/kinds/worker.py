@@ -9,8 +9,8 @@ import datetime as dt
 from decimal import Decimal
 
 from .. import derived
-from ..conditions import holds
 from ..errors import RulingError
+from ..rulesets import apply_rulesets
 from ..trace import Trace
 
 SALARY_TABLE = "workforce.salary_table"
@@ -120,7 +120,7 @@ def rule_worker(case, repo, engine) -> Trace:
                    {"party_org_stars": stars, "label": star_row["label"]}, [star_row["source"], ad["basis"]],
                    _interp(av))
         for iid in _interp(av):
-            tr_note_interpretation(tr, repo, iid)
+            tr.note_interpretation(iid)
 
     if f["retired"]:
         yv = policy(RETIREE)
@@ -149,15 +149,8 @@ def rule_worker(case, repo, engine) -> Trace:
     facts["certificate_held"] = f["certificate"] != "none"
     if due is not None:
         facts["certificate_days_overdue"] = (day - due).days
-    _exit_grounds(tr, repo, engine, case, facts, day)
+    apply_rulesets(tr, repo, engine, "worker", case.id, facts, day)
     return tr
-
-
-def tr_note_interpretation(tr: Trace, repo, iid: str) -> None:
-    """Attach an interpretation's reading as a note, e.g. where the text delegates a choice to the districts."""
-    if iid in repo.interpretations and not any(n["code"] == iid for n in tr.notes):
-        it = repo.interpretations[iid][0]
-        tr.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
 
 
 def _certificate_due(f: dict, cd: dict):
@@ -172,35 +165,3 @@ def _certificate_due(f: dict, cd: dict):
     return due, {"birth_date": birth.isoformat(), "hire_date": hire.isoformat(), "start": start.isoformat(),
                  "age_at_start": age, "max_age": cd["max_age"], "years_allowed": cd["years_allowed"],
                  "subject": subject}
-
-
-def _exit_grounds(tr: Trace, repo, engine, case, facts: dict, day: dt.date) -> None:
-    try:
-        versions = repo.rulesets_in_force("worker", day)
-    except LookupError as exc:
-        raise RulingError(str(exc)) from None
-    for v in versions:
-        tr.use(v)
-        rules = repo.compiled_rules[(v.id, v.version)]
-        fired = set(engine.fire(rules, facts, "worker", case.id))
-        codes = [r.id for r in rules if r.id in fired]
-        result = v.data["result"]
-        for r in rules:
-            if r.id in fired:
-                inputs = {name: _plain(facts.get(name)) for name in r.facts}
-                tr.add(result, r.id, f"{v.id}@{v.version}#{r.id}", inputs, r.cites, r.interpretations,
-                       set_result=False)
-                for note in r.notes:
-                    if "when" not in note or holds(note["when"], facts):
-                        tr_note_interpretation(tr, repo, note["interpretation"])
-        if not codes:
-            checked = sorted({name for r in rules for name in r.facts})
-            tr.add(result, [], f"{v.id}@{v.version}#none", {n: _plain(facts.get(n)) for n in checked},
-                   v.data["encodes"], [], set_result=False)
-        tr.results[result] = sorted(codes)
-
-
-def _plain(v):
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
