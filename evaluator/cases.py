@@ -102,6 +102,7 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
             if key in facts:
                 facts[key] = dt.date.fromisoformat(facts[key])
         errs += _semantic_checks(item, facts, doc, cpath, name)
+        errs += _kind_checks(item["kind"], facts, doc, cpath + ("facts",), name, schema_dir)
         if errs:
             out.problems.extend(errs)
             continue
@@ -118,6 +119,13 @@ def _defaults(schema_dir: Path) -> dict:
         props = schema["$defs"][f"{kind}_facts"]["properties"]
         out[kind] = {k: p["default"] for k, p in props.items() if "default" in p}
     return out
+
+
+def _kind_checks(kind, facts, doc, fpath, name, schema_dir) -> list[Problem]:
+    from .kinds import FACT_CHECKS  # here: the kinds package imports this module
+
+    check = FACT_CHECKS.get(kind)
+    return check(facts, doc, fpath, name, schema_dir) if check else []
 
 
 def _semantic_checks(item, facts, doc, cpath, name) -> list[Problem]:

@@ -21,7 +21,37 @@ DERIVED_FACTS = {
                   "worker is not subject to the certificate rule.",
         },
         "certificate_held": {"type": "boolean", "en": "The worker holds a social-worker certificate."},
-    }
+    },
+    # Facts derived by the kind modules of evaluator/kinds/ from the case and the policy figures; shares are exact
+    # decimals (28 significant digits when they do not terminate).
+    "community": {
+        "committee_size_difference": {"type": "integer", "en": "committee_members minus the committee size the "
+                                      "households give (policy workforce.community_staffing)."},
+        "grid_workers_short": {"type": "integer", "en": "The fewest grid workers the households need minus "
+                               "grid_workers."},
+        "grid_workers_excess": {"type": "integer", "en": "grid_workers minus the most grid workers the "
+                                "households allow."},
+        "residents_share": {"type": "number", "en": "resident_workers / community_workers."},
+        "training_days_short": {"type": "integer", "en": "The training days minimum minus training_days_min."},
+        "training_funds_short": {"type": "number", "en": "The per-worker training funds minimum minus "
+                                 "training_funds_per_worker, yuan."},
+        "evening_duty_uncovered_minutes": {"type": "integer", "en": "Minutes of the required evening duty "
+                                           "window (policy workforce.duty_hours) outside the community's window."},
+    },
+    "street": {
+        "secondment_persons": {"type": "integer", "en": "Distinct persons seconded in the year."},
+        "secondment_share": {"type": "number", "en": "secondment_persons / community_workers."},
+        "secondment_months_max": {"type": "number", "en": "The longest secondment, months."},
+        "secondment_count_max": {"type": "integer", "en": "The highest count of secondments of one person."},
+    },
+    "assessment": {
+        "street_weight": {"type": "number", "en": "The sub-district's weight (0 when it has none)."},
+        "community_weight": {"type": "number", "en": "The community's weight (0 when it has none)."},
+    },
+    "funding": {
+        "training_budget_short": {"type": "number", "en": "The training budget floor (workers × the per-worker "
+                                  "minimum) minus training_budget, yuan."},
+    },
 }
 
 

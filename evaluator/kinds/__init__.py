@@ -5,8 +5,23 @@ schemas/cases.schema.json (`<kind>_facts`, `<kind>_expect`).
 """
 from __future__ import annotations
 
-from . import worker
+from . import assessment, community, funding, roster, street, worker
 
 KINDS = {
     "worker": worker.rule_worker,
+    "community": community.rule_community,
+    "street": street.rule_street,
+    "assessment": assessment.rule_assessment,
+    "funding": funding.rule_funding,
+    "roster": roster.rule_roster,
+}
+
+# Checks of relations between a kind's facts that the schema cannot state: `check_facts(facts, doc, facts_path,
+# case_id, schema_dir) -> [Problem]`, run when a case file is loaded (may normalise nested facts in place).
+FACT_CHECKS = {
+    "community": community.check_facts,
+    "street": street.check_facts,
+    "assessment": assessment.check_facts,
+    "funding": funding.check_facts,
+    "roster": roster.check_facts,
 }

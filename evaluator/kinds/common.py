@@ -1,0 +1,35 @@
+"""Helpers shared by the kinds that rule on communities, streets, assessments, funding and rosters."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..errors import RulingError
+
+
+def in_force(tr, repo, policy_id: str, day):
+    """The version of a policy in force on `day`, recorded as used by the ruling."""
+    try:
+        v = repo.version_in_force(policy_id, day)
+    except LookupError as exc:
+        raise RulingError(str(exc)) from None
+    tr.use(v)
+    return v
+
+
+def share(part, whole) -> Decimal | None:
+    """part / whole as an exact decimal (28 significant digits when it does not terminate); None when whole is 0."""
+    if not whole:
+        return None
+    return _tidy(Decimal(str(part)) / Decimal(str(whole)))
+
+
+def _tidy(d: Decimal):
+    """An integral Decimal as int, otherwise the Decimal without trailing zeros."""
+    if d == d.to_integral_value():
+        return int(d)
+    return d.normalize()
+
+
+def minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)

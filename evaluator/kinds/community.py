@@ -1,0 +1,122 @@
+"""The ruling on one community: the committee size and grid workers its households give, and its compliance with
+the staffing, training, duty and visiting rules (findings split into violations and advisories by modality)."""
+from __future__ import annotations
+
+from ..errors import RulingError
+from ..trace import Trace
+from . import compliance
+from .common import in_force, minutes, share
+from .worker import _ref
+
+STAFFING = "workforce.community_staffing"
+TRAINING = "workforce.training"
+DUTY = "workforce.duty_hours"
+# Integer division, exact for any count: ceil(a / b) and floor(a / b).
+ROUND = {"ceil": lambda a, b: -(-a // b), "floor": lambda a, b: a // b}
+
+
+def committee_band(table: dict, households: int, repo) -> tuple[dict, dict | None]:
+    """The band of households, read literally; where literal bands share the value, the band `overlaps` names
+    (which must name a known interpretation). Returns (band, overlap entry or None)."""
+    hits = [b for b in table["bands"]
+            if b.get("min", 0) <= households and ("max" not in b or households <= b["max"])]
+    if len(hits) == 1:
+        return hits[0], None
+    if not hits:
+        raise RulingError(f"no committee-size band covers {households} households")
+    overlap = next((o for o in table["overlaps"] if o["at"] == households), None)
+    codes = ", ".join(b["text"] for b in hits)
+    if overlap is None:
+        raise RulingError(f"{households} households fall in more than one band ({codes}) and no interpretation "
+                          "resolves the overlap")
+    if overlap["interpretation"] not in repo.interpretations:
+        raise RulingError(f"the overlap at {households} households names interpretation "
+                          f"'{overlap['interpretation']}', which is not defined")
+    band = next((b for b in hits if b["code"] == overlap["band"]), None)
+    if band is None:
+        raise RulingError(f"the overlap at {households} households gives band '{overlap['band']}', which does not "
+                          "cover it")
+    return band, overlap
+
+
+def grid_range(grid: dict, households: int) -> tuple[int, int]:
+    fewest = ROUND[grid["fewest_rounding"]](households, grid["households_per_worker_max"])
+    most = ROUND[grid["most_rounding"]](households, grid["households_per_worker_min"])
+    return fewest, max(fewest, most)
+
+
+def rule_community(case, repo, engine) -> Trace:
+    tr = Trace(repo)
+    f, day = case.facts, case.as_of
+    facts = dict(f)
+    sv = in_force(tr, repo, STAFFING, day)
+    sd = sv.data["data"]
+    households = f["households"]
+
+    cs = sd["committee_size"]
+    band, overlap = committee_band(cs, households, repo)
+    inputs = {"households": households, "band": band["text"]}
+    interps = ["inclusive_bounds_civil_code_1259"]
+    if overlap:
+        inputs["overlap_at"] = overlap["at"]
+        interps.insert(0, overlap["interpretation"])
+    tr.add("staffing.committee_size", band["size"], _ref(sv, "committee_size"), inputs, [cs["source"]], interps)
+    if "committee_members" in f:
+        facts["committee_size_difference"] = f["committee_members"] - band["size"]
+
+    grid = sd["grid_workers"]
+    fewest, most = grid_range(grid, households)
+    ginputs = {"households": households, "ratio": grid["text"], "fewest_rounding": grid["fewest_rounding"],
+               "most_rounding": grid["most_rounding"]}
+    tr.add("staffing.grid_workers_min", fewest, _ref(sv, "grid_workers_min"),
+           {**ginputs, "households_per_worker": grid["households_per_worker_max"]}, [grid["source"]],
+           [grid["interpretation"]])
+    tr.add("staffing.grid_workers_max", most, _ref(sv, "grid_workers_max"),
+           {**ginputs, "households_per_worker": grid["households_per_worker_min"]}, [grid["source"]],
+           [grid["interpretation"]])
+    if "grid_workers" in f:
+        facts["grid_workers_short"] = fewest - f["grid_workers"]
+        facts["grid_workers_excess"] = f["grid_workers"] - most
+
+    residents = None
+    if "resident_workers" in f:
+        residents = share(f["resident_workers"], f["community_workers"])
+        if residents is not None:
+            facts["residents_share"] = residents
+    tr.add("staffing.residents_share", residents, "derived#residents_share",
+           {"resident_workers": f.get("resident_workers"), "community_workers": f.get("community_workers")},
+           ["workforce.4.6.residents_share"], ["residents_share_of_workforce"])
+
+    if "training_days_min" in f or "training_funds_per_worker" in f:
+        td = in_force(tr, repo, TRAINING, day).data["data"]
+        if "training_days_min" in f:
+            facts["training_days_short"] = td["days_min"] - f["training_days_min"]
+        if "training_funds_per_worker" in f:
+            facts["training_funds_short"] = td["funds_per_worker_min"] - f["training_funds_per_worker"]
+
+    if "evening_duty_from" in f:
+        dd = in_force(tr, repo, DUTY, day).data["data"]
+        need_from, need_to = minutes(dd["evening_from"]), minutes(dd["evening_to"])
+        have_from, have_to = minutes(f["evening_duty_from"]), minutes(f["evening_duty_to"])
+        covered = max(0, min(have_to, need_to) - max(have_from, need_from))
+        facts["evening_duty_uncovered_minutes"] = (need_to - need_from) - covered
+
+    compliance.run(tr, repo, engine, case.id, "community", facts, day)
+    return tr
+
+
+def check_facts(facts: dict, doc, fpath: tuple, name: str, schema_dir) -> list:
+    """Relations between facts the schema cannot state."""
+    errs = []
+    if facts.get("resident_workers", 0) > facts.get("community_workers", 0):
+        errs.append(doc.problem(fpath + ("resident_workers",), f"resident_workers ({facts['resident_workers']}) is "
+                                f"more than community_workers ({facts['community_workers']})", "inconsistent",
+                                case=name))
+    if facts.get("station_staff_community_workers", 0) > facts.get("station_staff", 0):
+        errs.append(doc.problem(fpath + ("station_staff_community_workers",), "station_staff_community_workers "
+                                f"({facts['station_staff_community_workers']}) is more than station_staff "
+                                f"({facts['station_staff']})", "inconsistent", case=name))
+    if "evening_duty_from" in facts and minutes(facts["evening_duty_to"]) <= minutes(facts["evening_duty_from"]):
+        errs.append(doc.problem(fpath + ("evening_duty_to",), f"evening_duty_to {facts['evening_duty_to']} is not "
+                                f"after evening_duty_from {facts['evening_duty_from']}", "inconsistent", case=name))
+    return errs

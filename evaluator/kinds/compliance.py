@@ -1,0 +1,60 @@
+"""Compliance rule sets: condition rules whose firing is a finding against the case.
+
+A rule set with `result: compliance.findings` holds one rule per breach the text forbids. A rule that fires gives a
+finding `{code, clauses, modality}`: a `must` rule's finding is a violation, an `as_a_rule` rule's an advisory that
+names the clause without claiming illegality; a `may` rule only grants and gives no finding. A rule that reads a
+fact the case does not give is listed under `compliance.not_checked`, so that "no violation" never hides "not
+asked".
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..errors import RulingError
+from .worker import _plain, tr_note_interpretation
+from ..trace import Trace
+
+RESULT_OF = {"must": "compliance.violations", "as_a_rule": "compliance.advisories"}
+
+
+def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.date,
+        report_unchecked: bool = True) -> None:
+    """Fire the compliance rule sets of `kind` in force on `day` and record their findings in the trace."""
+    try:
+        versions = [v for v in repo.rulesets_in_force(kind, day) if v.data["result"] == "compliance.findings"]
+    except LookupError as exc:
+        raise RulingError(str(exc)) from None
+    found = {"compliance.violations": [], "compliance.advisories": []}
+    unchecked = []
+    for v in versions:
+        tr.use(v)
+        rules = repo.compiled_rules[(v.id, v.version)]
+        fired = set(engine.fire(rules, facts, kind, case_id))
+        passed, passed_inputs, passed_cites = [], {}, []
+        for r in rules:
+            ref = f"{v.id}@{v.version}#{r.id}"
+            inputs = {name: _plain(facts.get(name)) for name in r.facts}
+            missing = [name for name in r.facts if name not in facts]
+            if r.id in fired:
+                if r.modality not in RESULT_OF:  # a "may" grants; it is never a finding
+                    continue
+                finding = {"code": r.id, "clauses": list(r.cites), "modality": r.modality}
+                found[RESULT_OF[r.modality]].append(finding)
+                tr.add(RESULT_OF[r.modality], finding, ref, inputs, r.cites, r.interpretations, set_result=False)
+                for note in r.notes:
+                    tr_note_interpretation(tr, repo, note["interpretation"])
+            elif missing:
+                if report_unchecked:
+                    unchecked.append(r.id)
+                    tr.add("compliance.not_checked", r.id, ref, {"missing": missing}, r.cites, r.interpretations,
+                           set_result=False)
+            else:
+                passed.append(r.id)
+                passed_inputs.update(inputs)
+                passed_cites += r.cites
+        if passed:
+            tr.add("compliance.passed", passed, f"{v.id}@{v.version}#passed", passed_inputs, passed_cites,
+                   set_result=False)
+    tr.results.update(found)
+    if report_unchecked:
+        tr.results["compliance.not_checked"] = unchecked

@@ -1,0 +1,82 @@
+"""The ruling on one area's community-worker payroll (六、(十六)(十八) of the workforce opinion): the city's and the
+area's shares of what remains after the autonomous region's part, who pays the housing fund, and the floor of the
+training budget."""
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+from ..errors import RulingError
+from ..trace import Trace
+from . import compliance
+from .common import _tidy, in_force
+from .worker import _interp, _ref
+
+COST = "workforce.cost_sharing"
+TRAINING = "workforce.training"
+MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
+
+
+def _dec(x) -> Decimal:
+    return Decimal(str(x))
+
+
+def rule_funding(case, repo, engine) -> Trace:
+    tr = Trace(repo)
+    f, day = case.facts, case.as_of
+    facts = {"area": f["area"]}
+    cv = in_force(tr, repo, COST, day)
+    cd = cv.data["data"]
+    area = next((a for a in cd["areas"] if a["code"] == f["area"]), None)
+    if area is None:
+        raise RulingError(f"the cost-sharing policy has no area '{f['area']}'")
+    parts = area["area_part"] + area["city_part"]
+    if parts == 0:
+        raise RulingError(f"the cost-sharing policy gives area '{f['area']}' no parts")
+
+    remaining = _dec(f["pay_cost"]) - _dec(f["region_part"])
+    tr.add("funding.remaining", _tidy(remaining), _ref(cv, "remaining"),
+           {"pay_cost": f["pay_cost"], "region_part": f["region_part"]}, [cd["region_source"]], _interp(cv))
+    rounding = cd["rounding"]
+    rounded_part = area["area_part"] if rounding["rounded"] == "area" else area["city_part"]
+    rounded = (remaining * rounded_part / parts).quantize(_dec(rounding["unit"]), rounding=MODES[rounding["mode"]])
+    area_share, city_share = (rounded, remaining - rounded) if rounding["rounded"] == "area" \
+        else (remaining - rounded, rounded)
+    inputs = {"area": f"{area['code']} {area['zh']}", "remaining": _tidy(remaining),
+              "area_part": area["area_part"], "city_part": area["city_part"],
+              "rounding": f"{rounding['rounded']} to {rounding['unit']} {rounding['mode']}"}
+    tr.add("funding.city_share", _tidy(city_share), _ref(cv, "city_share"), inputs, [area["source"]], _interp(cv))
+    tr.add("funding.area_share", _tidy(area_share), _ref(cv, "area_share"), inputs, [area["source"]], _interp(cv))
+
+    payer = area["housing_fund_payer"]
+    tr.add("funding.housing_fund_payer", payer, _ref(cv, "housing_fund_payer"), {"area": area["code"]},
+           [area["housing_source"]], _interp(cv))
+    fund = f.get("housing_fund")
+    city_fund = area_fund = None
+    if fund is not None:
+        city_fund, area_fund = (_tidy(_dec(fund)), 0) if payer == "city" else (0, _tidy(_dec(fund)))
+    for result, value in (("funding.city_housing_fund", city_fund), ("funding.area_housing_fund", area_fund)):
+        tr.add(result, value, _ref(cv, result.split(".")[1]), {"housing_fund": fund, "payer": payer},
+               [area["housing_source"]], _interp(cv))
+
+    floor = None
+    if "workers" in f:
+        tv = in_force(tr, repo, TRAINING, day)
+        td = tv.data["data"]
+        floor = f["workers"] * td["funds_per_worker_min"]
+        tr.add("funding.training_budget_min", floor, _ref(tv, "training_budget_min"),
+               {"workers": f["workers"], "per_worker": td["funds_per_worker_min"]}, [td["funds_source"]],
+               _interp(tv))
+        if "training_budget" in f:
+            facts["training_budget_short"] = floor - _dec(f["training_budget"])
+    else:
+        tr.add("funding.training_budget_min", None, "derived#training_budget_min", {"workers": None},
+               ["workforce.6.18.training_budget"], [])
+    compliance.run(tr, repo, engine, case.id, "funding", facts, day)
+    return tr
+
+
+def check_facts(facts: dict, doc, fpath: tuple, name: str, schema_dir) -> list:
+    if _dec(facts["region_part"]) > _dec(facts["pay_cost"]):
+        return [doc.problem(fpath + ("region_part",), f"region_part ({facts['region_part']}) is more than pay_cost "
+                            f"({facts['pay_cost']})", "inconsistent", case=name)]
+    return []
