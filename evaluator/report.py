@@ -23,6 +23,8 @@ def show(value) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(show(x) for x in value) + "]"
+    if isinstance(value, dict):  # findings, a roster's per-worker results
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
     return str(value)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from decimal import Decimal
 
 from evaluator import api
 
@@ -282,7 +283,7 @@ def test_grade_is_never_derived_from_a_score(repo):
     assert [n["code"] for n in r["notes"]] == ["grade_not_derived_from_score"]
 
 
-def _ruling_real(repo, body, case_id, tmp=None):
+def _ruling_real(repo, body, case_id):
     import tempfile
     from pathlib import Path
 
@@ -291,3 +292,23 @@ def _ruling_real(repo, body, case_id, tmp=None):
         path.write_text("cases:" + textwrap.dedent(body), encoding="utf-8")
         out = api.evaluate_file(repo, path, "reference")
     return next(r for r in out.rulings if r["id"] == case_id)
+
+
+def test_readme_examples_of_each_kind_are_valid_cases(repo, tmp_path):
+    import re
+
+    from .conftest import ROOT
+
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    kinds = {}
+    for i, block in enumerate(blocks):
+        path = tmp_path / f"readme{i}.yaml"
+        path.write_text(f"id: readme{i}\n" + block, encoding="utf-8")
+        out = api.evaluate_file(repo, path, "reference")
+        assert not out.problems, "\n".join(map(str, out.problems))
+        kinds[out.rulings[0]["kind"]] = out.rulings[0]["results"]
+    assert set(kinds) >= {"community", "street", "assessment", "funding", "roster"}
+    assert kinds["community"]["staffing.committee_size"] == 7
+    assert kinds["street"]["secondment.share"] == Decimal("0.05")
+    assert kinds["assessment"]["assessment.weighted_score"] == Decimal("87.1")
+    assert kinds["funding"]["funding.city_share"] == 1400000
