@@ -312,3 +312,26 @@ def test_readme_examples_of_each_kind_are_valid_cases(repo, tmp_path):
     assert kinds["street"]["secondment.share"] == Decimal("0.05")
     assert kinds["assessment"]["assessment.weighted_score"] == Decimal("87.1")
     assert kinds["funding"]["funding.city_share"] == 1400000
+
+
+def test_rulings_of_every_new_kind_meet_the_public_schema(repo):
+    from evaluator.validation import validator
+
+    from .conftest import ROOT
+
+    files = sorted((ROOT / "tests/cases").glob("*.yaml")) + sorted((ROOT / "examples").glob("*.yaml"))
+    rulings = []
+    for path in files:
+        rulings += api.evaluate_file(repo, path, "reference").rulings
+    kinds = {r["kind"] for r in rulings}
+    assert kinds >= {"community", "street", "assessment", "funding", "roster"}
+    errors = list(validator(str(repo.schema_dir), "ruling").iter_errors(json.loads(_to_json(rulings))))
+    assert not errors, errors[0]
+    for r in rulings:
+        assert set(r["results"]) <= {t["result"] for t in r["trace"]}, r["id"]
+
+
+def _to_json(obj):
+    from evaluator.report import to_json
+
+    return to_json(obj)

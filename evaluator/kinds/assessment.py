@@ -8,7 +8,7 @@ from decimal import Decimal
 from ..trace import Trace
 from . import compliance
 from .common import _tidy, in_force
-from .worker import _interp, _ref, tr_note_interpretation
+from .worker import _interp, _ref
 
 GRADES = "workforce.assessment_grades"
 
@@ -37,7 +37,7 @@ def rule_assessment(case, repo, engine) -> Trace:
            [gd["source"]], _interp(gv))
     if score is not None:
         for iid in _interp(gv):
-            tr_note_interpretation(tr, repo, iid)
+            tr.note_interpretation(iid)
 
     facts = {"assessee": f["assessee"], "street_weight": _dec(weights.get("street", 0)),
              "community_weight": _dec(weights.get("community", 0))}

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..conditions import holds
 from ..errors import RulingError
-from .worker import _plain, tr_note_interpretation
+from ..rulesets import _plain
 from ..trace import Trace
 
 RESULT_OF = {"must": "compliance.violations", "as_a_rule": "compliance.advisories"}
@@ -42,7 +43,8 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
                 found[RESULT_OF[r.modality]].append(finding)
                 tr.add(RESULT_OF[r.modality], finding, ref, inputs, r.cites, r.interpretations, set_result=False)
                 for note in r.notes:
-                    tr_note_interpretation(tr, repo, note["interpretation"])
+                    if "when" not in note or holds(note["when"], facts):
+                        tr.note_interpretation(note["interpretation"])
             elif missing:
                 if report_unchecked:
                     unchecked.append(r.id)
@@ -55,6 +57,12 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
         if passed:
             tr.add("compliance.passed", passed, f"{v.id}@{v.version}#passed", passed_inputs, passed_cites,
                    set_result=False)
-    tr.results.update(found)
-    if report_unchecked:
-        tr.results["compliance.not_checked"] = unchecked
+    # An empty list is a result too: trace it to the facts read and the clauses the rule sets encode.
+    encodes = [c for v in versions for c in v.data["encodes"]]
+    read = {n: _plain(facts.get(n)) for v in versions for r in repo.compiled_rules[(v.id, v.version)]
+            for n in r.facts if n in facts}
+    lists = dict(found, **({"compliance.not_checked": unchecked} if report_unchecked else {}))
+    for result, items in lists.items():
+        if not items:
+            tr.add(result, [], "compliance#none", read, encodes, set_result=False)
+    tr.results.update(lists)

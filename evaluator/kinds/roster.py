@@ -48,7 +48,8 @@ def rule_roster(case, repo, engine) -> Trace:
         for n in wtr.notes:
             if not any(m["code"] == n["code"] for m in tr.notes):
                 tr.notes.append(n)
-    tr.results["roster.workers"] = per_worker
+    tr.add("roster.workers", per_worker, "kinds.worker#each", {"workers": len(workers)},
+           ["workforce.2.1.definition"], [])
 
     n = len(workers)
     tr.add("roster.size", n, "derived#size", {}, [td["year_source"]], [])
