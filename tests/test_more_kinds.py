@@ -200,7 +200,7 @@ def test_yaml_figures_move_the_rulings(repo_copy):
     assert before["a"]["results"]["compliance.advisories"] == []
 
     staffing = repo_copy / "policies/workforce.community_staffing/2019-01-01.yaml"
-    edit(staffing, "word: \"—\", size: 7}", "word: \"—\", size: 8}")
+    edit(staffing, "size: 7", "size: 8")
     edit(repo_copy / "rules/workforce.community_compliance/2019-01-01.yaml", "value: 3}", "value: 2}")
     edit(repo_copy / "rules/workforce.community_compliance/2019-01-01.yaml", "value: 0.4}", "value: 0.5}")
     edit(repo_copy / "policies/workforce.training/2019-01-01.yaml", "funds_per_worker_min: 300",
@@ -249,25 +249,32 @@ BOUNDARY = """
 """
 
 
-def test_overlap_without_its_resolution_is_refused(repo_copy):
+def test_literal_bands_without_the_interpretation_are_refused(repo_copy):
+    """Put the middle band back on its literal bounds (3000—5000): 3000 and 5000 fall in two bands, and the
+    evaluator refuses to pick one rather than silently choosing."""
     staffing = repo_copy / "policies/workforce.community_staffing/2019-01-01.yaml"
-    edit(staffing, "      - {at: 3000, band: up_to_3000, interpretation: committee_size_band_overlap}\n", "")
+    edit(staffing, "min: 3001", "min: 3000")
+    edit(staffing, "max: 4999", "max: 5000")
     repo = api.load(repo_copy)
+    assert not repo.problems
     path = repo_copy / "probe.yaml"
-    path.write_text("cases:" + textwrap.dedent(BOUNDARY), encoding="utf-8")
+    path.write_text("cases:" + textwrap.dedent(BOUNDARY) + textwrap.dedent(GOOD).replace("3000", "3001"),
+                    encoding="utf-8")
     out = api.evaluate_file(repo, path, "reference")
     assert out.unusable
-    msg = str(out.problems[0])
-    assert "3000 households fall in more than one band (3000户以下, 3000户—5000户)" in msg
-    assert "no interpretation resolves the overlap" in msg
-    assert out.rulings[1]["results"]["staffing.committee_size"] == 9  # the other case is still ruled on
+    msgs = [str(p) for p in out.problems]
+    assert "3000 households must fall in exactly one committee-size band; they fall in: 3000户以下, 3000户—5000户" \
+        in msgs[0]
+    assert "5000 households must fall in exactly one committee-size band; they fall in: 3000户—5000户, 5000户以上" \
+        in msgs[1]
+    assert out.rulings[2]["results"]["staffing.committee_size"] == 7  # the other case is still ruled on
 
 
 def test_overlap_resolution_is_traced_to_its_interpretation(repo):
     r = _ruling_real(repo, BOUNDARY, "at_3000")
     entry = next(t for t in r["trace"] if t["result"] == "staffing.committee_size")
-    assert entry["interpretations"][0] == "committee_size_band_overlap"
-    assert entry["inputs"] == {"households": 3000, "band": "3000户以下", "overlap_at": 3000}
+    assert entry["interpretations"] == ["committee_size_band_overlap", "inclusive_bounds_civil_code_1259"]
+    assert entry["inputs"] == {"households": 3000, "band": "3000户以下"}
     assert entry["clauses"][0]["id"] == "workforce.3.3.committee_size"
 
 

@@ -15,28 +15,21 @@ DUTY = "workforce.duty_hours"
 ROUND = {"ceil": lambda a, b: -(-a // b), "floor": lambda a, b: a // b}
 
 
-def committee_band(table: dict, households: int, repo) -> tuple[dict, dict | None]:
-    """The band of households, read literally; where literal bands share the value, the band `overlaps` names
-    (which must name a known interpretation). Returns (band, overlap entry or None)."""
-    hits = [b for b in table["bands"]
-            if b.get("min", 0) <= households and ("max" not in b or households <= b["max"])]
-    if len(hits) == 1:
-        return hits[0], None
-    if not hits:
-        raise RulingError(f"no committee-size band covers {households} households")
-    overlap = next((o for o in table["overlaps"] if o["at"] == households), None)
-    codes = ", ".join(b["text"] for b in hits)
-    if overlap is None:
-        raise RulingError(f"{households} households fall in more than one band ({codes}) and no interpretation "
-                          "resolves the overlap")
-    if overlap["interpretation"] not in repo.interpretations:
-        raise RulingError(f"the overlap at {households} households names interpretation "
-                          f"'{overlap['interpretation']}', which is not defined")
-    band = next((b for b in hits if b["code"] == overlap["band"]), None)
-    if band is None:
-        raise RulingError(f"the overlap at {households} households gives band '{overlap['band']}', which does not "
-                          "cover it")
-    return band, overlap
+def committee_band(table: dict, households: int) -> dict:
+    """The row whose band (bounds as encoded) covers the households; more than one is refused, never picked."""
+    hits = [r for r in table["rows"]
+            if r["households"]["min"] <= households and households <= r["households"].get("max", households)]
+    if len(hits) != 1:
+        found = ", ".join(r["households"]["text"] for r in hits) or "none"
+        raise RulingError(f"{households} households must fall in exactly one committee-size band; they fall in: "
+                          f"{found}")
+    return hits[0]
+
+
+def band_readings(table: dict) -> list[str]:
+    """The interpretations that move bounds of the table away from their literal reading."""
+    return list(dict.fromkeys(b["interpretation"] for r in table["rows"]
+                              for b in r["households"]["basis"].values() if "interpretation" in b))
 
 
 def grid_range(grid: dict, households: int) -> tuple[int, int]:
@@ -54,15 +47,12 @@ def rule_community(case, repo, engine) -> Trace:
     households = f["households"]
 
     cs = sd["committee_size"]
-    band, overlap = committee_band(cs, households, repo)
-    inputs = {"households": households, "band": band["text"]}
-    interps = ["inclusive_bounds_civil_code_1259"]
-    if overlap:
-        inputs["overlap_at"] = overlap["at"]
-        interps.insert(0, overlap["interpretation"])
-    tr.add("staffing.committee_size", band["size"], _ref(sv, "committee_size"), inputs, [cs["source"]], interps)
+    row = committee_band(cs, households)
+    tr.add("staffing.committee_size", row["size"], _ref(sv, "committee_size"),
+           {"households": households, "band": row["households"]["text"]}, [row["source"]],
+           band_readings(cs) + ["inclusive_bounds_civil_code_1259"])
     if "committee_members" in f:
-        facts["committee_size_difference"] = f["committee_members"] - band["size"]
+        facts["committee_size_difference"] = f["committee_members"] - row["size"]
 
     grid = sd["grid_workers"]
     fewest, most = grid_range(grid, households)
