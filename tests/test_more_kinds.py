@@ -208,8 +208,8 @@ def test_yaml_figures_move_the_rulings(repo_copy):
     edit(repo_copy / "rules/workforce.secondment/2019-01-01.yaml", "value: 0.05}", "value: 0.04}")
     edit(repo_copy / "rules/workforce.secondment/2019-01-01.yaml", "secondment_months_max, op: gt, value: 6}",
          "secondment_months_max, op: gt, value: 5}")
-    edit(repo_copy / "policies/workforce.cost_sharing/2019-01-01.yaml", "area_part: 3, city_part: 7",
-         "area_part: 4, city_part: 6")
+    edit(repo_copy / "policies/workforce.cost_sharing/2019-01-01.yaml",
+         "[{payer: area, share: 3}, {payer: city, share: 7}]", "[{payer: area, share: 4}, {payer: city, share: 6}]")
     edit(repo_copy / "rules/reform.assessment_weights/2018-09-05.yaml", "value: 0.3}", "value: 0.31}")
     after = {k: _ruling(repo_copy, PROBE, k) for k in "csfa"}
 

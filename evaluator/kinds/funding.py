@@ -29,21 +29,22 @@ def rule_funding(case, repo, engine) -> Trace:
     area = next((a for a in cd["areas"] if a["code"] == f["area"]), None)
     if area is None:
         raise RulingError(f"the cost-sharing policy has no area '{f['area']}'")
-    parts = area["area_part"] + area["city_part"]
-    if parts == 0:
-        raise RulingError(f"the cost-sharing policy gives area '{f['area']}' no parts")
+    parts = {sh["payer"]: sh["share"] for sh in area["shares"]}
+    if sum(parts.values()) != area["whole"]:
+        raise RulingError(f"the shares of area '{f['area']}' do not add up to {area['whole']}")
 
     remaining = _dec(f["pay_cost"]) - _dec(f["region_part"])
     tr.add("funding.remaining", _tidy(remaining), _ref(cv, "remaining"),
            {"pay_cost": f["pay_cost"], "region_part": f["region_part"]}, [cd["region_source"]], _interp(cv))
     rounding = cd["rounding"]
-    rounded_part = area["area_part"] if rounding["rounded"] == "area" else area["city_part"]
-    rounded = (remaining * rounded_part / parts).quantize(_dec(rounding["unit"]), rounding=MODES[rounding["mode"]])
-    area_share, city_share = (rounded, remaining - rounded) if rounding["rounded"] == "area" \
-        else (remaining - rounded, rounded)
+    who = rounding["rounded"]
+    unit = Decimal(1).scaleb(-rounding["decimals"])
+    rounded = (remaining * parts.get(who, 0) / area["whole"]).quantize(unit, rounding=MODES[rounding["mode"]])
+    rest = remaining - rounded
+    area_share, city_share = (rounded, rest) if who == "area" else (rest, rounded)
     inputs = {"area": f"{area['code']} {area['zh']}", "remaining": _tidy(remaining),
-              "area_part": area["area_part"], "city_part": area["city_part"],
-              "rounding": f"{rounding['rounded']} to {rounding['unit']} {rounding['mode']}"}
+              "area_part": parts.get("area", 0), "city_part": parts.get("city", 0), "whole": area["whole"],
+              "rounding": f"{who} to {rounding['decimals']} decimals, {rounding['mode']}"}
     tr.add("funding.city_share", _tidy(city_share), _ref(cv, "city_share"), inputs, [area["source"]], _interp(cv))
     tr.add("funding.area_share", _tidy(area_share), _ref(cv, "area_share"), inputs, [area["source"]], _interp(cv))
 

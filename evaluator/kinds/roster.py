@@ -52,7 +52,8 @@ def rule_roster(case, repo, engine) -> Trace:
            ["workforce.2.1.definition"], [])
 
     n = len(workers)
-    tr.add("roster.size", n, "derived#size", {}, [td["year_source"]], [])
+    tr.add("roster.size", n, "derived#size", {}, ["workforce.2.1.definition"], [])
+    tr.add("targets.year", td["year"], _ref(tv, "year"), {}, [td["year_source"]], _interp(tv))
 
     counted = sum(1 for w in workers if levels[w["education_level"]]["counts"])
     edu = share(counted, n)
