@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ..trace import Trace
 from . import compliance
-from .common import _tidy, in_force
+from .common import tidy, in_force
 from .worker import _interp, _ref
 
 GRADES = "workforce.assessment_grades"
@@ -24,7 +24,7 @@ def rule_assessment(case, repo, engine) -> Trace:
     scores = f.get("scores")
     score = None
     if scores is not None:
-        score = _tidy(sum((_dec(w) * _dec(scores[a]) for a, w in weights.items() if w), Decimal(0)))
+        score = tidy(sum((_dec(w) * _dec(scores[a]) for a, w in weights.items() if w), Decimal(0)))
     tr.add("assessment.weighted_score", score, "derived#weighted_score",
            {"weights": weights, "scores": scores}, ["reform.4.4"], [])
 

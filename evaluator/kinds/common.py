@@ -20,10 +20,10 @@ def share(part, whole) -> Decimal | None:
     """part / whole as an exact decimal (28 significant digits when it does not terminate); None when whole is 0."""
     if not whole:
         return None
-    return _tidy(Decimal(str(part)) / Decimal(str(whole)))
+    return tidy(Decimal(str(part)) / Decimal(str(whole)))
 
 
-def _tidy(d: Decimal):
+def tidy(d: Decimal):
     """An integral Decimal as int, otherwise the Decimal without trailing zeros."""
     if d == d.to_integral_value():
         return int(d)

@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from ..errors import RulingError
 from ..trace import Trace
 from . import compliance
-from .common import _tidy, in_force
+from .common import tidy, in_force
 from .worker import _interp, _ref
 
 COST = "workforce.cost_sharing"
@@ -34,7 +34,7 @@ def rule_funding(case, repo, engine) -> Trace:
         raise RulingError(f"the shares of area '{f['area']}' do not add up to {area['whole']}")
 
     remaining = _dec(f["pay_cost"]) - _dec(f["region_part"])
-    tr.add("funding.remaining", _tidy(remaining), _ref(cv, "remaining"),
+    tr.add("funding.remaining", tidy(remaining), _ref(cv, "remaining"),
            {"pay_cost": f["pay_cost"], "region_part": f["region_part"]}, [cd["region_source"]], _interp(cv))
     rounding = cd["rounding"]
     who = rounding["rounded"]
@@ -42,11 +42,11 @@ def rule_funding(case, repo, engine) -> Trace:
     rounded = (remaining * parts.get(who, 0) / area["whole"]).quantize(unit, rounding=MODES[rounding["mode"]])
     rest = remaining - rounded
     area_share, city_share = (rounded, rest) if who == "area" else (rest, rounded)
-    inputs = {"area": f"{area['code']} {area['zh']}", "remaining": _tidy(remaining),
+    inputs = {"area": f"{area['code']} {area['zh']}", "remaining": tidy(remaining),
               "area_part": parts.get("area", 0), "city_part": parts.get("city", 0), "whole": area["whole"],
               "rounding": f"{who} to {rounding['decimals']} decimals, {rounding['mode']}"}
-    tr.add("funding.city_share", _tidy(city_share), _ref(cv, "city_share"), inputs, [area["source"]], _interp(cv))
-    tr.add("funding.area_share", _tidy(area_share), _ref(cv, "area_share"), inputs, [area["source"]], _interp(cv))
+    tr.add("funding.city_share", tidy(city_share), _ref(cv, "city_share"), inputs, [area["source"]], _interp(cv))
+    tr.add("funding.area_share", tidy(area_share), _ref(cv, "area_share"), inputs, [area["source"]], _interp(cv))
 
     payer = area["housing_fund_payer"]
     tr.add("funding.housing_fund_payer", payer, _ref(cv, "housing_fund_payer"), {"area": area["code"]},
@@ -54,7 +54,7 @@ def rule_funding(case, repo, engine) -> Trace:
     fund = f.get("housing_fund")
     city_fund = area_fund = None
     if fund is not None:
-        city_fund, area_fund = (_tidy(_dec(fund)), 0) if payer == "city" else (0, _tidy(_dec(fund)))
+        city_fund, area_fund = (tidy(_dec(fund)), 0) if payer == "city" else (0, tidy(_dec(fund)))
     for result, value in (("funding.city_housing_fund", city_fund), ("funding.area_housing_fund", area_fund)):
         tr.add(result, value, _ref(cv, result.split(".")[1]), {"housing_fund": fund, "payer": payer},
                [area["housing_source"]], _interp(cv))
