@@ -5,8 +5,9 @@ schemas/cases.schema.json (`<kind>_facts`, `<kind>_expect`).
 """
 from __future__ import annotations
 
-from . import worker
+from . import task, worker
 
 KINDS = {
     "worker": worker.rule_worker,
+    "task": task.rule_task,
 }
