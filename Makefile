@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/policy check
 	$(BIN)/policy eval examples/workers.yaml
+	$(BIN)/policy eval examples/tasks.yaml
 
 test: $(STAMP)
 	$(BIN)/pytest

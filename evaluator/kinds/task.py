@@ -59,7 +59,7 @@ def rule_task(case, repo, engine) -> Trace:
             tr.note("listed_under_other_departments",
                     f"Item {item['number']} 「{item['name']}」 ({item['en']}) of the community's entry list (附件2) "
                     f"is listed under {names_en}. {asked} is not among them, so the community does not take it "
-                    f"on at {asked}'s request.",
+                    f"on when {asked} asks.",
                     f"附件2社区工作事项准入清单第{item['number']}项「{item['name']}」的部门为{names_zh};"
                     f"{dept['name'] if dept else f['unlisted_department']}不在其列,社区对其要求不作为责任主体。",
                     [rule["source"], item["source"], cell["source"]], readings)
