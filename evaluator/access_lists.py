@@ -10,6 +10,7 @@ Checks (run by `repository.load`, so `policy check` fails on them, each at file:
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 
 from .problems import Problem
@@ -67,7 +68,7 @@ def _check_items_cover_rows(repo, v, items) -> list[Problem]:
             out.append(v.doc.problem(("data", "items", i, "number"), f"item {i + 1} of the list is numbered "
                                      f"{it['number']}; items are numbered 1, 2, … in order as published", "numbering"))
         text = _text(repo, it["source"])
-        if text is not None and not text.lstrip().startswith(str(it["number"])):
+        if text is not None and not re.match(rf"{it['number']}(\D|$)", text.lstrip()):
             out.append(v.doc.problem(("data", "items", i, "number"), f"row '{it['source']}' is not numbered "
                                      f"{it['number']} as published", "numbering"))
     return out

@@ -133,6 +133,8 @@ def _item(f: dict, cl: dict, sl: dict) -> tuple[str | None, dict | None]:
     """Which list the case's item is on ("community", "service_station" or None) and the item."""
     key = _one_of(f, "item", "unlisted_item")
     given = f[key]
+    if key == "item" and isinstance(given, str) and given.strip().isdigit():
+        given = int(given)  # "7" from a JSON form means item 7: no name on either list is a number
     if key == "item" and isinstance(given, int):
         if not 1 <= given <= len(cl["items"]):
             raise FactError(key, f"附件2 社区工作事项准入清单 has no item {given}: its items are numbered 1 to "
