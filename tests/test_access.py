@@ -182,3 +182,19 @@ def test_modality_text_names_all_three():
     assert modality_text("must").startswith("force: must 必须")
     assert modality_text("may").startswith("force: may 可")
     assert "(§ reform.4.4.community_weight)" in modality_text("as_a_rule", [{"id": "reform.4.4.community_weight"}])
+
+
+def test_task_rulings_meet_the_public_schema(repo):
+    from evaluator.validation import validator
+
+    from .conftest import ROOT
+    code, out, err = run_policy("eval", ROOT / "tests/cases/task_access_rules.yaml", ROOT / "examples/tasks.yaml",
+                                "--format", "json")
+    assert code == 0, err
+    rulings = json.loads(out)
+    assert not list(validator(str(repo.schema_dir), "ruling").iter_errors(rulings))
+    for r in rulings:
+        assert set(r["results"]) == {t["result"] for t in r["trace"]}
+        for t in r["trace"]:
+            for c in t["clauses"]:
+                assert c["text"] == repo.cite(c["id"]).text
