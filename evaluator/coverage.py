@@ -29,16 +29,21 @@ class Row:
     note: str | None = None
     encoded_by: list = field(default_factory=list)  # "policy-or-ruleset@version" (with "#rule" for rules)
     cases: int | None = None  # test cases whose ruling cites the clause or one of its units; None when not counted
+    units_not_cited: list = field(default_factory=list)  # of an encoded clause: units no policy or rule cites
 
 
-def encoded_by(repo) -> dict:
-    """Clause id -> sorted list of the policy and rule versions citing it or one of its units."""
+def encoded_by(repo, cited: set | None = None) -> dict:
+    """Clause id -> sorted list of the policy and rule versions citing it or one of its units.
+
+    `cited`, when given, receives every clause or unit id cited as such."""
     out = defaultdict(set)
+    cited = set() if cited is None else cited
 
     def cite(ref, where):
         cit = repo.clauses.get(ref)
         if cit is not None:
             out[cit.clause_id].add(where)
+            cited.add(ref)
 
     for table in (repo.policies, repo.rulesets):
         for versions in table.values():
@@ -103,15 +108,19 @@ def load_entries(repo) -> tuple[dict, list[Problem]]:
 
 def compute(repo, case_counts: dict | None = None) -> tuple[list[Row], list[Problem]]:
     """One row per clause, in document order, and every coverage problem (each at file:line:col)."""
-    by = encoded_by(repo)
+    cited: set = set()
+    by = encoded_by(repo, cited)
     entries, problems = load_entries(repo)
     rows = []
     for cid, kind, doc, cpath in clauses_in_order(repo):
+        units = [u["id"] for u in doc.data["clauses"][cpath[1]].get("units", [])]
         entry = entries.get(cid)
         row = Row(cid, kind, "unaccounted", encoded_by=by.get(cid, []),
                   cases=None if case_counts is None else case_counts.get(cid, 0))
         if row.encoded_by:
             row.status = "encoded"
+            if cid not in cited:
+                row.units_not_cited = [u for u in units if f"{cid}.{u}" not in cited]
             if entry:
                 e, edoc, epath = entry
                 problems.append(edoc.problem(epath + ("status",), f"clause '{cid}' is marked {e['status']} but is "
@@ -157,7 +166,8 @@ def render_text(rows: list[Row], problems: list[Problem], shown: list[Row] | Non
     out = [f"{'clause':<{width}}  {'kind':<10} {'status':<12} {'cases':>5}  where encoded / why not"]
     for r in shown:
         cases = "-" if r.cases is None else str(r.cases)
-        where = ", ".join(r.encoded_by) if r.status == "encoded" else (
+        where = ", ".join(r.encoded_by) + (f" (units not cited: {', '.join(r.units_not_cited)})"
+                                           if r.units_not_cited else "") if r.status == "encoded" else (
             f"{r.reason}: {r.note}" if r.reason else "UNACCOUNTED FOR: neither encoded nor marked")
         out.append(f"{r.clause:<{width}}  {r.kind:<10} {r.status:<12} {cases:>5}  {where}")
     s = summary(rows)

@@ -20,6 +20,9 @@ def test_every_clause_is_accounted_for(repo):
     status = {r.clause: r for r in rows}
     assert status["reform.2"].reason == "structural"
     assert status["reform.annex2.7"].encoded_by == ["reform.community_access_list@1"]
+    # A clause encoded through some of its units shows the others: 七、(二十) funds the awards, which no rule rules on.
+    assert status["workforce.7.20"].units_not_cited == ["award_funding"]
+    assert status["reform.3.6"].units_not_cited == []  # the whole clause is cited
 
 
 def test_every_list_item_is_reached_by_a_case(repo):
