@@ -16,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/policy check
 	$(BIN)/policy eval examples/workers.yaml
 	$(BIN)/policy eval examples/community.yaml examples/street.yaml examples/assessment.yaml examples/funding.yaml examples/roster.yaml
+	$(BIN)/policy eval examples/tasks.yaml
 
 test: $(STAMP)
 	$(BIN)/pytest

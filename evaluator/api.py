@@ -90,7 +90,11 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> 
         try:
             r = evaluate(case, repo, engine)
         except RulingError as exc:
-            prob = case.doc.problem(case.json_path + ("as_of",), str(exc), "no_ruling", case=case.id)
+            # A fact the ruling cannot use is pointed at; anything else is about the date (no policy in force).
+            fact = getattr(exc, "fact", None)
+            where = ("facts", fact) if fact and fact in case.given else ("as_of",)
+            prob = case.doc.problem(case.json_path + where, str(exc), getattr(exc, "code", "no_ruling"),
+                                    case=case.id)
             out.problems.append(prob)
             out.rulings.append({"id": case.id, "errors": [prob.as_json()]})
             out.unusable = True

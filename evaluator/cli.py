@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import api, engines
+from . import api, coverage, engines
 from .problems import PolicyInputError
 from .report import ruling_text, to_json
 
@@ -36,6 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=["text", "json"], default="text")
     e.add_argument("--engine", choices=["durable", "reference"], default="durable",
                    help="rule engine for condition rules (default durable-rules)")
+    v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,
+                   help="show only the clauses with this status (the summary still counts all)")
+    v.add_argument("--engine", choices=["durable", "reference"], default="durable")
     return p
 
 
@@ -54,6 +59,8 @@ def cmd_check(args) -> int:
             problems += outcome.problems + outcome.mismatches
             ran += outcome.with_expectations
             failed += outcome.failed
+    if not repo.problems:
+        problems += coverage.compute(repo)[1]
     for prob in problems:
         print(prob)
     counts = (f"{len(repo.clauses)} clauses and units, {len(repo.interpretations)} interpretations, "
@@ -95,7 +102,26 @@ def cmd_eval(args) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"check": cmd_check, "eval": cmd_eval}
+def cmd_coverage(args) -> int:
+    repo = api.load(args.repo)
+    if repo.problems:
+        for prob in repo.problems:
+            _err(str(prob))
+        _err(f"policy coverage: the policy repository has {len(repo.problems)} problem(s) (run `policy check`)")
+        return 2
+    rows, problems = coverage.compute(repo, coverage.case_counts(repo, engines.make(args.engine)))
+    shown = [r for r in rows if args.status in (None, r.status)]
+    if args.format == "json":
+        print(to_json({"summary": coverage.summary(rows), "clauses": [vars(r) for r in shown],
+                       "problems": [p.as_json() for p in problems]}))
+    else:
+        print(coverage.render_text(rows, problems, shown))
+    for prob in problems:
+        _err(str(prob))
+    return 1 if problems else 0
+
+
+COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage}
 
 
 def main(argv: list[str] | None = None) -> int:

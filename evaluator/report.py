@@ -28,6 +28,20 @@ def show(value) -> str:
     return str(value)
 
 
+# How each modality reads in a report: the force of the rule in Chinese and English, and what a departure means.
+MODALITY = {
+    "must": ("must 必须", "binding: a breach is a violation"),
+    "as_a_rule": ("as a rule 原则上/一般", "advisory: a departure is not a breach and not unlawful; it needs a reason"),
+    "may": ("may 可", "permissive: grants a power, obliges no one"),
+}
+
+
+def modality_text(modality: str, clauses=()) -> str:
+    label, meaning = MODALITY.get(modality, (modality, ""))
+    under = f" (§ {clauses[0]['id']})" if modality == "as_a_rule" and clauses else ""
+    return f"force: {label} — {meaning}{under}"
+
+
 def ruling_text(r: dict, repo) -> str:
     out = [f"Case {r['id']} ({r['kind']}) as of {r['as_of']}"]
     out.append(f"  policy {r['policy']['digest'][:19]}…  engine {r['policy']['engine']}  versions: "
@@ -45,6 +59,8 @@ def ruling_text(r: dict, repo) -> str:
         out.append(f"    {t['result']} = {show(t['value'])}   [{t['rule']}]")
         if t["inputs"]:
             out.append("      from " + ", ".join(f"{k}={show(v)}" for k, v in t["inputs"].items()))
+        if t.get("modality"):
+            out.append("      " + modality_text(t["modality"], t["clauses"]))
         for c in t["clauses"]:
             text = c["text"].replace("\n", " ")
             out.append(f"      § {c['id']}: 「{text if len(text) <= 90 else text[:88] + '…'}」")

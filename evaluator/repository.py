@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import conditions
+from . import access_lists, conditions
 from .problems import PolicyInputError, Problem
 from .validation import validate
 from .yaml_strict import Document, load_file
@@ -148,6 +148,7 @@ def load(root: Path | str) -> Repository:
     _index_versions(repo, docs["policies"], repo.policies, "policy")
     _index_versions(repo, docs["rules"], repo.rulesets, "rules")
     _check_references(repo)
+    repo.problems.extend(access_lists.check(repo))
     _compile_rules(repo)
     repo.digest = _digest(repo)
     return repo

@@ -27,7 +27,7 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
             if r.id not in fired:
                 continue
             tr.add(result, r.id, f"{v.id}@{v.version}#{r.id}", {n: _plain(facts.get(n)) for n in r.facts},
-                   r.cites, r.interpretations, set_result=False)
+                   r.cites, r.interpretations, set_result=False, modality=r.modality)
             for note in r.notes:
                 if "when" not in note or holds(note["when"], facts):
                     tr.note_interpretation(note["interpretation"])

@@ -15,7 +15,9 @@ class Trace:
         """Record that a policy or rule version was used for this ruling."""
         self.versions[version.id] = version.version
 
-    def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True) -> None:
+    def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True,
+            modality: str | None = None) -> None:
+        """`modality` is the force of the rule as the text states it (must, as_a_rule, may), when it has one."""
         cites = list(dict.fromkeys(cites))
         entry = {
             "result": result,
@@ -25,6 +27,8 @@ class Trace:
             "clauses": [{"id": c, "text": self.repo.cite(c).text} for c in cites],
             "interpretations": list(dict.fromkeys(interpretations)),
         }
+        if modality is not None:
+            entry["modality"] = modality
         self.entries.append(entry)
         if set_result:
             self.results[result] = value

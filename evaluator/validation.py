@@ -14,7 +14,7 @@ from referencing import Registry, Resource
 from .problems import Problem
 from .yaml_strict import Document, json_path_text
 
-SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling")
+SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling", "coverage")
 
 
 def _is_number(checker, instance):

@@ -12,7 +12,8 @@ from evaluator import api
 from evaluator.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "examples", "tests/cases")
+DATA_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "examples", "tests/cases",
+             "coverage")
 
 
 @pytest.fixture(scope="session")

@@ -310,11 +310,11 @@ def test_readme_examples_of_each_kind_are_valid_cases(repo, tmp_path):
     kinds = {}
     for i, block in enumerate(blocks):
         path = tmp_path / f"readme{i}.yaml"
-        path.write_text(f"id: readme{i}\n" + block, encoding="utf-8")
+        path.write_text(block if re.match(r"id:", block) else f"id: readme{i}\n" + block, encoding="utf-8")
         out = api.evaluate_file(repo, path, "reference")
         assert not out.problems, "\n".join(map(str, out.problems))
         kinds[out.rulings[0]["kind"]] = out.rulings[0]["results"]
-    assert set(kinds) >= {"community", "street", "assessment", "funding", "roster"}
+    assert set(kinds) >= {"community", "street", "assessment", "funding", "roster", "task"}
     assert kinds["community"]["staffing.committee_size"] == 7
     assert kinds["street"]["secondment.share"] == Decimal("0.05")
     assert kinds["assessment"]["assessment.weighted_score"] == Decimal("87.1")

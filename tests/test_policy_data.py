@@ -163,7 +163,8 @@ def _policy_figures() -> set:
     def walk(obj, key=None):
         if isinstance(obj, dict):
             for k, v in obj.items():
-                if k not in ("min", "max", "level", "stars", "rank", "version", "levels"):
+                # identifiers, not figures: list-item numbers and the rows spanning cells come from
+                if k not in ("min", "max", "level", "stars", "rank", "version", "levels", "number", "cells"):
                     walk(v, k)
         elif isinstance(obj, list):
             for v in obj:
@@ -182,7 +183,12 @@ def test_no_policy_figure_is_written_in_python():
     assert Decimal(2000) in figures and Decimal("0.6") in figures and Decimal(45) in figures
     found = []
     for path in (ROOT / "evaluator").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # a slice bound (digest[:24]) cuts text; it is never a policy figure
+        bounds = {id(b) for s in ast.walk(tree) if isinstance(s, ast.Slice) for b in (s.lower, s.upper, s.step)}
+        for node in ast.walk(tree):
+            if id(node) in bounds:
+                continue
             if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
                     and not isinstance(node.value, bool) and Decimal(str(node.value)) in figures:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")

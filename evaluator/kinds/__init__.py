@@ -5,10 +5,11 @@ schemas/cases.schema.json (`<kind>_facts`, `<kind>_expect`).
 """
 from __future__ import annotations
 
-from . import assessment, community, funding, roster, street, worker
+from . import assessment, community, funding, roster, street, task, worker
 
 KINDS = {
     "worker": worker.rule_worker,
+    "task": task.rule_task,
     "community": community.rule_community,
     "street": street.rule_street,
     "assessment": assessment.rule_assessment,

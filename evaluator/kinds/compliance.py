@@ -41,7 +41,8 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
                     continue
                 finding = {"code": r.id, "clauses": list(r.cites), "modality": r.modality}
                 found[RESULT_OF[r.modality]].append(finding)
-                tr.add(RESULT_OF[r.modality], finding, ref, inputs, r.cites, r.interpretations, set_result=False)
+                tr.add(RESULT_OF[r.modality], finding, ref, inputs, r.cites, r.interpretations, set_result=False,
+                       modality=r.modality)
                 for note in r.notes:
                     if "when" not in note or holds(note["when"], facts):
                         tr.note_interpretation(note["interpretation"])
