@@ -30,9 +30,11 @@ STATUS_ZH = {"encoded": "已编码 encoded", "not_normative": "无须编码 not 
 
 
 def title(clause: dict) -> str:
-    parts = [clause.get("number", ""), clause.get("heading", "")]
-    zh = "".join(p for p in parts if p) or md.KIND.get(clause["kind"], clause["kind"])
-    return zh
+    number, heading = clause.get("number", ""), clause.get("heading", "")
+    if heading.startswith(number):
+        number = ""
+    sep = "" if not number or not heading or number[-1] in "、)）." else " "
+    return f"{number}{sep}{heading}" or md.KIND.get(clause["kind"], clause["kind"])
 
 
 def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
@@ -59,9 +61,13 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
     if clause.get("units"):
         out.append("### 单元 Units\n")
         out.append("可单独引用的文字 Parts of the text cited on their own:\n")
-        out.append(md.table(["单元 unit", "原文 text", "English"], [
+        units = md.table(["单元 unit", "原文 text", "English"], [
             [f'<span id="{cid}.{u["id"]}"></span>`{cid}.{u["id"]}`', esc(u["text"]), esc(u.get("title_en", ""))]
-            for u in clause["units"]]))
+            for u in clause["units"]])
+        if lines > 24:  # the rows of a long table: folded like the text they come from
+            units = f'??? quote "{len(clause["units"])} 个单元 units"\n\n' + "\n".join(
+                "    " + ln if ln else "" for ln in units.split("\n"))
+        out.append(units)
     if clause.get("errata"):
         out.append("## 勘误 Errata\n")
         out.append(errata_table(clause["errata"], path))
@@ -192,5 +198,6 @@ def nav(model) -> list:
     out = ["clauses/index.md"]
     for code, doc in model.repo.documents.items():
         items = [{f"{title(c)} {c['id']}": md.clause_page(c["id"])} for c in doc.data["clauses"]]
-        out.append({f"{doc.data['title']['zh']} {code}": items})
+        zh = doc.data["title"]["zh"]
+        out.append({f"{zh if len(zh) <= 16 else zh[:15] + '…'} {code}": items})
     return out

@@ -43,6 +43,9 @@ class Model:
 
 
 def build(repo, engine: str = "durable") -> Model:
+    """Index a repository for its pages; one with problems is refused, as the evaluator refuses to rule from it."""
+    if repo.problems:
+        raise PolicyInputError(list(repo.problems))
     m = Model(repo)
     for code, doc in repo.documents.items():
         for c in doc.data["clauses"]:

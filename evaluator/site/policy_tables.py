@@ -3,6 +3,8 @@ coefficient, base pay, and the stars and allowance of the right-hand columns), l
 else field by field; rules in words with their force. Generic over the data, so a new policy type still renders."""
 from __future__ import annotations
 
+import re
+
 from . import md
 from .md import esc, value
 
@@ -44,7 +46,7 @@ def _cell(key: str, v, links: Links) -> str:
         return "; ".join(f"{k}: {_cell(k, x, links)}" for k, x in v.items())
     if isinstance(v, list):
         return ", ".join(_cell(key, x, links) for x in v)
-    if isinstance(v, str) and v.isascii() and v.replace("_", "").isalnum() and "_" in v:
+    if isinstance(v, str) and re.fullmatch(r"[a-z][a-z0-9_]*", v):  # a code, not words
         return f"`{v}`"
     return value(v)
 

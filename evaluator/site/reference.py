@@ -28,6 +28,10 @@ def _ref_link(ref: str, page: str) -> str:
     return f"[{esc(shown)}]({md.rel(page, target, anchor)})"
 
 
+def _lit(x) -> str:
+    return x if isinstance(x, str) else json.dumps(x, ensure_ascii=False)
+
+
 def describe(s, page: str) -> str:
     """The type column: what a value must be, in a few words."""
     if s is True:
@@ -38,9 +42,9 @@ def describe(s, page: str) -> str:
     if "$ref" in s:
         parts.append("见 see " + _ref_link(s["$ref"], page))
     if "const" in s:
-        parts.append(f"= `{json.dumps(s['const'], ensure_ascii=False)}`")
+        parts.append(f"= `{_lit(s['const'])}`")
     if "enum" in s:
-        parts.append("取值 one of " + ", ".join(f"`{json.dumps(x, ensure_ascii=False)}`" for x in s["enum"]))
+        parts.append("取值 one of " + ", ".join(f"`{_lit(x)}`" for x in s["enum"]))
     for key in ("oneOf", "anyOf"):
         if key in s:
             parts.append(" 或 or ".join(describe(x, page) for x in s[key]))
