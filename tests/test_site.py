@@ -147,3 +147,10 @@ def test_eval_html_is_standalone(tmp_path):
     assert out.startswith("<!DOCTYPE html>") and '<html lang="zh">' in out
     assert "<table>" in out and "裁决 Ruling: <code>ok</code>" in out and "无法裁决 Not ruled: bad" in out
     assert not re.search(r'(src|href)="https?:', out)
+
+
+def test_handwritten_links_to_repository_files_point_at_generated_pages(model):
+    text = "[a](../schemas/cases.schema.json) [b](../policies/workforce.salary_table/2019-01-01.yaml) [c](other.md)"
+    out = site.fill(text, model, "contract.md")
+    assert "[a](reference/schema-cases.md)" in out
+    assert "[b](policies/workforce.salary_table.md)" in out and "[c](other.md)" in out

@@ -6,6 +6,9 @@ content. The mkdocs hook (hook.py) calls these at build time; nothing generated 
 """
 from __future__ import annotations
 
+import posixpath
+import re
+
 from . import clause_pages, examples, reference, registers
 from .home import documents
 from .model import Model, build
@@ -50,13 +53,35 @@ def nav_sections(model: Model) -> dict[str, list]:
 
 
 MARKERS = {"<!-- generated: documents -->": documents}
+_LINK = re.compile(r"\]\(([^)#\s]+)(#[^)\s]*)?\)")
 
 
 def fill(markdown: str, model: Model, page: str) -> str:
+    """A hand-written page with its markers filled, and its links to repository files (which read well on a code
+    host) pointed at the pages generated from those files."""
     for marker, render in MARKERS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, render(model, page))
-    return markdown
+    return _LINK.sub(lambda m: _repo_link(m, model, page), markdown)
+
+
+def _repo_link(m, model: Model, page: str) -> str:
+    target, anchor = m.group(1), m.group(2) or ""
+    if "://" in target:
+        return m.group(0)
+    inside = posixpath.normpath(posixpath.join("docs", posixpath.dirname(page), target))
+    page_for = None
+    if inside.startswith("schemas/") and inside.endswith(".schema.json"):
+        page_for = reference.schema_page_path(inside[len("schemas/"):-len(".schema.json")])
+    elif inside.startswith(("policies/", "rules/")) and inside.count("/") >= 1:
+        pid = inside.split("/")[1]
+        if pid in model.repo.policies or pid in model.repo.rulesets:
+            page_for = clause_pages.md.policy_page(pid)
+    elif inside.startswith("clauses/") and inside.endswith(".yaml"):
+        page_for, anchor = "clauses/index.md", "#" + inside[len("clauses/"):-len(".yaml")]
+    if page_for is None:
+        return m.group(0)
+    return f"]({clause_pages.md.rel(page, page_for)}{anchor})"
 
 
 __all__ = ["Model", "build", "pages", "nav_sections", "fill"]

@@ -34,7 +34,7 @@ def _lit(x) -> str:
 
 def describe(s, page: str) -> str:
     """The type column: what a value must be, in a few words."""
-    if s is True:
+    if s is True or s == {}:
         return "任意 any"
     if not isinstance(s, dict):
         return ""
@@ -156,6 +156,8 @@ def index_page(repo) -> str:
     path = "reference/index.md"
     out = ["# 参考 Reference\n", "给集成方:案例与裁决的格式、每个 JSON Schema 的字段表、命令行。For integrators: the case and "
            "ruling formats, each JSON Schema as a field table, the command line.\n",
+           f"- [案例与裁决格式 The case and ruling contract]({md.rel(path, 'contract.md')})",
+           f"- [条款编号 Clause ids]({md.rel(path, 'clause-ids.md')})",
            f"- [命令行 Command line]({md.rel(path, 'reference/cli.md')})"]
     for name in schema_names(repo):
         s = json.loads((Path(repo.schema_dir) / f"{name}.schema.json").read_text(encoding="utf-8"))
