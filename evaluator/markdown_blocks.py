@@ -7,8 +7,8 @@ from decimal import Decimal
 
 def esc(text) -> str:
     """Text safe inside a Markdown table cell or paragraph (no markup, no line breaks)."""
-    s = str(text)
-    for ch in "\\`*_[]<>|":
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # no raw HTML from data
+    for ch in "\\`*_[]|":
         s = s.replace(ch, "\\" + ch)
     return s.replace("\n", "<br>")
 

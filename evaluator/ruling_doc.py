@@ -27,8 +27,8 @@ def ruling_markdown(r: dict, repo, case=None, link=_no_link, level: int = 1, iss
         out.append(esc(case.description) + "\n")
     meta = [["案例 case", f"`{r['id']}`"], ["类型 kind", f"`{r['kind']}`"], ["裁决日期 as of", r["as_of"]],
             ["政策摘要 policy digest", f"`{r['policy']['digest']}`"], ["规则引擎 engine", f"`{r['policy']['engine']}`"]]
-    for pid, ver in r["policy"]["versions"].items():
-        meta.append([f"版本 version", f"`{pid}` v{ver}" + _version_dates(repo, pid, ver)])
+    meta.append(["版本 versions", "<br>".join(f"`{pid}` v{ver}" + _version_dates(repo, pid, ver)
+                                            for pid, ver in r["policy"]["versions"].items())])
     if issued:
         meta.append(["出具日期 issued", issued.isoformat()])
     out.append(table(["项目 item", "内容 value"], meta))

@@ -139,7 +139,8 @@ def test_eval_markdown_is_a_document_to_file(repo):
 
 def test_eval_html_is_standalone(tmp_path):
     bad = tmp_path / "mixed.yaml"
-    bad.write_text("cases:\n  - {id: ok, kind: worker, as_of: 2024-07-01, facts: {post: deputy, years_of_service: 5}}\n"
+    bad.write_text("cases:\n  - {id: ok, description: '<script>x</script>', kind: worker, as_of: 2024-07-01,\n"
+                   "     facts: {post: deputy, years_of_service: 5}}\n"
                    "  - {id: bad, kind: worker, as_of: 2024-07-01, facts: {post: mayor, years_of_service: 5}}\n",
                    encoding="utf-8")
     code, out, err = run_policy("eval", bad, "--format", "html")
@@ -147,6 +148,7 @@ def test_eval_html_is_standalone(tmp_path):
     assert out.startswith("<!DOCTYPE html>") and '<html lang="zh">' in out
     assert "<table>" in out and "裁决 Ruling: <code>ok</code>" in out and "无法裁决 Not ruled: bad" in out
     assert not re.search(r'(src|href)="https?:', out)
+    assert "<script>" not in out and "&lt;script&gt;x&lt;/script&gt;" in out  # data never becomes markup
 
 
 def test_handwritten_links_to_repository_files_point_at_generated_pages(model):
