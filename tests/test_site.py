@@ -152,7 +152,10 @@ def test_eval_html_is_standalone(tmp_path):
 
 
 def test_handwritten_links_to_repository_files_point_at_generated_pages(model):
-    text = "[a](../schemas/cases.schema.json) [b](../policies/workforce.salary_table/2019-01-01.yaml) [c](other.md)"
+    text = ("[a](../schemas/cases.schema.json) [b](../policies/workforce.salary_table/2019-01-01.yaml) [c](other.md) "
+            "[d](../../examples/workers.yaml)")
+    out = site.fill(text, model, "guides/x.md")
+    assert "[d](../examples/examples-workers.md)" in out
     out = site.fill(text, model, "contract.md")
     assert "[a](reference/schema-cases.md)" in out
     assert "[b](policies/workforce.salary_table.md)" in out and "[c](other.md)" in out

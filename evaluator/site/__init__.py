@@ -79,6 +79,10 @@ def _repo_link(m, model: Model, page: str) -> str:
             page_for = clause_pages.md.policy_page(pid)
     elif inside.startswith("clauses/") and inside.endswith(".yaml"):
         page_for, anchor = "clauses/index.md", "#" + inside[len("clauses/"):-len(".yaml")]
+    elif inside.startswith("interpretations/"):
+        page_for = "registers/interpretations.md"
+    elif inside in model.case_files:
+        page_for = clause_pages.md.case_file_page(inside)
     if page_for is None:
         return m.group(0)
     return f"]({clause_pages.md.rel(page, page_for)}{anchor})"

@@ -25,8 +25,31 @@ def on_config(config):
     _built["model"] = model
     _built["pages"] = site.pages(model)
     sections = site.nav_sections(model)
-    config.nav = _expand(config.nav, sections) if config.nav else None
+    if config.nav:
+        config.nav = _expand(config.nav, sections)
+        extra = _unlisted(config.nav, Path(config.docs_dir))
+        if extra:  # a guide added without a nav entry is still reachable
+            config.nav.append({"其他文档 More": extra})
     return config
+
+
+def _listed(nav) -> set:
+    out = set()
+    for item in nav:
+        if isinstance(item, dict):
+            for target in item.values():
+                out |= _listed(target) if isinstance(target, list) else {target}
+        elif isinstance(item, list):
+            out |= _listed(item)
+        else:
+            out.add(item)
+    return out
+
+
+def _unlisted(nav, docs_dir: Path) -> list:
+    listed = _listed(nav)
+    return sorted(str(p.relative_to(docs_dir)) for p in docs_dir.rglob("*.md") if str(p.relative_to(docs_dir))
+                  not in listed)
 
 
 def _expand(nav, sections):
