@@ -22,7 +22,7 @@ def status(model, clause: dict) -> tuple[str, str]:
             return "not_encoded", md.value(clause[key])
     if clause["kind"] in md.NOT_NORMATIVE:
         return "not_normative", f"{md.KIND.get(clause['kind'], clause['kind'])}:本身不含可裁决的规定 states no rule of its own"
-    return "not_encoded", "尚未编码 not encoded yet"
+    return "not_encoded", ""
 
 
 STATUS_ZH = {"encoded": "已编码 encoded", "not_normative": "无须编码 not normative",
@@ -74,7 +74,7 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
     out.append("## 编码 Encoding\n")
     encoders = model.encoders.get(cid, {})
     if not encoders:
-        out.append(f"本条未被任何政策或规则编码 Nothing encodes this clause: {why}\n")
+        out.append("本条未被任何政策或规则编码 Nothing encodes this clause" + (f": {why}" if why else ".") + "\n")
     # The policy that rests most on this clause first (the salary table on the table's page).
     for (kind, pid), uses in sorted(encoders.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         out.append(encoding_section(model, cid, kind, pid, uses, links))
