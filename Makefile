@@ -21,8 +21,9 @@ test: $(STAMP) browser
 	$(BIN)/pytest
 
 # The documentation site, generated from the repository's files (mkdocs.yml; pages come from evaluator/site/).
+# No --quiet: in mkdocs 1.6.1 it hides the warnings that --strict counts, so a broken link would pass.
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	@echo "docs: site built in $(CURDIR)/site/ — open site/index.html, or for search: $(BIN)/python -m http.server -d site 8000"
 
 # Headless Chromium and CJK fonts for the browser test: Debian packages installed as root, never a downloaded browser.
