@@ -8,8 +8,6 @@ import datetime as dt
 import html
 from pathlib import Path
 
-import markdown as markdown_lib
-
 from . import cases as case_files
 from .problems import PolicyInputError
 from .markdown_blocks import esc, table, value
@@ -139,6 +137,8 @@ hr{margin:3rem 0}@media print{hr{page-break-after:always;border:0}}"""
 
 
 def as_html(md: str, title: str) -> str:
+    import markdown as markdown_lib  # only this output needs it
+
     body = markdown_lib.markdown(md, extensions=["tables", "sane_lists"])
     return (f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{_CSS}</style></head>\n<body>\n{body}\n</body></html>")
