@@ -11,7 +11,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import api, coverage, engines
+from . import api, coverage, engines, ruling_doc
 from .problems import PolicyInputError
 from .report import ruling_text, to_json
 
@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("eval", help="evaluate the cases of one or more case files")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
     e.add_argument("--as-of", type=_date_arg, default=None, help="rule on this date instead of each case's as_of")
-    e.add_argument("--format", choices=["text", "json"], default="text")
+    e.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text",
+                   help="markdown/html: each ruling as a document to file (facts, clauses quoted, readings, digest)")
     e.add_argument("--engine", choices=["durable", "reference"], default="durable",
                    help="rule engine for condition rules (default durable-rules)")
     v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
@@ -81,16 +82,19 @@ def cmd_eval(args) -> int:
              "(run `policy check`)")
         return 2
     engine = engines.make(args.engine)
-    rulings, unusable, failed = [], False, 0
+    rulings, unusable, failed, per_file = [], False, 0, []
     for path in args.files:
         outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of)
         for prob in outcome.problems:
             _err(str(prob))
         rulings += outcome.rulings
+        per_file.append((path, outcome.rulings))
         unusable |= outcome.unusable
         failed += outcome.failed
     if args.format == "json":
         print(to_json(rulings))
+    elif args.format in ("markdown", "html"):
+        print(ruling_doc.render(per_file, repo, args.format))
     else:
         good = [r for r in rulings if "results" in r]
         print("\n\n".join(ruling_text(r, repo) for r in good))

@@ -1,0 +1,79 @@
+"""mkdocs hooks (named in mkdocs.yml): generate the pages from the repository next to mkdocs.yml at build time.
+
+on_config loads and indexes the repository once and expands each generated section of the nav; on_files adds the
+generated pages (File.generated: nothing is written into docs/); on_page_markdown fills the markers of hand-written
+pages. A repository with problems fails the build: the site never documents rules the evaluator would refuse.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+from evaluator import api, site
+
+_built: dict = {}
+
+
+def on_config(config):
+    root = Path(config.config_file_path).resolve().parent
+    repo = api.load(root)
+    if repo.problems:
+        raise PluginError("the repository has problems (run `policy check`):\n" + "\n".join(map(str, repo.problems)))
+    model = site.build(repo)
+    _built["model"] = model
+    _built["pages"] = site.pages(model)
+    sections = site.nav_sections(model)
+    if config.nav:
+        config.nav = _expand(config.nav, sections)
+        extra = _unlisted(config.nav, Path(config.docs_dir))
+        if extra:  # a guide added without a nav entry is still reachable
+            config.nav.append({"其他文档 More": extra})
+    return config
+
+
+def _listed(nav) -> set:
+    out = set()
+    for item in nav:
+        if isinstance(item, dict):
+            for target in item.values():
+                out |= _listed(target) if isinstance(target, list) else {target}
+        elif isinstance(item, list):
+            out |= _listed(item)
+        else:
+            out.add(item)
+    return out
+
+
+def _unlisted(nav, docs_dir: Path) -> list:
+    listed = _listed(nav)
+    return sorted(str(p.relative_to(docs_dir)) for p in docs_dir.rglob("*.md") if str(p.relative_to(docs_dir))
+                  not in listed)
+
+
+def _expand(nav, sections):
+    """A nav entry naming a generated section's index page becomes the whole section."""
+    out = []
+    for item in nav:
+        if isinstance(item, dict):
+            (title, target), = item.items()
+            if isinstance(target, str) and target in sections:
+                out.append({title: sections[target]})
+            elif isinstance(target, list):
+                out.append({title: _expand(target, sections)})
+            else:
+                out.append(item)
+        else:
+            out.extend(sections[item]) if item in sections else out.append(item)
+    return out
+
+
+def on_files(files, config):
+    for path, text in _built["pages"].items():
+        files.append(File.generated(config, path, content=text))
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    return site.fill(markdown, _built["model"], page.file.src_uri)

@@ -1,0 +1,143 @@
+"""The documentation site as a person sees it: built with `mkdocs build --strict`, served on the loopback and
+opened in Debian's headless Chromium (installed by `make test` through `make browser`)."""
+from __future__ import annotations
+
+import functools
+import http.server
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from . import chromium
+from .conftest import ROOT
+
+SALARY = "clauses/workforce.annex.salary-table.html"
+
+
+def _require_browser():
+    missing = []
+    if chromium.find() is None:
+        missing.append("chromium")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    if fonts is None or not fonts.stdout.strip():
+        missing.append("fonts-noto-cjk")
+    if not missing:
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        pytest.fail(f"{' and '.join(missing)} missing although apt-get is available: run `make browser` "
+                    "(`make test` does it first)")
+    pytest.skip(f"{' and '.join(missing)} missing and no apt-get as root to install Debian's packages")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "WARNING" not in proc.stderr, proc.stderr[-4000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    handler = functools.partial(_Quiet, directory=str(built))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    b = chromium.Browser(width=1280, height=1000)
+    yield b
+    b.close()
+
+
+def test_every_clause_has_a_page(built, repo):
+    for cid, cit in repo.clauses.items():
+        if cid == cit.clause_id:
+            assert (built / f"clauses/{cid}.html").is_file(), cid
+
+
+def test_salary_table_page_shows_all_levels_and_probation(browser, server):
+    browser.open(f"{server}/{SALARY}")
+    rows = browser.eval("""
+        const t = [...document.querySelectorAll('table')].find(t => t.tHead && t.tHead.textContent.includes('工资系数')
+                                                                     && t.tHead.textContent.includes('其他人员'));
+        t ? [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent.trim())) : null""")
+    assert rows, "no salary table on the page"
+    levels = [r[0] for r in rows if re.fullmatch(r"\d+级", r[0])]
+    assert levels == [f"{n}级" for n in range(18, 0, -1)]
+    probation = [r for r in rows if r[0] == "试用期"]
+    assert probation and "2000" in probation[0]
+    top = next(r for r in rows if r[0] == "18级")
+    assert top[1:7] == ["34年及以上", "", "", "", "2.00", "4000"] and top[7:] == ["0星", "300"]
+
+
+def test_salary_table_screenshot_is_not_blank_and_cjk_glyphs_render(browser, server):
+    from PIL import Image, ImageChops
+
+    browser.open(f"{server}/{SALARY}")
+    shot = Image.open(io.BytesIO(browser.screenshot())).convert("L")
+    ink = sum(shot.histogram()[:200])  # pixels clearly darker than the white page
+    assert ink > 0.01 * shot.width * shot.height, "the salary-table page renders (almost) blank"
+    # Two different Han characters drawn large: with the CJK fonts they differ; without them both are the same box.
+    browser.eval("""document.body.insertAdjacentHTML('beforeend',
+        '<div id="g1" style="position:fixed;left:0;top:0;width:120px;height:120px;font-size:100px;line-height:120px;background:#fff;color:#000;z-index:9999">考</div>' +
+        '<div id="g2" style="position:fixed;left:120px;top:0;width:120px;height:120px;font-size:100px;line-height:120px;background:#fff;color:#000;z-index:9999">核</div>');
+        window.scrollTo(0, 0); true""")
+    view = Image.open(io.BytesIO(browser.screenshot(full_page=False))).convert("L")
+    a, b = view.crop((0, 0, 120, 120)), view.crop((120, 0, 240, 120))
+    assert sum(a.histogram()[:128]) > 200 and sum(b.histogram()[:128]) > 200, "the glyphs left no ink"
+    assert ImageChops.difference(a, b).getbbox() is not None, "考 and 核 render identically: CJK glyphs missing"
+
+
+def test_clause_page_shows_its_verbatim_text(browser, server, repo):
+    cid = "workforce.6.16"
+    browser.open(f"{server}/clauses/{cid}.html")
+    shown = browser.eval("[...document.querySelectorAll('article blockquote')].map(b => b.innerText).join('\\n')")
+    for line in repo.cite(cid).text.split("\n"):
+        assert line.strip() in shown
+
+
+def test_worked_example_shows_its_trace(browser, server):
+    browser.open(f"{server}/examples/examples-workers.html")
+    opened = browser.eval("""
+        const d = document.querySelector('details');
+        d.querySelector('summary').click();
+        d.open && d.innerText.includes('推理过程') ? d.innerText : null""")
+    assert opened and "workforce.salary_table@1#band_level" in opened
+    assert "「" in opened, "the trace quotes no clause text"
+
+
+def test_search_for_kaohe_finds_pages(browser, server):
+    browser.open(f"{server}/index.html?q=考核")
+    n = browser.wait("document.querySelectorAll('.md-search-result__item').length", timeout=60)
+    assert n > 0
+    assert "考核" in browser.eval("document.querySelector('.md-search-result__list').innerText")
+
+
+def test_no_request_leaves_the_machine(browser, server):
+    # Runs after the other page visits of this module: every request the browser made so far is checked.
+    browser.open(f"{server}/index.html")
+    urls = browser.requests()
+    assert len(urls) > 5
+    outside = [u for u in urls if not (u.startswith(server) or u.startswith(("data:", "blob:", "about:")))]
+    assert not outside, outside
