@@ -19,9 +19,9 @@ def status(model, clause: dict) -> tuple[str, str]:
     """(status code, why) for the coverage of a clause."""
     if clause["id"] in model.encoders:
         return "encoded", ""
-    for key in ("coverage", "not_encoded"):  # a reason recorded with the clause itself
-        if key in clause:
-            return "not_encoded", md.value(clause[key])
+    entry = model.not_encoded.get(clause["id"])  # coverage/not-encoded.yaml: why it is not encoded
+    if entry:
+        return "not_encoded", f"{entry['reason']}: {esc(entry['note'])}"
     if clause["kind"] in md.NOT_NORMATIVE:
         return "not_normative", f"{md.KIND.get(clause['kind'], clause['kind'])}:本身不含可裁决的规定 states no rule of its own"
     return "not_encoded", ""

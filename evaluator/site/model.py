@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import api
+from .. import api, coverage
 from .. import cases as case_files
 from ..problems import PolicyInputError
 from ..repository import _walk_refs
@@ -29,6 +29,7 @@ class Model:
     repo: object
     clauses: list = field(default_factory=list)  # (document code, clause dict) in the documents' order
     encoders: dict = field(default_factory=dict)  # clause id -> {(kind, id): [(Version, where)]}
+    not_encoded: dict = field(default_factory=dict)  # clause id -> coverage entry {status, reason, note}
     interpretations: dict = field(default_factory=dict)  # clause id -> [interpretation id]
     case_files: dict = field(default_factory=dict)  # relative path -> [Worked]
     reaches: dict = field(default_factory=dict)  # clause id -> [Worked], examples/ first
@@ -51,6 +52,7 @@ def build(repo, engine: str = "durable") -> Model:
         for c in doc.data["clauses"]:
             m.clauses.append((code, c))
     _index_encoders(m)
+    m.not_encoded = {ref: e for ref, (e, _doc, _path) in coverage.load_entries(repo)[0].items()}
     for it, _doc, _path in repo.interpretations.values():
         for ref in it["clauses"]:
             m.interpretations.setdefault(m.clause_of(ref), []).append(it["id"])
