@@ -38,10 +38,12 @@ class FileOutcome:
     mismatches: list = field(default_factory=list)  # a Problem per unmet expectation, at the case's line
     evaluated: int = 0
     with_expectations: int = 0
+    cases: list = field(default_factory=list)  # (Case, ruling) of every case ruled on, for the checks
 
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
-                  display_path: str | None = None, only_expected: bool = False) -> FileOutcome:
+                  display_path: str | None = None, only_expected: bool = False, readings: dict | None = None,
+                  compare_readings: bool = True) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated."""
     out = FileOutcome(display_path or str(path))
     try:
@@ -88,7 +90,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> 
         if only_expected and case.expect is None:
             continue
         try:
-            r = evaluate(case, repo, engine)
+            r = evaluate(case, repo, engine, readings, compare_readings)
         except RulingError as exc:
             # A fact the ruling cannot use is pointed at; anything else is about the date (no policy in force).
             fact = getattr(exc, "fact", None)
@@ -100,6 +102,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> 
             out.unusable = True
             continue
         out.evaluated += 1
+        out.cases.append((case, r))
         if "expect" in r:
             out.with_expectations += 1
             if not r["expect"]["passed"]:

@@ -1,0 +1,36 @@
+"""Static verification of the whole repository, run by `policy check` on the Repository already loaded (nothing is
+read again): bands, arithmetic, citations and quotes, versions, alternative readings, and test coverage.
+
+Each family is one module with a `check(repo, report)` function; findings are Problems (`path:line:col: code:
+message`, the message naming its witnesses). `accepted` holds what the text gives literally but an interpretation
+resolves (e.g. an overlap of two bands at one value): shown to the drafter, not a failure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import arithmetic, bands, citations, coverage, readings, versions
+
+STATIC = (bands.check, arithmetic.check, citations.check, versions.check, readings.check)
+
+
+@dataclass
+class Report:
+    findings: list = field(default_factory=list)
+    accepted: list = field(default_factory=list)
+
+
+def run_static(repo) -> Report:
+    """The checks that look only at the repository's data (what the mutation sweep re-runs per mutant)."""
+    report = Report()
+    for check in STATIC:
+        check(repo, report)
+    return report
+
+
+def run(repo, evaluated=None) -> Report:
+    """Every check; `evaluated` is the list of (case, ruling) of the cases with expectations, when they could run."""
+    report = run_static(repo)
+    if evaluated is not None:
+        coverage.check(repo, report, evaluated)
+    return report
