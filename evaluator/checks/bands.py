@@ -249,15 +249,16 @@ def check(repo, report) -> None:
         if any(x.lit_lo is None or x.lit_hi is None for x in t.bands):
             continue
         for kind, first, last, a, b in sweep(t.bands, lambda x: x.lit_lo, lambda x: x.lit_hi, t.domain_min):
-            involved = [x for x in (a, b) if x is not None]
-            if not any(x.moved for x in involved):
+            # The bounds that meet here: the lower band's max and the upper band's min.
+            meeting = [(x, side) for x, side in ((a, "max"), (b, "min")) if x is not None and side in x.moved]
+            if not meeting:
                 continue  # read literally as encoded: the check above already speaks of it
-            resolving = sorted({i for x in involved for i in x.moved.values() if i})
+            names = [x.moved[side] for x, side in meeting]
             at = (b or a).path
             msg = _describe(kind, first, last, a, b, t, doc, literal=True)
-            if resolving and all(i for x in involved for i in x.moved.values()):
+            if all(names):
                 report.accepted.append(doc.problem(at, f"{msg}; resolved by interpretation "
-                                                   f"{', '.join(resolving)}", f"literal_{kind}"))
+                                                   f"{', '.join(sorted(set(names)))}", f"literal_{kind}"))
             else:
                 report.findings.append(doc.problem(at, f"{msg}; no interpretation resolves it", f"literal_{kind}"))
 
