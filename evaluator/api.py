@@ -38,7 +38,7 @@ class FileOutcome:
     mismatches: list = field(default_factory=list)  # a Problem per unmet expectation, at the case's line
     evaluated: int = 0
     with_expectations: int = 0
-    cases: list = field(default_factory=list)  # (Case, ruling) of every case ruled on, for the checks
+    cases: list = field(default_factory=list)  # (Case, ruling or None if none could be made), for the checks
 
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
@@ -99,6 +99,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> 
                                     case=case.id)
             out.problems.append(prob)
             out.rulings.append({"id": case.id, "errors": [prob.as_json()]})
+            out.cases.append((case, None))
             out.unusable = True
             continue
         out.evaluated += 1

@@ -1,4 +1,5 @@
-"""Test coverage, from the cases with expectations that `policy check` has just ruled on:
+"""Test coverage, from the cases with expectations that `policy check` has just ruled on (a case that could not be
+ruled on still counts as reaching its facts: its failure is reported on its own):
 - every rule fires in at least one case that states an expectation for the rule set's result;
 - every bound n of every band table has cases at n−1, n and n+1 (inside the fact's domain), with the facts that
   select the table (e.g. the post).
@@ -17,7 +18,7 @@ def check(repo, report, evaluated) -> None:
 def _rules_fire(repo, report, evaluated) -> None:
     fired = set()
     for case, ruling in evaluated:
-        for t in ruling.get("trace", []):
+        for t in (ruling or {}).get("trace", []):
             if case.expect and t["result"] in case.expect:
                 fired.add(t["rule"])
     for versions in repo.rulesets.values():
