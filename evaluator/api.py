@@ -53,10 +53,11 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.rulings.append({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, only_expected)
+    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings)
 
 
-def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>") -> FileOutcome:
+def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
+                  readings: dict | None = None) -> FileOutcome:
     """Evaluate cases given as Python data: `{"cases": [...]}` or one case (the case-file format)."""
     out = FileOutcome(name)
     try:
@@ -66,10 +67,11 @@ def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, na
         out.rulings.append({"file": name, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, False)
+    return _evaluate_cases(repo, cf, out, engine, False, readings)
 
 
-def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> FileOutcome:
+def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, readings: dict | None = None,
+                    compare_readings: bool = True) -> FileOutcome:
     if isinstance(engine, str):
         engine = engines.make(engine)
     out.problems.extend(cf.problems)

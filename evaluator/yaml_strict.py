@@ -233,7 +233,7 @@ class _Builder:
             first_seen: dict = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _STD + "merge" or (isinstance(key_node, ScalarNode) and key_node.value == "<<"
-                                                       and key_node.style is None):
+                                                       and key_node.style in (None, "")):  # libyaml: ""
                     self._fail(key_node, "merge keys (<<) are not allowed; write the fields out", "yaml_merge")
                 if not isinstance(key_node, ScalarNode):
                     self._fail(key_node, "a mapping key must be plain text, not a list or mapping", "invalid_key")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from evaluator import api, checks
+from evaluator.validation import validator
 
 from .conftest import ROOT, edit, run_policy
 
@@ -44,6 +45,8 @@ def test_the_text_report_shows_it():
 def test_eval_under_an_alternative_reading():
     code, out, _ = run_policy("eval", EXAMPLES, "--format", "json", "--reading", f"{RAISES}=max_of_raises")
     assert code == 1  # the example's expectations are those of the reading the repository uses
+    errors = list(validator(str(ROOT / "schemas"), "ruling").iter_errors(json.loads(out)))
+    assert not errors, errors[0].message
     r = ruling(out, "party_secretary_bachelor_social_worker")
     assert r["results"]["salary.level"] == 12 and r["results"]["salary.base_pay"] == 3400
     assert r["readings"] == {RAISES: "max_of_raises"}
