@@ -264,11 +264,12 @@ def check(repo, report) -> None:
 
 
 def bound_values(table: BandTable) -> list[tuple[int, list[int], Band]]:
-    """For every bound n of the table: (n, the values n−1, n, n+1 inside the domain, its band)."""
+    """For every bound n the text states: (n, the values n−1, n, n+1 inside the domain, its band). The lower edge
+    of the domain (`domain: true`) is not a bound of the text; the band check holds the table to it."""
     out = []
     for b in table.bands:
-        for n in (b.lo, b.hi):
-            if n == INF:
+        for side, n in (("min", b.lo), ("max", b.hi)):
+            if n == INF or b.band.get("basis", {}).get(side, {}).get("domain"):
                 continue
             vals = [x for x in (n - 1, n, n + 1) if table.domain_min is None or x >= table.domain_min]
             out.append((n, vals, b))
