@@ -11,6 +11,7 @@ import dataclasses
 from . import conditions
 from .errors import RulingError
 from .kinds import KINDS
+from .report import show
 
 
 class ReadingError(Exception):
@@ -71,7 +72,8 @@ def resolve(data, path: str):
     raise KeyError("empty path")
 
 
-def _apply(repo, patches: list):
+def apply_patches(repo, patches: list):
+    """(the repository with the patches applied to copies of their targets, {target: patched versions})."""
     touched = {}
     for p in patches:
         table = repo.rulesets if p["target"] in repo.rulesets else repo.policies
@@ -111,7 +113,7 @@ def variant(repo, choices: dict):
     cache = repo.__dict__.setdefault("_reading_variants", {})
     key = tuple(sorted(choices.items()))
     if key not in cache:
-        cache[key] = _apply(repo, patches)[0]
+        cache[key] = apply_patches(repo, patches)[0]
     return cache[key]
 
 
@@ -126,11 +128,6 @@ def relied_on(repo, versions_used: dict) -> list[str]:
                     for rule in v.data.get("rules", []):
                         out += rule.get("interpretations", [])
     return [i for i in dict.fromkeys(out) if i in repo.interpretations]
-
-
-def _show(v) -> str:
-    from .report import show
-    return show(v)
 
 
 def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict) -> list[dict]:
@@ -153,8 +150,8 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
                 continue
             diff = [k for k in results if k in alt and alt[k] != results[k]]
             if diff:
-                en = ", ".join(f"{k} = {_show(alt[k])} ({_show(results[k])} under the reading used)" for k in diff)
-                zh = ",".join(f"{k} 为 {_show(alt[k])}(所用解读为 {_show(results[k])})" for k in diff)
+                en = ", ".join(f"{k} = {show(alt[k])} ({show(results[k])} under the reading used)" for k in diff)
+                zh = ",".join(f"{k} 为 {show(alt[k])}(所用解读为 {show(results[k])})" for k in diff)
                 notes.append(_note(iid, it, code, used, en, zh))
     return notes
 

@@ -158,3 +158,54 @@ def test_shares_must_add_up_to_the_whole(households_repo):
     report = checks.run_static(api.load(households_repo))
     [f] = report.findings
     assert f.code == "shares_not_whole" and "5 + 4 = 9 do not add up to the whole, 10" in f.message
+
+
+# -- the sweep itself, on plain intervals ---------------------------------------------------------------------------
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from evaluator.checks.bands import INF, sweep  # noqa: E402
+
+
+def _intervals(cuts):
+    """Contiguous bands from 0 upwards: [0, c1-1], [c1, c2-1], …, [cn, ∞)."""
+    edges = [0] + cuts
+    return [(lo, (edges[i + 1] - 1) if i + 1 < len(edges) else INF) for i, lo in enumerate(edges)]
+
+
+def _sweep(bands):
+    return [(k, first, last) for k, first, last, _, _ in sweep(bands, lambda b: b[0], lambda b: b[1], 0)]
+
+
+cut_lists = st.lists(st.integers(1, 200), min_size=1, max_size=8, unique=True).map(sorted)
+
+
+@given(cut_lists)
+def test_contiguous_bands_have_no_finding(cuts):
+    assert _sweep(_intervals(cuts)) == []
+
+
+@given(cut_lists, st.data())
+def test_a_raised_lower_bound_leaves_exactly_that_gap(cuts, data):
+    bands = _intervals(cuts)
+    i = data.draw(st.integers(1, len(bands) - 1))
+    lo, hi = bands[i]
+    if hi != INF and hi == lo:
+        return  # a one-value band cannot be shrunk from below
+    bands[i] = (lo + 1, hi)
+    assert _sweep(bands) == [("gap", lo, lo)]
+
+
+@given(cut_lists, st.data())
+def test_a_lowered_upper_bound_of_the_next_band_overlaps_at_its_witness(cuts, data):
+    bands = _intervals(cuts)
+    i = data.draw(st.integers(0, len(bands) - 2))
+    lo, hi = bands[i]
+    bands[i] = (lo, hi + 2)  # now reaches two values into the next band(s)
+    found = _sweep(bands)
+    assert found and found[0][0] == "overlap" and found[0][1] == hi + 1
+
+
+def test_nothing_covers_the_top_or_the_bottom():
+    assert _sweep([(1, 5), (6, 9)]) == [("gap", 0, 0), ("gap", 10, INF)]
+    assert _sweep([(0, INF), (3, 4)]) == [("overlap", 3, 4)]

@@ -156,7 +156,6 @@ def _literal(repo, v, band, words, dmin, report):
             if side == "max" and value != INF:
                 _add(report, doc.problem(band.path + ("max",), f"the bound max {value} of '{text}' states no basis",
                                          "bound_without_basis"))
-            lit = INF if side == "max" else None
             if side == "max":
                 band.lit_hi = INF
             continue

@@ -14,7 +14,7 @@ def check(repo, report) -> None:
                 continue
             apath = ipath + ("alternatives", j, "patch")
             try:
-                patched, touched = alt_readings._apply(repo, alt["patch"])
+                patched, touched = alt_readings.apply_patches(repo, alt["patch"])
             except KeyError as exc:
                 report.findings.append(doc.problem(apath, f"alternative '{alt['code']}' of '{iid}': the patch cannot "
                                                    f"be applied: {exc.args[0]}", "bad_patch"))
