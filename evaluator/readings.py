@@ -47,7 +47,8 @@ def parse_choice(repo, text: str) -> tuple[str, str]:
 
 
 def resolve(data, path: str):
-    """The (container, key) a patch path names inside a file's data; a list of objects with ids is indexed by id."""
+    """The (container, key) a patch path names inside a file's data; a list of objects with ids (or codes) is
+    indexed by id (or code), any list by position."""
     parts = path.split("/")
     node = data
     for i, part in enumerate(parts):
@@ -60,9 +61,9 @@ def resolve(data, path: str):
             if part.isdigit() and int(part) < len(node):
                 key = int(part)
             else:
-                matches = [j for j, x in enumerate(node) if isinstance(x, dict) and x.get("id") == part]
+                matches = [j for j, x in enumerate(node) if isinstance(x, dict) and part in (x.get("id"), x.get("code"))]
                 if not matches:
-                    raise KeyError(f"no element with id '{part}'")
+                    raise KeyError(f"no element with id or code '{part}'")
                 key = matches[0]
         else:
             raise KeyError(f"'{part}' goes inside a value that is neither an object nor a list")

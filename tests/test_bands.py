@@ -1,7 +1,7 @@
-"""Bands over households, on a synthetic policy in a copy of the repository (the real 两委-size policy is encoded
-under another issue; it follows the same shape, docs/verification.md). Read literally under Civil Code art. 1259,
-3000户以下 / 3000户—5000户 / 5000户以上 overlap at 3000 and at 5000: `policy check` accepts that only because an
-interpretation moves the middle band's bounds, and fails when the interpretation goes."""
+"""Bands over households. Read literally under Civil Code art. 1259, 3000户以下 / 3000户—5000户 / 5000户以上 overlap
+at 3000 and at 5000: `policy check` accepts that only because an interpretation moves the middle band's bounds, and
+fails when the interpretation goes — on the real policy (workforce.community_staffing), and on a synthetic policy
+in a copy of the repository where each part of the shape (docs/verification.md) is varied."""
 from __future__ import annotations
 
 import json
@@ -56,21 +56,42 @@ INTERPRETATION = """
 """
 
 
+STAFFING = "policies/workforce.community_staffing/2019-01-01.yaml"
+
+
+def test_the_real_committee_bands_overlap_literally_and_are_resolved(repo):
+    report = checks.run_static(repo)
+    accepted = [str(p) for p in report.accepted if p.path == STAFFING]
+    assert len(accepted) == 2
+    assert "households 3000 falls in two bands" in accepted[0] and "households 5000" in accepted[1]
+    assert all("resolved by interpretation committee_size_band_overlap" in a for a in accepted)
+
+
+def test_without_its_interpretation_the_real_committee_policy_fails(repo_copy):
+    path = repo_copy / "interpretations/workforce.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  - id: committee_size_band_overlap\n")
+    end = text.index("  - id: ", start + 10)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    code, out, _ = run_policy("--repo", repo_copy, "check")
+    assert code == 1
+    literal = [ln for ln in out.splitlines() if ln.startswith(f"{STAFFING}:") and ": literal_overlap:" in ln]
+    assert [("3000" in literal[0]), ("5000" in literal[1])] == [True, True]
+    assert all("no interpretation resolves it" in ln for ln in literal)
+    assert any(": unknown_interpretation:" in ln and "committee_size_band_overlap" in ln for ln in out.splitlines())
+
+
 @pytest.fixture
 def households_repo(repo_copy):
     (repo_copy / POLICY).parent.mkdir(parents=True)
     (repo_copy / POLICY).write_text(POLICY_TEXT, encoding="utf-8")
     interp = repo_copy / "interpretations/workforce.yaml"
     interp.write_text(interp.read_text(encoding="utf-8") + INTERPRETATION, encoding="utf-8")
-    # The synthetic policy's type, and a households fact, exist only in this copy.
+    # The synthetic policy's type exists only in this copy (households is a fact of the community kind).
     policy_schema = repo_copy / "schemas/policy.schema.json"
     schema = json.loads(policy_schema.read_text(encoding="utf-8"))
     schema["properties"]["type"]["enum"].append("synthetic_band_table")
     policy_schema.write_text(json.dumps(schema), encoding="utf-8")
-    case_schema = repo_copy / "schemas/cases.schema.json"
-    schema = json.loads(case_schema.read_text(encoding="utf-8"))
-    schema["$defs"]["worker_facts"]["properties"]["households"] = {"type": "integer", "minimum": 0}
-    case_schema.write_text(json.dumps(schema), encoding="utf-8")
     return repo_copy
 
 
@@ -87,16 +108,16 @@ def test_literal_overlaps_are_found_and_accepted_by_the_interpretation(household
     assert not repo.problems, repo.problems
     report = checks.run_static(repo)
     assert report.findings == []
-    accepted = [str(p) for p in report.accepted]
+    accepted = [str(p) for p in report.accepted if p.path == POLICY]
     assert len(accepted) == 2
     assert "read literally, households 3000 falls in two bands of rows.*.households: '3000户以下'" in accepted[0]
     assert "and '3000户—5000户'" in accepted[0]
     assert "households 5000 falls in two bands" in accepted[1] and "'5000户以上'" in accepted[1]
     assert all("resolved by interpretation committee_size_band_edges" in a for a in accepted)
     code, out, _ = run_policy("--repo", households_repo, "check")
-    assert sum(ln.startswith("accepted: ") for ln in band_lines(out)) == 2
-    # No case with expectations reaches these bands yet: the coverage check says which values are missing.
-    assert any("bound_untested" in ln and "households = 2999, 3000, 3001" in ln for ln in band_lines(out))
+    assert sum(ln.startswith(f"accepted: {POLICY}") for ln in band_lines(out)) == 2
+    # The community cases at 2999…3002 and 4998…5001 households reach every bound of these bands too.
+    assert code == 0, out
 
 
 def test_removing_the_interpretation_fails_the_check(households_repo):

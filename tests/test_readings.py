@@ -109,5 +109,20 @@ def test_patches_are_checked(repo_copy):
     msgs = " | ".join(p.message for p in found.values())
     assert "alternative 'max_of_raises' of 'raises_add_up_highest_only_capped': patched" in msgs
     assert "'nowhere'" in msgs
-    assert "no element with id 'term_ended'" in msgs
+    assert "no element with id or code 'term_ended'" in msgs
     assert all(p.path == "interpretations/workforce.yaml" for p in found.values())
+
+
+def test_households_at_a_band_edge_show_the_literal_readings(tmp_path):
+    cases = tmp_path / "edges.yaml"
+    cases.write_text("""cases:
+  - {id: c3000, kind: community, as_of: 2024-07-01, facts: {households: 3000}}
+  - {id: c4000, kind: community, as_of: 2024-07-01, facts: {households: 4000}}
+""", encoding="utf-8")
+    code, out, _ = run_policy("eval", cases, "--format", "json")
+    at_3000 = ruling(out, "c3000")
+    assert at_3000["results"]["staffing.committee_size"] == 5
+    notes = {n["en"].split("'")[1]: n["en"] for n in alt_notes(at_3000)}
+    assert "staffing.committee_size = 7 (5 under the reading used)" in notes["range_keeps_both_ends"]
+    assert "lower_band_wins" not in notes  # 3000 → 5 under that reading too
+    assert alt_notes(ruling(out, "c4000")) == []  # inside the middle band every reading agrees
