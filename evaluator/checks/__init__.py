@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import access_lists
 from . import arithmetic, bands, citations, coverage, readings, versions
 
 STATIC = (bands.check, arithmetic.check, citations.check, versions.check, readings.check)
+# Data checks that repository.load already runs (and reports); the mutation sweep re-runs them on each mutant.
+AT_LOAD = (access_lists.check,)
 
 
 @dataclass
@@ -20,9 +23,12 @@ class Report:
     accepted: list = field(default_factory=list)
 
 
-def run_static(repo) -> Report:
-    """The checks that look only at the repository's data (what the mutation sweep re-runs per mutant)."""
+def run_static(repo, with_load_checks: bool = False) -> Report:
+    """The checks that look only at the repository's data; with `with_load_checks` (the mutation sweep, which
+    changes data after loading) also those loading ran."""
     report = Report()
+    for check in AT_LOAD if with_load_checks else ():
+        report.findings += check(repo)
     for check in STATIC:
         try:
             check(repo, report)

@@ -95,7 +95,7 @@ def sweep(repo, cases, only: set | None = None) -> Sweep:
                 container[key] = m
                 if _killed(cases, repo, engine):
                     out.killed_by_cases += 1
-                elif run_static(repo).findings:
+                elif run_static(repo, with_load_checks=True).findings:
                     out.caught_by_checks += 1
                 else:
                     unnoticed.append(m)
