@@ -38,10 +38,12 @@ class FileOutcome:
     mismatches: list = field(default_factory=list)  # a Problem per unmet expectation, at the case's line
     evaluated: int = 0
     with_expectations: int = 0
+    cases: list = field(default_factory=list)  # (Case, ruling or None if none could be made), for the checks
 
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
-                  display_path: str | None = None, only_expected: bool = False) -> FileOutcome:
+                  display_path: str | None = None, only_expected: bool = False, readings: dict | None = None,
+                  compare_readings: bool = True) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated."""
     out = FileOutcome(display_path or str(path))
     try:
@@ -51,10 +53,11 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.rulings.append({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, only_expected)
+    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings)
 
 
-def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>") -> FileOutcome:
+def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
+                  readings: dict | None = None) -> FileOutcome:
     """Evaluate cases given as Python data: `{"cases": [...]}` or one case (the case-file format)."""
     out = FileOutcome(name)
     try:
@@ -64,10 +67,11 @@ def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, na
         out.rulings.append({"file": name, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, False)
+    return _evaluate_cases(repo, cf, out, engine, False, readings)
 
 
-def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> FileOutcome:
+def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, readings: dict | None = None,
+                    compare_readings: bool = True) -> FileOutcome:
     if isinstance(engine, str):
         engine = engines.make(engine)
     out.problems.extend(cf.problems)
@@ -88,7 +92,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> 
         if only_expected and case.expect is None:
             continue
         try:
-            r = evaluate(case, repo, engine)
+            r = evaluate(case, repo, engine, readings, compare_readings)
         except RulingError as exc:
             # A fact the ruling cannot use is pointed at; anything else is about the date (no policy in force).
             fact = getattr(exc, "fact", None)
@@ -97,9 +101,11 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool) -> 
                                     case=case.id)
             out.problems.append(prob)
             out.rulings.append({"id": case.id, "errors": [prob.as_json()]})
+            out.cases.append((case, None))
             out.unusable = True
             continue
         out.evaluated += 1
+        out.cases.append((case, r))
         if "expect" in r:
             out.with_expectations += 1
             if not r["expect"]["passed"]:

@@ -11,7 +11,9 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import api, coverage, engines, ruling_doc
+from . import api, checks, coverage, engines, ruling_doc
+from .checks import mutations
+from .readings import ReadingError, parse_choice
 from .problems import PolicyInputError
 from .report import ruling_text, to_json
 
@@ -30,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     c = sub.add_parser("check", help="validate every file, check cross-references, run every case with expectations")
     c.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    c.add_argument("--mutations", nargs="*", metavar="ID", default=None,
+                   help="also mutate every numeric figure of policies/ and rules/ (or only of the policies and rule "
+                        "sets named) in memory and report each one that no case and no check notices, with the "
+                        "mutation score")
     e = sub.add_parser("eval", help="evaluate the cases of one or more case files")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
     e.add_argument("--as-of", type=_date_arg, default=None, help="rule on this date instead of each case's as_of")
@@ -37,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="markdown/html: each ruling as a document to file (facts, clauses quoted, readings, digest)")
     e.add_argument("--engine", choices=["durable", "reference"], default="durable",
                    help="rule engine for condition rules (default durable-rules)")
+    e.add_argument("--reading", action="append", default=[], metavar="INTERPRETATION=ALTERNATIVE",
+                   help="rule under an alternative reading recorded in interpretations/ (repeatable)")
     v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,
@@ -53,17 +61,39 @@ def cmd_check(args) -> int:
     repo = api.load(args.repo)
     problems = list(repo.problems)
     ran = failed = 0
+    evaluated = None
     if not repo.problems:
         engine = engines.make(args.engine)
+        evaluated = []
         for path in api.case_files_of(repo):
-            outcome = api.evaluate_file(repo, path, engine, display_path=repo.rel(path), only_expected=True)
+            # Expectations are on results: the notes on other readings (rulings re-ruled) are not needed here.
+            outcome = api.evaluate_file(repo, path, engine, display_path=repo.rel(path), only_expected=True,
+                                        compare_readings=False)
             problems += outcome.problems + outcome.mismatches
             ran += outcome.with_expectations
             failed += outcome.failed
+            evaluated += outcome.cases
+    report = checks.run(repo, evaluated)
+    problems += report.findings
     if not repo.problems:
         problems += coverage.compute(repo)[1]
     for prob in problems:
         print(prob)
+    for prob in report.accepted:
+        print(f"accepted: {prob}")
+    if args.mutations is not None:
+        unknown = [i for i in args.mutations if i not in repo.policies and i not in repo.rulesets]
+        if unknown:
+            _err(f"policy check: --mutations: no policy or rule set {', '.join(unknown)}")
+            return 2
+        if problems:
+            print("policy check: the mutation sweep needs a clean repository; fix the problems above first")
+        else:
+            sweep = mutations.sweep(repo, [c for c, _ in evaluated], only=set(args.mutations))
+            for prob in sweep.survivors:
+                print(prob)
+            print(sweep.summary())
+            problems += sweep.survivors
     counts = (f"{len(repo.clauses)} clauses and units, {len(repo.interpretations)} interpretations, "
               f"{sum(len(v) for v in repo.policies.values())} policy versions, "
               f"{sum(len(v) for v in repo.rulesets.values())} rule sets")
@@ -81,10 +111,15 @@ def cmd_eval(args) -> int:
         _err(f"policy eval: the policy repository has {len(repo.problems)} problem(s); no ruling is made from it "
              "(run `policy check`)")
         return 2
+    try:
+        choices = dict(parse_choice(repo, text) for text in args.reading)
+    except ReadingError as exc:
+        _err(f"policy eval: {exc}")
+        return 2
     engine = engines.make(args.engine)
     rulings, unusable, failed, per_file = [], False, 0, []
     for path in args.files:
-        outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of)
+        outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices)
         for prob in outcome.problems:
             _err(str(prob))
         rulings += outcome.rulings

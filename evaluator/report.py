@@ -66,7 +66,8 @@ def ruling_text(r: dict, repo) -> str:
             out.append(f"      § {c['id']}: 「{text if len(text) <= 90 else text[:88] + '…'}」")
         for i in t["interpretations"]:
             it = repo.interpretations.get(i)
-            out.append(f"      reading {i}: {it[0]['reading']['code'] if it else '?'}")
+            code = r.get("readings", {}).get(i) or (it[0]["reading"]["code"] if it else "?")
+            out.append(f"      reading {i}: {code}")
     for n in r["notes"]:
         out.append(f"  Note ({n['code']}): {n['en']}")
         if n["zh"]:

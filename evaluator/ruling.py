@@ -5,15 +5,28 @@ from decimal import Decimal
 
 from .engines import EngineError
 from .errors import RulingError
+from . import readings as alt
 from .kinds import KINDS
 
 
-def evaluate(case, repo, engine) -> dict:
-    """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force)."""
+def evaluate(case, repo, engine, readings: dict | None = None, compare_readings: bool = True) -> dict:
+    """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force).
+
+    `readings` ({interpretation: alternative code}) rules under alternative readings (evaluator/readings.py); with
+    `compare_readings` the ruling notes every other executable reading under which its results would differ."""
+    base, readings = repo, dict(readings or {})
+    repo = alt.variant(base, readings)
     try:
         tr = KINDS[case.kind](case, repo, engine)
+        if compare_readings:
+            tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings)
     except EngineError as exc:
         raise RulingError(f"the rule engine failed: {exc}") from None
+    for iid, code in sorted(readings.items()):
+        tr.notes.insert(0, {"code": "reading_chosen", "en": f"Ruled under the alternative reading '{code}' of "
+                            f"{iid} (policy eval --reading), not the reading the repository uses.",
+                            "zh": f"按解读 {iid} 的另一种读法 '{code}' 裁决(--reading),而非本库采用的解读。",
+                            "clauses": list(base.interpretations[iid][0]["clauses"]), "interpretations": [iid]})
     ruling = {
         "id": case.id,
         "kind": case.kind,
@@ -23,6 +36,8 @@ def evaluate(case, repo, engine) -> dict:
         "policy": {"digest": repo.digest, "versions": dict(sorted(tr.versions.items())), "engine": engine.name},
         "notes": tr.notes,
     }
+    if readings:
+        ruling["readings"] = dict(sorted(readings.items()))
     if case.expect is not None:
         ruling["expect"] = compare(case.expect, tr.results)
     return ruling

@@ -81,6 +81,26 @@ class _Loader(yaml.SafeLoader):
         return super().resolve(kind, value, implicit)
 
 
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """The same composer on libyaml (about 6x faster); only used when the text parses, so that error messages stay
+    those of the pure-Python parser."""
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode and implicit[0]:
+            return "?"
+        return super().resolve(kind, value, implicit)
+
+
+def _compose_fast(text: str):
+    loader = _FastLoader(text)
+    try:
+        return loader.get_single_node()
+    except yaml.YAMLError:
+        return False  # let the pure-Python parser say what is wrong, and where
+    finally:
+        loader.dispose()
+
+
 def _pos(mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
@@ -96,6 +116,9 @@ def _plain_words(exc: yaml.MarkedYAMLError) -> str:
 
 
 def load_text(text: str, path: str) -> Document:
+    node = _compose_fast(text)
+    if node is not False:
+        return _document(node, text, path)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -107,6 +130,10 @@ def load_text(text: str, path: str) -> Document:
         raise PolicyInputError([Problem(path, 1, 1, f"YAML error: {exc}", "yaml_syntax")]) from None
     finally:
         loader.dispose()
+    return _document(node, text, path)
+
+
+def _document(node, text: str, path: str) -> Document:
     if node is None:
         raise PolicyInputError([Problem(path, 1, 1, "the file is empty: it holds no YAML document", "empty_file")])
     builder = _Builder(path, _distinct_nodes(node))
@@ -206,7 +233,7 @@ class _Builder:
             first_seen: dict = {}
             for key_node, value_node in node.value:
                 if key_node.tag == _STD + "merge" or (isinstance(key_node, ScalarNode) and key_node.value == "<<"
-                                                       and key_node.style is None):
+                                                       and key_node.style in (None, "")):  # libyaml: ""
                     self._fail(key_node, "merge keys (<<) are not allowed; write the fields out", "yaml_merge")
                 if not isinstance(key_node, ScalarNode):
                     self._fail(key_node, "a mapping key must be plain text, not a list or mapping", "invalid_key")
