@@ -43,8 +43,10 @@ class FileOutcome:
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
                   display_path: str | None = None, only_expected: bool = False, readings: dict | None = None,
-                  compare_readings: bool = True) -> FileOutcome:
-    """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated."""
+                  compare_readings: bool = True, why_not=()) -> FileOutcome:
+    """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated.
+
+    why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/explain.py)."""
     out = FileOutcome(display_path or str(path))
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)
@@ -53,11 +55,11 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.rulings.append({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings)
+    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not)
 
 
 def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
-                  readings: dict | None = None) -> FileOutcome:
+                  readings: dict | None = None, why_not=()) -> FileOutcome:
     """Evaluate cases given as Python data: `{"cases": [...]}` or one case (the case-file format)."""
     out = FileOutcome(name)
     try:
@@ -67,11 +69,11 @@ def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, na
         out.rulings.append({"file": name, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, False, readings)
+    return _evaluate_cases(repo, cf, out, engine, False, readings, why_not=why_not)
 
 
 def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, readings: dict | None = None,
-                    compare_readings: bool = True) -> FileOutcome:
+                    compare_readings: bool = True, why_not=()) -> FileOutcome:
     if isinstance(engine, str):
         engine = engines.make(engine)
     out.problems.extend(cf.problems)
@@ -92,7 +94,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         if only_expected and case.expect is None:
             continue
         try:
-            r = evaluate(case, repo, engine, readings, compare_readings)
+            r = evaluate(case, repo, engine, readings, compare_readings, why_not=why_not)
         except RulingError as exc:
             # A fact the ruling cannot use is pointed at; anything else is about the date (no policy in force).
             fact = getattr(exc, "fact", None)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import sys
 import traceback
 from pathlib import Path
 
-from . import api, checks, coverage, engines, ruling_doc
+from . import api, checks, coverage, engines, explain, ruling_doc
 from .checks import mutations
 from .readings import ReadingError, parse_choice
 from .problems import PolicyInputError
@@ -45,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="rule engine for condition rules (default durable-rules)")
     e.add_argument("--reading", action="append", default=[], metavar="INTERPRETATION=ALTERNATIVE",
                    help="rule under an alternative reading recorded in interpretations/ (repeatable)")
+    e.add_argument("--why-not", action="append", default=[], metavar="RULE",
+                   help="explain, clause by clause in Chinese and English, why rule RULE (an id such as "
+                        "two_consecutive_unqualified, or RULESET#ID) did not fire; `all` for every rule that did "
+                        "not fire; may be repeated")
     v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,
@@ -116,10 +121,19 @@ def cmd_eval(args) -> int:
     except ReadingError as exc:
         _err(f"policy eval: {exc}")
         return 2
+    known = explain.rule_ids(repo)
+    unknown = [w for w in args.why_not if w != "all" and w not in known]
+    if unknown:
+        for w in unknown:
+            near = difflib.get_close_matches(w, list(known), n=1)
+            _err(f"policy eval: --why-not {w}: no rule has this id" + (f"; did you mean '{near[0]}'?" if near else
+                 f"; rules: {', '.join(sorted(k for k in known if '#' not in k))}"))
+        return 2
     engine = engines.make(args.engine)
     rulings, unusable, failed, per_file = [], False, 0, []
     for path in args.files:
-        outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices)
+        outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
+                                    why_not=tuple(args.why_not))
         for prob in outcome.problems:
             _err(str(prob))
         rulings += outcome.rulings

@@ -20,11 +20,12 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from . import engine_limits as lim
 from .derived import DERIVED_FACTS
+from .durable_compile import rule_expression
 from .problems import Problem
 
 ORDER_OPS = {"lt", "le", "gt", "ge"}
-MAX_INT = 2**53  # integers beyond this lose precision in the engine's double comparisons
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Rule:
     result: str
     facts: tuple  # the facts the condition reads, in order of appearance
     notes: tuple = ()  # ({interpretation, when?}): readings to show in the ruling when the rule fires
+    types: tuple = ()  # (fact name, FactType) of the facts the condition reads: what the evaluators are given
 
 
 @lru_cache(maxsize=None)
@@ -75,50 +77,81 @@ def fact_types(schema_dir) -> dict:
     return out
 
 
-def parse_ruleset(version, types: dict) -> tuple[list[Rule], list[Problem]]:
-    problems: list[Problem] = []
-    rules = []
-    seen = set()
-    for i, r in enumerate(version.data["rules"]):
+def check_rules(rules: list[dict], types: dict) -> list[tuple]:
+    """Every problem of a rule set's rules as (json_path, message, code): unknown facts, type mismatches, and what
+    would trip durable-rules (see engine_limits): colliding names, constants it cannot hold, too many groups."""
+    problems: list[tuple] = []
+    seen: set = set()
+    hashes: dict = {}
+    for i, r in enumerate(rules):
         if r["id"] in seen:
-            problems.append(version.doc.problem(("rules", i, "id"), f"rule id '{r['id']}' is used twice",
-                                                "duplicate_id"))
+            problems.append((("rules", i, "id"), f"rule id '{r['id']}' is used twice", "duplicate_id"))
         seen.add(r["id"])
-        facts: list[str] = []
-        _check(r["when"], ("rules", i, "when"), types, version.doc, problems, facts)
-        for j, note in enumerate(r.get("notes", [])):
-            if "when" in note:
-                _check(note["when"], ("rules", i, "notes", j, "when"), types, version.doc, problems, [])
-        rules.append(Rule(r["id"], version.id, version.version, i, r["title"], tuple(r["cites"]), r["modality"],
-                          tuple(r.get("interpretations", [])), r["when"], version.data["result"],
-                          tuple(dict.fromkeys(facts)), tuple(r.get("notes", []))))
-    return rules, problems
+        conds = [(r["when"], ("rules", i, "when"))]
+        conds += [(n["when"], ("rules", i, "notes", j, "when")) for j, n in enumerate(r.get("notes", []))
+                  if "when" in n]
+        for cond, path in conds:
+            refs: list = []
+            _check(cond, path, types, problems, refs)
+            if path[-1] != "when" or len(path) != 3:
+                continue  # notes are evaluated in Python only
+            for name, fpath in refs:
+                clash = lim.name_clash(name, hashes)
+                if clash:
+                    problems.append((fpath, clash, "engine_name_clash"))
+                hashes.setdefault(lim.name_hash(name), name)
+            n = lim.groups(rule_expression(cond, "k"))
+            if n > lim.MAX_GROUPS:
+                problems.append((path, f"this condition needs {n} and/or groups in durable-rules, which holds at "
+                                 f"most {lim.MAX_GROUPS} per rule; split the rule or compute a derived fact",
+                                 "engine_limit"))
+    if len(set(hashes.values())) > lim.MAX_FACTS:
+        problems.append((("rules",), f"the rules read {len(hashes)} facts; the engine holds at most "
+                         f"{lim.MAX_FACTS} per case", "engine_limit"))
+    return problems
 
 
-def _check(cond, path, types, doc, problems, facts) -> None:
+def make_rules(ruleset: str, version: int, data: dict, types: dict) -> list[Rule]:
+    out = []
+    for i, r in enumerate(data["rules"]):
+        refs: list = []
+        _check(r["when"], ("rules", i, "when"), types, [], refs)
+        facts = tuple(dict.fromkeys(name for name, _ in refs))
+        out.append(Rule(r["id"], ruleset, version, i, r["title"], tuple(r["cites"]), r["modality"],
+                        tuple(r.get("interpretations", [])), r["when"], data["result"], facts,
+                        tuple(r.get("notes", [])), tuple((n, types[n]) for n in facts if n in types)))
+    return out
+
+
+def parse_ruleset(version, types: dict) -> tuple[list[Rule], list[Problem]]:
+    problems = [version.doc.problem(path, msg, code) for path, msg, code in check_rules(version.data["rules"], types)]
+    return make_rules(version.id, version.version, version.data, types), problems
+
+
+def _check(cond, path, types, problems, refs) -> None:
     for key in ("all", "any"):
         if key in cond:
             for i, c in enumerate(cond[key]):
-                _check(c, path + (key, i), types, doc, problems, facts)
+                _check(c, path + (key, i), types, problems, refs)
             return
     if "not" in cond:
-        _check(cond["not"], path + ("not",), types, doc, problems, facts)
+        _check(cond["not"], path + ("not",), types, problems, refs)
         return
     name, op = cond["fact"], cond["op"]
-    facts.append(name)
+    refs.append((name, path + ("fact",)))
     if name not in types:
         near = difflib.get_close_matches(name, list(types), n=1)
         hint = f"; did you mean '{near[0]}'?" if near else ""
-        problems.append(doc.problem(path + ("fact",), f"unknown fact '{name}'{hint}", "unknown_fact"))
+        problems.append((path + ("fact",), f"unknown fact '{name}'{hint}", "unknown_fact"))
         return
     t = types[name]
     if op == "exists":
         return
     values = cond["value"] if op == "in" else [cond["value"]]
     if op in ORDER_OPS and t.type in ("boolean", "string"):
-        problems.append(doc.problem(path + ("op",), f"'{op}' orders numbers; fact '{name}' is {t.type}",
-                                    "bad_operator"))
-    for v in values:
+        problems.append((path + ("op",), f"'{op}' orders numbers; fact '{name}' is {t.type}", "bad_operator"))
+    for j, v in enumerate(values):
+        vpath = path + ("value", j) if op == "in" else path + ("value",)
         ok = {
             "boolean": isinstance(v, bool),
             "string": isinstance(v, str),
@@ -126,16 +159,15 @@ def _check(cond, path, types, doc, problems, facts) -> None:
             "number": isinstance(v, (int, Decimal)) and not isinstance(v, bool),
         }[t.type]
         if not ok:
-            problems.append(doc.problem(path + ("value",), f"fact '{name}' is {t.type}; {v!r} cannot be compared "
-                                        "with it", "type_mismatch"))
+            problems.append((vpath, f"fact '{name}' is {t.type}; {v!r} cannot be compared with it", "type_mismatch"))
         elif t.enum is not None and v not in t.enum:
             near = difflib.get_close_matches(str(v), list(t.enum), n=1)
             hint = f"; did you mean '{near[0]}'?" if near else f"; allowed: {', '.join(t.enum)}"
-            problems.append(doc.problem(path + ("value",), f"'{v}' is not a value fact '{name}' can take{hint}",
-                                        "unknown_value"))
-        elif isinstance(v, (int, Decimal)) and not isinstance(v, bool) and abs(v) > MAX_INT:
-            problems.append(doc.problem(path + ("value",), f"{v} is beyond ±2^53, where comparisons stop being "
-                                        "exact", "out_of_range"))
+            problems.append((vpath, f"'{v}' is not a value fact '{name}' can take{hint}", "unknown_value"))
+        else:
+            problem = lim.constant_problem(v)
+            if problem:
+                problems.append((vpath, problem, "out_of_range"))
 
 
 # -- reference semantics --------------------------------------------------------------------------------------
@@ -169,31 +201,3 @@ def _eq(x, v) -> bool:
     if isinstance(x, str) or isinstance(v, str):
         return x == v
     return Decimal(str(x)) == Decimal(str(v))
-
-
-def why_not(cond: dict, facts: dict, path: str = "when") -> list[str]:
-    """The comparisons that made a condition false, in words (for explanations of rules that did not fire)."""
-    if holds(cond, facts):
-        return []
-    if "all" in cond:
-        out = []
-        for i, c in enumerate(cond["all"]):
-            out += why_not(c, facts, f"{path}.all[{i}]")
-        return out
-    if "any" in cond:
-        out = []
-        for i, c in enumerate(cond["any"]):
-            out += why_not(c, facts, f"{path}.any[{i}]")
-        return ["none of these holds: " + "; ".join(out)] if out else []
-    if "not" in cond:
-        return [f"{path}: the negated condition holds"]
-    name = cond["fact"]
-    if name not in facts:
-        return [f"fact '{name}' is not given"]
-    return [f"{name} = {_show(facts[name])}, so '{name} {cond['op']} {_show(cond.get('value'))}' is false"]
-
-
-def _show(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)

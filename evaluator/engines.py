@@ -1,74 +1,48 @@
 """The two evaluators of rule conditions: durable-rules (the default) behind a hardened boundary, and the
-pure-Python reference evaluator of the documented semantics (evaluator/conditions.py).
+pure-Python reference evaluator of the documented semantics (evaluator/conditions.py `holds`).
 
-durable-rules 2.0.28 is unmaintained and has measured failure modes (see the field notes); the boundary here:
-- one private Host per process with no timer threads (its _run() is a no-op), rulesets named by content digest
-  and compiled once;
+durable-rules 2.0.28 is unmaintained and has measured failure modes (field notes; tests/test_engine_canaries.py
+pins them, tests/test_engine_boundary.py shows each neutralised). The boundary:
+- one private Host per process (`make("durable")` shares it) with no timer threads (its _run() is a no-op), and a
+  lock, because two threads on one engine state crash it or mix results; rule sets named by content digest and
+  compiled once;
+- both evaluators get the same facts, checked and normalised by fact_guard (only the facts the rules read, typed,
+  no nulls, 64-bit integers, exact doubles); the facts reach the engine as JSON we write ourselves, so decimals
+  never appear in the exponent notation its parser rejects;
 - facts, not events, so every matching rule fires; a `kind` guard ANDed into every rule and a lowest-priority
-  catch-all rule, so "nothing matched" never raises and never reaches the segfaulting delete of an idle state;
-- every comparison guarded by an existence test, and negation pushed down to comparisons with its own
-  missing-fact branch, so a missing fact never compares true;
-- only scalars reach the engine (no nulls, lists or dates); numbers as JSON numbers of the declared type;
+  catch-all rule, so "nothing matched" never raises, never loops on the engine's own state message and never
+  reaches the segfaulting delete of a state that ran no action;
+- conditions compiled by durable_compile (existence guards, negation pushed down, constants only); what the engine
+  cannot hold is refused at load time (engine_limits);
 - a fresh state per case, deleted in `finally`; results de-duplicated (an `any` fires once per true branch) and
-  returned in declared order; any engine exception becomes an EngineError naming the case and ruleset.
+  returned in declared order; any engine exception becomes an EngineError naming the case, rule set and rule.
 """
 from __future__ import annotations
 
 import hashlib
 import itertools
 import json
-from decimal import Decimal
+import threading
 
+from . import fact_guard
 from .conditions import Rule, holds
+from .durable_compile import rule_expression
+from .fact_guard import EngineError, FactError  # noqa: F401 - re-exported: callers catch engines.EngineError
 
-_NEG = {"eq": "ne", "ne": "eq", "lt": "ge", "ge": "lt", "le": "gt", "gt": "le"}
-_DURABLE_OP = {"ne": "$neq", "lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
 
-
-class EngineError(Exception):
-    pass
+def _types(rules: list[Rule]) -> dict:
+    out = {}
+    for r in rules:
+        out.update(r.types)
+    return out
 
 
 class ReferenceEngine:
     name = "reference"
 
     def fire(self, rules: list[Rule], facts: dict, case_kind: str, case_id: str = "") -> list[str]:
-        return [r.id for r in rules if holds(r.when, facts)]
-
-
-def _num(v):
-    if isinstance(v, Decimal):
-        return int(v) if v == v.to_integral_value() else float(v)
-    return v
-
-
-def _leaf(name, op, value, positive):
-    if op == "exists":
-        return {"$ex": {name: 1}} if positive else {"$nex": {name: 1}}
-    if op == "in":
-        items = [_leaf(name, "eq", v, True)["$and"][1] for v in value]
-        if positive:
-            return {"$and": [{"$ex": {name: 1}}, items[0] if len(items) == 1 else {"$or": items}]}
-        neq = [{"$neq": {name: _num(v)}} for v in value]
-        return {"$or": [{"$nex": {name: 1}}, neq[0] if len(neq) == 1 else {"$and": neq}]}
-    if not positive:
-        return {"$or": [{"$nex": {name: 1}}, _leaf(name, _NEG[op], value, True)["$and"][1]]}
-    cmp = {name: _num(value)} if op == "eq" else {_DURABLE_OP[op]: {name: _num(value)}}
-    return {"$and": [{"$ex": {name: 1}}, cmp]}
-
-
-def compile_condition(cond: dict, positive: bool = True) -> dict:
-    """Translate a condition into a durable-rules expression with the reference semantics."""
-    if "not" in cond:
-        return compile_condition(cond["not"], not positive)
-    for key in ("all", "any"):
-        if key in cond:
-            parts = [compile_condition(c, positive) for c in cond[key]]
-            conj = (key == "all") == positive
-            if len(parts) == 1:
-                return parts[0]
-            return {"$and" if conj else "$or": parts}
-    return _leaf(cond["fact"], cond["op"], cond.get("value"), positive)
+        seen = fact_guard.normalise(_types(rules), facts, case_id)
+        return [r.id for r in rules if holds(r.when, seen)]
 
 
 class DurableEngine:
@@ -77,66 +51,99 @@ class DurableEngine:
 
     def __init__(self):
         from durable import engine as durable_engine  # imported here: only this engine needs the C extension
+        import durable_rules_engine
 
         class _QuietHost(durable_engine.Host):
             def _run(self):  # no timer threads: actions run only inside our own assert_fact calls
                 pass
 
+            def assert_json(self, ruleset_name: str, text: str):
+                """Host.assert_fact with the fact's JSON written by us (durable's json.dumps writes 1e-05)."""
+                rs = self.get_ruleset(ruleset_name)
+                return self._handle_function(
+                    rs, lambda t: rs._handle_result(durable_rules_engine.assert_fact(rs._handle, t), t), text, None)
+
         self._host = _QuietHost()
         self._compiled: dict[str, list[str]] = {}
         self._fired: list[str] = []
         self._sids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _definition(self, rules: list[Rule], case_kind: str) -> dict:
+        definition = {}
+        for i, r in enumerate(rules):
+            definition[f"r{i}"] = {"all": [{"m": rule_expression(r.when, case_kind)}], "pri": 1,
+                                   "run": self._action(r.id)}
+        definition[self.CATCH_ALL] = {"all": [{"m": {"kind": case_kind}}], "pri": 1_000_000,
+                                      "run": self._action(self.CATCH_ALL)}
+        return definition
 
     def _ruleset_name(self, rules: list[Rule], case_kind: str) -> str:
         spec = json.dumps([[r.ruleset, r.version, r.id, r.when] for r in rules] + [case_kind],
                           sort_keys=True, default=str)
         name = "rs_" + hashlib.sha256(spec.encode()).hexdigest()[:24]
         if name not in self._compiled:
-            definition = {}
-            for i, r in enumerate(rules):
-                expr = {"$and": [{"kind": case_kind}, compile_condition(r.when)]}
-                definition[f"r{i}"] = {"all": [{"m": expr}], "pri": 1, "run": self._action(r.id)}
-            definition[self.CATCH_ALL] = {"all": [{"m": {"kind": case_kind}}], "pri": 1_000_000,
-                                          "run": self._action(None)}
             try:
-                self._host.set_rulesets({name: definition})
+                self._host.set_rulesets({name: self._definition(rules, case_kind)})
             except Exception as exc:  # noqa: BLE001 - the engine's own errors become ours
-                raise EngineError(f"durable-rules refused ruleset {rules[0].ruleset if rules else '?'}: {exc}")
+                raise EngineError(f"durable-rules refused rule set {rules[0].ruleset}"
+                                  f"{self._culprit(rules, case_kind)}: {exc}") from None
             self._compiled[name] = [r.id for r in rules]
         return name
+
+    def _culprit(self, rules: list[Rule], case_kind: str) -> str:
+        """The first rule the engine refuses on its own, to name it in the error."""
+        for r in rules:
+            probe = f"probe_{next(self._sids)}"
+            try:
+                self._host.set_rulesets({probe: self._definition([r], case_kind)})
+            except Exception:  # noqa: BLE001
+                return f", rule {r.id}"
+        return ""
 
     def _action(self, rule_id):
         fired = self._fired
 
         def run(_closure):
-            if rule_id is not None:
-                fired.append(rule_id)
+            fired.append(rule_id)
         return run
 
     def fire(self, rules: list[Rule], facts: dict, case_kind: str, case_id: str = "") -> list[str]:
         if not rules:
             return []
-        name = self._ruleset_name(rules, case_kind)
-        sid = f"s{next(self._sids)}"
-        fact = {k: _num(v) for k, v in facts.items() if isinstance(v, (bool, int, str, Decimal, float))}
-        fact.update(kind=case_kind, sid=sid)
-        self._fired.clear()
-        try:
-            self._host.assert_fact(name, fact)
-        except Exception as exc:  # noqa: BLE001
-            raise EngineError(f"durable-rules failed on case {case_id!r} ({rules[0].ruleset}): {exc}") from None
-        finally:
+        fact = fact_guard.normalise(_types(rules), facts, case_id)
+        with self._lock:
+            name = self._ruleset_name(rules, case_kind)
+            sid = f"s{next(self._sids)}"
+            fact.update(kind=case_kind, sid=sid)
+            self._fired.clear()
             try:
-                self._host.delete_state(name, sid)
-            except Exception:  # noqa: BLE001 - a failed cleanup must not hide the ruling or the real error
-                pass
-        seen = set(self._fired)
-        return [rid for rid in self._compiled[name] if rid in seen]
+                self._host.assert_json(name, fact_guard.to_json(fact))
+            except Exception as exc:  # noqa: BLE001
+                raise EngineError(f"durable-rules failed on case {case_id!r} (rule set {rules[0].ruleset}): "
+                                  f"{exc}") from None
+            finally:
+                try:
+                    self._host.delete_state(name, sid)
+                except Exception:  # noqa: BLE001 - a failed cleanup must not hide the ruling or the real error
+                    pass
+            seen = set(self._fired)
+            if self.CATCH_ALL not in seen:  # the catch-all matches every case of the kind: the engine lost it
+                raise EngineError(f"durable-rules did not process case {case_id!r} (rule set {rules[0].ruleset})")
+            return [rid for rid in self._compiled[name] if rid in seen]
+
+
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
 
 
 def make(name: str):
+    """The evaluator named; durable-rules' is one per process, so its rule sets are compiled once."""
     if name == "reference":
         return ReferenceEngine()
     if name == "durable":
-        return DurableEngine()
+        with _SHARED_LOCK:
+            if "durable" not in _SHARED:
+                _SHARED["durable"] = DurableEngine()
+            return _SHARED["durable"]
     raise ValueError(f"unknown engine '{name}'")

@@ -68,8 +68,29 @@ def ruling_text(r: dict, repo) -> str:
             it = repo.interpretations.get(i)
             code = r.get("readings", {}).get(i) or (it[0]["reading"]["code"] if it else "?")
             out.append(f"      reading {i}: {code}")
+    if "why_not" in r:
+        out.append("  Why not / 未适用的原因:")
+        if not r["why_not"]:
+            out.append("    (no rule asked about was run for this case / 本案未运行所问的规则)")
+    for w in r.get("why_not", []):
+        mark = "fired / 已适用" if w["fired"] else "did not fire / 未适用"
+        out.append(f"    {w['rule']} [{w['ruleset']}]: {mark}")
+        out.append(f"      {w['title']['zh']} / {w['title']['en']}")
+        for c in w["clauses"]:
+            text = c["text"].replace("\n", " ")
+            out.append(f"      § {c['id']}: 「{text if len(text) <= 90 else text[:88] + '…'}」")
+        out += _reasons(w["reasons"], 6)
     for n in r["notes"]:
         out.append(f"  Note ({n['code']}): {n['en']}")
         if n["zh"]:
             out.append(f"    {n['zh']}")
     return "\n".join(out)
+
+
+def _reasons(reasons: list, indent: int) -> list[str]:
+    out = []
+    for x in reasons:
+        out.append(" " * indent + f"✗ {x['en']}")
+        out.append(" " * indent + f"  {x['zh']}")
+        out += _reasons(x.get("because", []), indent + 4)
+    return out

@@ -22,6 +22,7 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
         tr.use(v)
         rules = repo.compiled_rules[(v.id, v.version)]
         fired = set(engine.fire(rules, facts, case_kind, case_id))
+        tr.rules_ran(v, rules, facts, fired)
         result = v.data["result"]
         for r in rules:
             if r.id not in fired:

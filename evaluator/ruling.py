@@ -3,23 +3,29 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from . import explain
 from .engines import EngineError
-from .errors import RulingError
+from .engines import FactError as EngineFactError
+from .errors import FactError, RulingError
 from . import readings as alt
 from .kinds import KINDS
 
 
-def evaluate(case, repo, engine, readings: dict | None = None, compare_readings: bool = True) -> dict:
+def evaluate(case, repo, engine, readings: dict | None = None, compare_readings: bool = True, why_not=()) -> dict:
     """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force).
 
     `readings` ({interpretation: alternative code}) rules under alternative readings (evaluator/readings.py); with
-    `compare_readings` the ruling notes every other executable reading under which its results would differ."""
+    `compare_readings` the ruling notes every other executable reading under which its results would differ.
+    `why_not`: rule ids (or "all") whose non-firing the ruling explains, clause by clause (explain.py)."""
     base, readings = repo, dict(readings or {})
     repo = alt.variant(base, readings)
     try:
         tr = KINDS[case.kind](case, repo, engine)
         if compare_readings:
             tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings)
+    except EngineFactError as exc:
+        raise FactError(exc.fact, f"the rule engine cannot take fact '{exc.fact}': {exc.reason}",
+                        "no_ruling") from None
     except EngineError as exc:
         raise RulingError(f"the rule engine failed: {exc}") from None
     for iid, code in sorted(readings.items()):
@@ -38,6 +44,8 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     }
     if readings:
         ruling["readings"] = dict(sorted(readings.items()))
+    if why_not:
+        ruling["why_not"] = explain.why_not_entries(tr.rule_runs, why_not, repo)
     if case.expect is not None:
         ruling["expect"] = compare(case.expect, tr.results)
     return ruling

@@ -10,6 +10,7 @@ class Trace:
         self.results: dict = {}
         self.notes: list[dict] = []
         self.versions: dict = {}
+        self.rule_runs: list[tuple] = []  # (rule set version, rules, facts as the evaluator saw them, fired ids)
 
     def use(self, version) -> None:
         """Record that a policy or rule version was used for this ruling."""
@@ -32,6 +33,10 @@ class Trace:
         self.entries.append(entry)
         if set_result:
             self.results[result] = value
+
+    def rules_ran(self, version, rules, facts: dict, fired) -> None:
+        """Record what a rule set was given and what fired, so that a rule that did not fire can be explained."""
+        self.rule_runs.append((version, rules, facts, list(fired)))
 
     def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
         self.notes.append({"code": code, "en": en, "zh": zh, "clauses": list(cites),

@@ -1,0 +1,83 @@
+"""Facts checked and normalised before any evaluator sees them, identically for both engines.
+
+Only the facts the rules read are kept, each checked against its declared type: no nulls, booleans only where a
+boolean is declared (the engine compares true with 1), integers within 64 bits (the engine saturates beyond),
+numbers finite and exactly representable as the engine's doubles (a decimal with more digits would compare
+differently in the engine and in the exact reference), text that the engine compares in full. A fact that fails is
+a FactError naming the case and the fact, never a silent change of the ruling.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from . import engine_limits as lim
+
+
+class EngineError(Exception):
+    """The rule engine could not rule on a case; the message names the case, the rule set and the rule."""
+
+
+class FactError(EngineError):
+    def __init__(self, case_id: str, fact: str, message: str):
+        super().__init__(f"case {case_id!r}: fact '{fact}': {message}")
+        self.case_id, self.fact, self.reason = case_id, fact, message
+
+
+def _number(v, kind: str):
+    """(normalised value, problem): int for integral values, Decimal otherwise."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
+        return None, f"is {type(v).__name__} {v!r}, not a number"
+    if isinstance(v, (float, Decimal)):
+        if not Decimal(str(v)).is_finite():
+            return None, f"{v} is not a finite number"
+        d = Decimal(str(v)) if isinstance(v, float) else v
+        if d == d.to_integral_value():
+            v = int(d)
+        elif kind == "integer":
+            return None, f"{v} is not a whole number"
+        elif not lim.double_exact(d):
+            return None, f"{v} has more digits than the engine's 64-bit floating point holds exactly"
+        else:
+            return d, None
+    if abs(v) > lim.INT64_MAX:
+        return None, f"{v} is beyond the engine's 64-bit integers"
+    return v, None
+
+
+def normalise(types: dict, facts: dict, case_id: str = "") -> dict:
+    """The facts the rules read (types: name -> FactType), checked; values are bool, int, Decimal or str."""
+    out = {}
+    for name, t in types.items():
+        if name not in facts:
+            continue
+        v = facts[name]
+        if v is None:
+            raise FactError(case_id, name, "is null; leave a fact out when it is not known")
+        if t.type == "boolean":
+            if not isinstance(v, bool):
+                raise FactError(case_id, name, f"is {type(v).__name__} {v!r}, not true or false")
+        elif t.type == "string":
+            if not isinstance(v, str):
+                raise FactError(case_id, name, f"is {type(v).__name__} {v!r}, not text")
+            problem = lim.text_problem(v)
+            if problem:
+                raise FactError(case_id, name, problem)
+        else:
+            v, problem = _number(v, t.type)
+            if problem:
+                raise FactError(case_id, name, problem)
+        out[name] = v
+    return out
+
+
+def to_json(facts: dict) -> str:
+    """JSON the engine parses: decimals in plain positional notation (never an exponent), text unescaped UTF-8."""
+    parts = []
+    for k, v in facts.items():
+        if isinstance(v, Decimal):
+            text = format(v, "f")
+        else:
+            text = json.dumps(v, ensure_ascii=False)
+        parts.append(json.dumps(k, ensure_ascii=False) + ":" + text)
+    return "{" + ",".join(parts) + "}"
