@@ -25,24 +25,26 @@ class FactError(EngineError):
 
 
 def _number(v, kind: str):
-    """(normalised value, problem): int for integral values, Decimal otherwise."""
+    """(normalised value, problem): int for whole numbers within 64 bits, Decimal otherwise (a `number` beyond 64
+    bits goes to the engine as a double, which must hold it exactly)."""
     if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
         return None, f"is {type(v).__name__} {v!r}, not a number"
-    if isinstance(v, (float, Decimal)):
-        if not Decimal(str(v)).is_finite():
-            return None, f"{v} is not a finite number"
-        d = Decimal(str(v)) if isinstance(v, float) else v
-        if d == d.to_integral_value():
-            v = int(d)
-        elif kind == "integer":
-            return None, f"{v} is not a whole number"
-        elif not lim.double_exact(d):
-            return None, f"{v} has more digits than the engine's 64-bit floating point holds exactly"
-        else:
-            return d, None
-    if abs(v) > lim.INT64_MAX:
+    d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
+    if not d.is_finite():
+        return None, f"{v} is not a finite number"
+    whole = d == d.to_integral_value()
+    if kind == "integer" and not whole:
+        return None, f"{v} is not a whole number"
+    if whole and abs(d) <= lim.INT64_MAX:
+        return int(d), None
+    if kind == "integer":
         return None, f"{v} is beyond the engine's 64-bit integers"
-    return v, None
+    if whole:  # far beyond every rule constant (|c| <= 2^53): only needs to be a double exactly
+        ok = abs(d) < Decimal("1.7e308") and (Decimal(float(d)) == d or lim.double_exact(d))
+        return (d, None) if ok else (None, f"{v} is beyond 64 bits and not exactly a 64-bit floating-point value")
+    if not lim.double_exact(d):
+        return None, f"{v} has more digits than the engine's 64-bit floating point holds exactly"
+    return d, None
 
 
 def normalise(types: dict, facts: dict, case_id: str = "") -> dict:
@@ -77,6 +79,7 @@ def to_json(facts: dict) -> str:
     for k, v in facts.items():
         if isinstance(v, Decimal):
             text = format(v, "f")
+            text += "" if "." in text else ".0"  # a whole number beyond 64 bits: a double, not atoll's saturation
         else:
             text = json.dumps(v, ensure_ascii=False)
         parts.append(json.dumps(k, ensure_ascii=False) + ":" + text)

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from evaluator import api
 from evaluator.cli import main
@@ -14,6 +15,11 @@ from evaluator.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "examples", "tests/cases",
              "coverage")
+
+# Property-based tests are deterministic in CI: derandomized (the seed comes from the test), no example database,
+# no deadline (a 2-core CI machine is slow at times); each test fixes its own number of examples.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
