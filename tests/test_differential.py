@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from evaluator import engine_limits as lim
-from evaluator import engines
+from evaluator import engines, explain
 from evaluator.conditions import FactType, check_rules, make_rules
 
 DURABLE = engines.make("durable")
@@ -177,6 +177,8 @@ def test_real_rules_agree_on_generated_cases(ruleset, rules, kind):
         assert got == outcome(REFERENCE, rules, facts, kind), facts
         if isinstance(got, list):
             fired_somewhere.update(got)
+            # the why-not explanation is given exactly for the rules that did not fire
+            assert [r.id for r in rules if not explain.reasons(r.when, facts)] == got
 
     check()
     # the generated cases reach every rule, so agreement is not only agreement on "nothing fired"
