@@ -65,6 +65,7 @@ class DurableEngine:
 
         self._host = _QuietHost()
         self._compiled: dict[str, list[str]] = {}
+        self._names: dict[int, tuple] = {}  # id(rules) -> (rules, name): the list is kept so its id stays its own
         self._fired: list[str] = []
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
@@ -79,6 +80,11 @@ class DurableEngine:
         return definition
 
     def _ruleset_name(self, rules: list[Rule], case_kind: str) -> str:
+        known = self._names.get(id(rules))
+        if known is not None and known[0] is rules and known[1] == case_kind:
+            return known[2]
+        if len(self._names) > 4096:
+            self._names.clear()
         spec = json.dumps([[r.ruleset, r.version, r.id, r.when] for r in rules] + [case_kind],
                           sort_keys=True, default=str)
         name = "rs_" + hashlib.sha256(spec.encode()).hexdigest()[:24]
@@ -89,6 +95,7 @@ class DurableEngine:
                 raise EngineError(f"durable-rules refused rule set {rules[0].ruleset}"
                                   f"{self._culprit(rules, case_kind)}: {exc}") from None
             self._compiled[name] = [r.id for r in rules]
+        self._names[id(rules)] = (rules, case_kind, name)
         return name
 
     def _culprit(self, rules: list[Rule], case_kind: str) -> str:

@@ -77,10 +77,15 @@ def to_json(facts: dict) -> str:
     """JSON the engine parses: decimals in plain positional notation (never an exponent), text unescaped UTF-8."""
     parts = []
     for k, v in facts.items():
-        if isinstance(v, Decimal):
+        if v is True or v is False:
+            text = "true" if v else "false"
+        elif isinstance(v, int):
+            text = str(v)
+        elif isinstance(v, Decimal):
             text = format(v, "f")
             text += "" if "." in text else ".0"  # a whole number beyond 64 bits: a double, not atoll's saturation
         else:
             text = json.dumps(v, ensure_ascii=False)
-        parts.append(json.dumps(k, ensure_ascii=False) + ":" + text)
+        parts.append(f'"{k}":{text}' if k.isidentifier() and k.isascii() else
+                     json.dumps(k, ensure_ascii=False) + ":" + text)
     return "{" + ",".join(parts) + "}"
