@@ -65,6 +65,17 @@ def test_why_not_all_answers_why_no_exit_ground_was_found(case_file):
     assert [b["actual"] for b in reason["because"]] == ["committee_member", False]
 
 
+def test_why_not_is_part_of_the_public_ruling_schema(repo, case_file):
+    from evaluator.validation import validator
+    code, out, _ = run_policy("eval", case_file, "--why-not", "all", "--why-not", "two_consecutive_unqualified",
+                              "--format", "json")
+    rulings = json.loads(out)
+    assert code == 0 and all(r["why_not"] for r in rulings)
+    assert list(validator(str(repo.schema_dir), "ruling").iter_errors(rulings)) == []
+    bad = [dict(rulings[0], why_not=[{"rule": "x"}])]
+    assert list(validator(str(repo.schema_dir), "ruling").iter_errors(bad))
+
+
 def test_rulings_keep_their_format_without_why_not(case_file):
     code, out, _ = run_policy("eval", case_file, "--format", "json")
     assert code == 0 and all("why_not" not in r for r in json.loads(out))
