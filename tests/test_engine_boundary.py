@@ -161,3 +161,27 @@ def test_threads_sharing_the_engine_get_their_own_results():
     for t in threads:
         t.join()
     assert wrong == []
+
+
+def test_sids_colliding_under_the_32_bit_hash_do_not_mix_cases():
+    """The engine finds a state by the 32-bit hash of its sid only; the boundary keeps one live state at a time,
+    deleted after each case, so cases whose sids collide cannot see each other."""
+    from evaluator.engine_limits import name_hash
+    assert name_hash("spbxlsrq") == name_hash("spvsqkkf")
+    engine = engines.DurableEngine()
+    engine._sids = iter(["pbxlsrq", "pvsqkkf"] * 3)  # the boundary's sids are "s" + next(counter)
+    rs = rules({"fact": "x", "op": "eq", "value": 1})
+    assert [engine.fire(rs, {"x": x}, "t", f"c{i}") for i, x in enumerate((1, 2, 2, 1, 1, 2))] == \
+        [["r0"], [], [], ["r0"], ["r0"], []]
+
+
+def test_rules_are_not_mutated_by_the_engine_and_lists_never_reach_it():
+    import copy
+    rs = rules({"any": [{"fact": "p", "op": "in", "value": ["a", "b"]}, {"not": {"fact": "x", "op": "lt", "value": 3}}]})
+    before = copy.deepcopy([r.when for r in rs])
+    assert both(rs, {"p": "b", "x": 1, "assessments": [], "when": [1, 2]}) == ["r0"]
+    assert [r.when for r in rs] == before
+    # a list-valued fact cannot be named by a rule: "all items of an empty list" is false in the engine
+    types = dict(TYPES)
+    problems = check_rules([{"id": "a", "when": {"fact": "assessments", "op": "exists"}}], types)
+    assert [p[2] for p in problems] == ["unknown_fact"]
