@@ -65,7 +65,7 @@ class DurableEngine:
 
         self._host = _QuietHost()
         self._compiled: dict[str, list[str]] = {}
-        self._names: dict[int, tuple] = {}  # id(rules) -> (rules, name): the list is kept so its id stays its own
+        self._names: dict[int, tuple] = {}  # id(rules) -> (rules, kind, name); the list kept so its id stays its own
         self._fired: list[str] = []
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
