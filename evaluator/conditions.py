@@ -49,6 +49,7 @@ class Rule:
     facts: tuple  # the facts the condition reads, in order of appearance
     notes: tuple = ()  # ({interpretation, when?}): readings to show in the ruling when the rule fires
     types: tuple = ()  # (fact name, FactType) of the facts the condition reads: what the evaluators are given
+    constants: tuple = ()  # (fact name, constant) of every comparison in the condition
 
 
 @lru_cache(maxsize=None)
@@ -119,8 +120,20 @@ def make_rules(ruleset: str, version: int, data: dict, types: dict) -> list[Rule
         facts = tuple(dict.fromkeys(name for name, _ in refs))
         out.append(Rule(r["id"], ruleset, version, i, r["title"], tuple(r["cites"]), r["modality"],
                         tuple(r.get("interpretations", [])), r["when"], data["result"], facts,
-                        tuple(r.get("notes", [])), tuple((n, types[n]) for n in facts if n in types)))
+                        tuple(r.get("notes", [])), tuple((n, types[n]) for n in facts if n in types),
+                        tuple(_constants(r["when"]))))
     return out
+
+
+def _constants(cond: dict):
+    for key in ("all", "any"):
+        for c in cond.get(key, []):
+            yield from _constants(c)
+    if "not" in cond:
+        yield from _constants(cond["not"])
+    if "value" in cond:
+        for v in cond["value"] if isinstance(cond["value"], list) else [cond["value"]]:
+            yield cond["fact"], v
 
 
 def parse_ruleset(version, types: dict) -> tuple[list[Rule], list[Problem]]:

@@ -37,11 +37,21 @@ def _types(rules: list[Rule]) -> dict:
     return out
 
 
+def _constants(rules: list[Rule]):
+    """name -> the constants the rules compare that fact with (for fact_guard's rounding check)."""
+    def of(name):
+        out = []
+        for r in rules:
+            out += [v for n, v in r.constants if n == name]
+        return out
+    return of
+
+
 class ReferenceEngine:
     name = "reference"
 
     def fire(self, rules: list[Rule], facts: dict, case_kind: str, case_id: str = "") -> list[str]:
-        seen = fact_guard.normalise(_types(rules), facts, case_id)
+        seen = fact_guard.normalise(_types(rules), facts, case_id, _constants(rules))
         return [r.id for r in rules if holds(r.when, seen)]
 
 
@@ -118,7 +128,7 @@ class DurableEngine:
     def fire(self, rules: list[Rule], facts: dict, case_kind: str, case_id: str = "") -> list[str]:
         if not rules:
             return []
-        fact = fact_guard.normalise(_types(rules), facts, case_id)
+        fact = fact_guard.normalise(_types(rules), facts, case_id, _constants(rules))
         with self._lock:
             name = self._ruleset_name(rules, case_kind)
             sid = f"s{next(self._sids)}"

@@ -2,8 +2,8 @@
 
 Only the facts the rules read are kept, each checked against its declared type: no nulls, booleans only where a
 boolean is declared (the engine compares true with 1), integers within 64 bits (the engine saturates beyond),
-numbers finite and exactly representable as the engine's doubles (a decimal with more digits would compare
-differently in the engine and in the exact reference), text that the engine compares in full. A fact that fails is
+numbers finite, and a decimal with more digits than the engine's doubles hold rounded to the nearest double only when
+that cannot change a comparison with the rules' constants (else refused), text that the engine compares in full. A fact that fails is
 a FactError naming the case and the fact, never a silent change of the ruling.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ class FactError(EngineError):
         self.case_id, self.fact, self.reason = case_id, fact, message
 
 
-def _number(v, kind: str):
+def _number(v, kind: str, constants=()):
     """(normalised value, problem): int for whole numbers within 64 bits, Decimal otherwise (a `number` beyond 64
     bits goes to the engine as a double, which must hold it exactly)."""
     if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
@@ -43,12 +43,27 @@ def _number(v, kind: str):
         ok = abs(d) < Decimal("1.7e308") and (Decimal(float(d)) == d or lim.double_exact(d))
         return (d, None) if ok else (None, f"{v} is beyond 64 bits and not exactly a 64-bit floating-point value")
     if not lim.double_exact(d):
-        return None, f"{v} has more digits than the engine's 64-bit floating point holds exactly"
+        # More digits than a double holds (e.g. a derived ratio 1/15): both evaluators get the nearest double,
+        # which orders exactly like the value itself against every constant except one that rounds to the same
+        # double, where the rounding could decide the ruling: then refuse.
+        near = float(d)
+        for c in constants:
+            if float(c) == near:
+                return None, (f"{v} has more digits than the engine's 64-bit floating point, which cannot tell it "
+                              f"from the rule's constant {c}")
+        return Decimal(repr(near)), None
     return d, None
 
 
-def normalise(types: dict, facts: dict, case_id: str = "") -> dict:
-    """The facts the rules read (types: name -> FactType), checked; values are bool, int, Decimal or str."""
+def _long(v) -> bool:
+    return isinstance(v, Decimal) and v.is_finite() and not lim.double_exact(v)
+
+
+def normalise(types: dict, facts: dict, case_id: str = "", constants=None) -> dict:
+    """The facts the rules read (types: name -> FactType), checked; values are bool, int, Decimal or str.
+
+    constants(name): the constants the rules compare fact `name` with (asked only for a decimal with more digits
+    than a double holds)."""
     out = {}
     for name, t in types.items():
         if name not in facts:
@@ -66,7 +81,7 @@ def normalise(types: dict, facts: dict, case_id: str = "") -> dict:
             if problem:
                 raise FactError(case_id, name, problem)
         else:
-            v, problem = _number(v, t.type)
+            v, problem = _number(v, t.type, constants(name) if constants and _long(v) else ())
             if problem:
                 raise FactError(case_id, name, problem)
         out[name] = v

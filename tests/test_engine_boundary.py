@@ -87,7 +87,7 @@ def test_only_constants_reach_the_engine():
     ("x", "3", "not a number"),
     ("r", float("nan"), "not a finite number"),
     ("r", float("inf"), "not a finite number"),
-    ("r", Decimal("0.59999999999999999999"), "more digits"),
+    ("r", Decimal("0.59999999999999999999"), "cannot tell it from the rule's constant 0.6"),
     ("f", 1, "not true or false"),
     ("s", 5, "not text"),
     ("s", "字" * 30000, "longer than the 65535 bytes"),
@@ -95,11 +95,20 @@ def test_only_constants_reach_the_engine():
     ("x", None, "null"),
 ])
 def test_facts_the_engine_would_get_wrong_are_refused_by_both(fact, value, why):
-    rs = rules({"fact": fact, "op": "exists"})
+    rs = rules({"fact": fact, "op": "exists"}, {"fact": "r", "op": "lt", "value": Decimal("0.6")})
     for engine in (DURABLE, engines.make("reference")):
         with pytest.raises(engines.FactError, match=why) as err:
             engine.fire(rs, {fact: value}, "t", "case-7")
         assert err.value.fact == fact and "case-7" in str(err.value)
+
+
+def test_decimals_with_more_digits_than_a_double_are_rounded_when_no_constant_is_that_close():
+    rs = rules({"fact": "r", "op": "lt", "value": Decimal("0.0667")}, {"fact": "r", "op": "gt", "value": 0},
+               {"fact": "r", "op": "ne", "value": Decimal("0.0666")})
+    share = Decimal(1) / Decimal(15)  # 0.06666666666666666666666666667: a derived ratio
+    assert both(rs, {"r": share}) == ["r0", "r1", "r2"]
+    with pytest.raises(engines.FactError, match="cannot tell it from the rule's constant 0.0667"):
+        DURABLE.fire(rs, {"r": Decimal("0.06670000000000000000000001")}, "t", "c")
 
 
 def test_decimals_reach_the_engine_without_exponent_notation():

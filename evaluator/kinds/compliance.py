@@ -31,6 +31,7 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
         tr.use(v)
         rules = repo.compiled_rules[(v.id, v.version)]
         fired = set(engine.fire(rules, facts, kind, case_id))
+        tr.rules_ran(v, rules, facts, fired)
         passed, passed_inputs, passed_cites = [], {}, []
         for r in rules:
             ref = f"{v.id}@{v.version}#{r.id}"
