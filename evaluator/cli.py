@@ -15,6 +15,7 @@ from pathlib import Path
 from . import api, checks, coverage, engines, explain, ruling_doc
 from .checks import mutations
 from .readings import ReadingError, parse_choice
+from .batch import cli as batch_cli
 from .problems import PolicyInputError
 from .report import ruling_text, to_json
 
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,
                    help="show only the clauses with this status (the summary still counts all)")
     v.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    batch_cli.add_parsers(sub, _date_arg)
     return p
 
 
@@ -174,7 +176,8 @@ def cmd_coverage(args) -> int:
     return 1 if problems else 0
 
 
-COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage}
+COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage,
+            "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,247 @@
+"""Compile the worker ruling for one date into lookup arrays and condition closures.
+
+Everything is read from the policy versions and rule sets in force on the date, through the same helpers the
+per-case path uses (`kinds.worker._band`, `_column_top`, `_row`, `_ref`, `_interp`): a table row becomes an array
+cell, a rule's condition a numpy closure. The clauses and interpretations each result rests on are registered once
+per distinct combination in `Basis`, and each row of the output refers to one by code.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from .. import derived
+from ..errors import RulingError
+from ..kinds import worker as W
+from .conditions import column_kinds, compile_condition
+from .facts import worker_specs
+
+# Results in the order the per-case trace adds them.
+SALARY_RESULTS = ("salary.band_level", "salary.level", "salary.coefficient", "salary.base_pay",
+                  "salary.performance_allowance", "salary.retiree_top_up", "honor.award", "certificate.due_date")
+
+
+class Basis:
+    """Distinct (clause ids, interpretation ids) pairs, each deduplicated in order as Trace.add does."""
+
+    def __init__(self):
+        self.items: list[tuple[tuple, tuple]] = []
+        self._index: dict = {}
+
+    def id(self, clauses, interpretations=()) -> int:
+        key = (tuple(dict.fromkeys(clauses)), tuple(dict.fromkeys(interpretations)))
+        if key not in self._index:
+            self._index[key] = len(self.items)
+            self.items.append(key)
+        return self._index[key]
+
+
+@dataclass
+class RuleSet:
+    result: str
+    ref: str  # id@version
+    rules: list  # conditions.Rule
+    tests: list  # compiled closures, one per rule
+    none_basis: int  # basis when nothing fires
+    labels: list = field(default_factory=list)  # mask -> "code code" (sorted codes, space-separated)
+    bases: np.ndarray | None = None  # mask -> basis id
+
+
+@dataclass
+class Program:
+    as_of: dt.date
+    digest: str
+    versions: dict  # id -> version, every version the program read
+    specs: dict
+    basis: Basis
+    errors: list  # error code -> (field, message); code 0 is "no error"
+    t: dict  # lookup arrays
+    rulesets: list
+    kinds: dict  # fact name -> (type, enum) for compiled conditions
+    coefficients: list  # coefficient values (Decimal) by code
+
+
+def _need(repo, pid, day, versions):
+    try:
+        v = repo.version_in_force(pid, day)
+    except LookupError as exc:
+        raise RulingError(str(exc)) from None
+    versions[v.id] = v
+    return v
+
+
+def _maybe(repo, pid, day, versions):
+    """A policy only some rows need: the version, or the message their rejection will give."""
+    try:
+        return _need(repo, pid, day, versions), None
+    except RulingError as exc:
+        return None, str(exc)
+
+
+def compile_worker(repo, day: dt.date) -> Program:
+    specs = worker_specs(repo.schema_dir)
+    posts, edus, certs = specs["post"].enum, specs["education"].enum, specs["certificate"].enum
+    max_years = int(specs["years_of_service"].maximum)
+    stars_max = int(specs["party_org_stars"].maximum)
+    versions: dict = {}
+    basis = Basis()
+    errors = [("", "")]
+    t: dict = {}
+
+    def error(field: str, msg: str) -> int:
+        errors.append((field, msg))
+        return len(errors) - 1
+
+    tv = _need(repo, W.SALARY_TABLE, day, versions)
+    table = tv.data["data"]
+    pv = _need(repo, W.PROBATION, day, versions)
+    pd = pv.data["data"]
+    hv = _need(repo, W.HONOURS, day, versions)
+    cv = _need(repo, W.CERTIFICATE, day, versions)
+    rv, rv_err = _maybe(repo, W.RAISES, day, versions)
+    av, av_err = _maybe(repo, W.ALLOWANCE, day, versions)
+    yv, yv_err = _maybe(repo, W.RETIREE, day, versions)
+
+    # band of years -> level, per post (0: no band: the per-case path refuses the case)
+    top_level = max(r["level"] for r in table["levels"])
+    band = np.zeros((len(posts), max_years + 1), np.int16)
+    band_basis = np.zeros_like(band, dtype=np.int32)
+    band_err = np.zeros_like(band, dtype=np.int16)
+    for p, post in enumerate(posts):
+        post_src = next((x["source"] for x in table["posts"] if x["code"] == post), None)
+        for y in range(max_years + 1):
+            row, b = W._band(table, post, y)
+            if row is None:
+                band_err[p, y] = error("years_of_service", f"the salary table has no band of years for post '{post}' covering {y} "
+                                       "years")
+                continue
+            band[p, y] = row["level"]
+            band_basis[p, y] = basis.id([row["source"], post_src], W._interp(tv))
+    t.update(band=band, band_basis=band_basis, band_err=band_err)
+
+    # level rows: coefficient (by code into `coefficients`) and base pay; probation's row is the last code
+    rows = {r["level"]: r for r in table["levels"]}
+    coefficients = [rows[lv]["coefficient"] if lv in rows else Decimal(0) for lv in range(top_level + 1)]
+    base = np.array([rows[lv]["base_pay"] if lv in rows else 0 for lv in range(top_level + 1)], np.int64)
+    coef_basis = np.array([basis.id([rows[lv]["source"]], W._interp(tv)) if lv in rows else 0
+                           for lv in range(top_level + 1)], np.int32)
+    base_basis = np.array([basis.id([rows[lv]["source"], table["benchmark_source"]], W._interp(tv))
+                           if lv in rows else 0 for lv in range(top_level + 1)], np.int32)
+    prow = table["probation"]
+    coefficients.append(prow["coefficient"])
+    t.update(base=base, coef_basis=coef_basis, base_basis=base_basis, prob_coef=len(coefficients) - 1,
+             prob_base=int(prow["base_pay"]),
+             prob_basis=basis.id([pd["source"], prow["source"]], W._interp(pv)))
+    missing_row = np.array([0] + [0 if lv in rows else error("years_of_service",
+                                                                          f"the salary table has no row for level {lv}")
+                                  for lv in range(1, top_level + 1)], np.int16)
+    t["missing_row"] = missing_row
+
+    # raises: education and certificate levels, combined and capped as the policy says
+    if rv is not None:
+        rd = rv.data["data"]
+        edu_lv = {r["code"]: r["levels"] for r in rd["education"]}
+        cert_lv = {r["code"]: r["levels"] for r in rd["certificate"]}
+        raise_ = np.zeros((len(edus), len(certs)), np.int16)
+        level_basis = np.zeros((len(edus), len(certs), top_level + 1), np.int32)
+        for e, ecode in enumerate(edus):
+            for c, ccode in enumerate(certs):
+                el, cl = edu_lv.get(ecode), cert_lv.get(ccode)
+                if el is None or cl is None:
+                    continue  # the fact enum and the policy disagree: caught below as a row error
+                raise_[e, c] = el + cl if rd["combine"] == "sum" else max(el, cl)
+                cites = [rd["cap_source"]]
+                if el:
+                    cites.insert(0, rd["education_source"])
+                if cl:
+                    cites.insert(0, rd["certificate_source"])
+                for lv, r in rows.items():
+                    level_basis[e, c, lv] = basis.id(cites + [r["source"]], W._interp(rv))
+        top = np.array([W._column_top(table, p) if any(p in r["years"] for r in table["levels"]) else 0
+                        for p in posts], np.int16)
+        if rd["cap"] != "post_column_top":
+            top[:] = top_level
+        t.update(raise_=raise_, top=top, level_basis=level_basis,
+                 edu_err=np.array([0 if e in edu_lv else error("education", f"the raises policy has no education '{e}'")
+                                   for e in edus], np.int16),
+                 cert_err=np.array([0 if c in cert_lv else error("certificate", f"the raises policy has no certificate '{c}'")
+                                    for c in certs], np.int16))
+    else:
+        t["raises_err"] = error("on_probation", rv_err)
+
+    # performance allowance by stars; probation's own figure
+    if av is not None:
+        ad = av.data["data"]
+        star_rows = {r["stars"]: r for r in ad["rows"]}
+        t["allow"] = np.array([star_rows[s]["amount"] if s in star_rows else 0 for s in range(stars_max + 1)],
+                              np.int64)
+        t["allow_basis"] = np.array([basis.id([star_rows[s]["source"], ad["basis"]], W._interp(av))
+                                     if s in star_rows else 0 for s in range(stars_max + 1)], np.int32)
+        t["allow_err"] = np.array([0 if s in star_rows else error("party_org_stars", f"the performance allowance table has no row for "
+                                                                  f"{s} stars") for s in range(stars_max + 1)],
+                                  np.int16)
+        t["prob_allow"] = int(pd["performance_allowance"])
+        t["prob_allow_basis"] = basis.id([pd["source"]], W._interp(pv))
+    else:
+        t["allow_missing"] = error("party_org_stars", av_err)
+
+    # retiree top-up: max(minimum, base pay - pension), in cents
+    if yv is not None:
+        yd = yv.data["data"]
+        t["retiree_min_cents"] = _cents(yd["minimum"])
+        t["retiree_basis"] = basis.id([yd["source"]], W._interp(yv))
+    else:
+        t["retiree_missing"] = error("retired", yv_err)
+
+    # honours by years, the same selection as the per-case path
+    hd = hv.data["data"]
+    award = np.zeros(max_years + 1, np.int64)
+    award_basis = np.zeros(max_years + 1, np.int32)
+    for y in range(max_years + 1):
+        a = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if y >= a["min_years"]), None)
+        award[y] = a["amount"] if a else hd["otherwise"]
+        award_basis[y] = basis.id([a["source"] if a else hd["otherwise_source"]], W._interp(hv))
+    t.update(award=award, award_basis=award_basis)
+
+    cd = cv.data["data"]
+    t.update(cert_max_age=int(cd["max_age"]), cert_years=int(cd["years_allowed"]),
+             cert_start=np.datetime64(dt.date.fromisoformat(str(cd["scheme_start"])), "D"),
+             cert_basis=basis.id([cd["source"]], W._interp(cv)))
+
+    # exit grounds: every rule set in force for worker cases, each rule's condition compiled
+    kinds = column_kinds(specs, derived.DERIVED_FACTS["worker"])
+    try:
+        rule_versions = repo.rulesets_in_force("worker", day)
+    except LookupError as exc:
+        raise RulingError(str(exc)) from None
+    rulesets = []
+    for v in rule_versions:
+        versions[v.id] = v
+        rules = repo.compiled_rules[(v.id, v.version)]
+        if len(rules) > 16:
+            raise RulingError(f"rule set {v.id} has {len(rules)} rules; the batch evaluator handles 16 at most")
+        rs = RuleSet(v.data["result"], f"{v.id}@{v.version}", rules,
+                     [compile_condition(r.when, kinds) for r in rules], basis.id(v.data["encodes"], []))
+        bases = np.zeros(1 << len(rules), np.int32)
+        for mask in range(1 << len(rules)):
+            fired = [r for i, r in enumerate(rules) if mask >> i & 1]
+            rs.labels.append(" ".join(sorted(r.id for r in fired)))
+            if fired:
+                bases[mask] = basis.id([c for r in fired for c in r.cites],
+                                       [i for r in fired for i in r.interpretations])
+            else:
+                bases[mask] = rs.none_basis
+        rs.bases = bases
+        rulesets.append(rs)
+
+    return Program(day, repo.digest, versions, specs, basis, errors, t, rulesets, kinds, coefficients)
+
+
+def _cents(amount) -> int:
+    c = Decimal(str(amount)) * 100
+    if c != c.to_integral_value():
+        raise RulingError(f"the amount {amount} is not a whole number of cents")
+    return int(c)

@@ -1,0 +1,109 @@
+"""Worker facts as typed columns, described by the case contract (schemas/cases.schema.json `worker_facts`).
+
+Every fact is a `Column(values, present)`: enums as int8 codes into the schema's enum (in schema order), booleans,
+integers as int64, numbers as float64, money as int64 cents, dates as datetime64[D]. `present` is False where an
+optional fact without a default was not given (the per-case facts dict would not have the key). The annual grades
+(`assessments` in a case) are one column per year, `grade_YYYY`, with code -1 where the year has no grade.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..conditions import _case_schema
+
+GRADE_PREFIX = "grade_"
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    type: str  # enum | boolean | integer | number | money | date | grades
+    enum: tuple = ()
+    default: object = None  # the schema default, applied when the field is empty
+    minimum: object = None
+    maximum: object = None
+    required: bool = False
+
+
+@dataclass
+class Column:
+    values: np.ndarray
+    present: np.ndarray  # bool
+
+    def take(self, idx) -> "Column":
+        return Column(self.values[idx], self.present[idx])
+
+
+@dataclass
+class Facts:
+    """A roster's facts: name -> Column, and the annual grades: year -> int8 codes (-1: no grade that year)."""
+
+    n: int
+    columns: dict = field(default_factory=dict)
+    grades: dict = field(default_factory=dict)
+
+    def take(self, idx) -> "Facts":
+        idx = np.asarray(idx)
+        n = int(idx.sum()) if idx.dtype == bool else len(idx)
+        return Facts(n, {k: c.take(idx) for k, c in self.columns.items()},
+                     {y: g[idx] for y, g in self.grades.items()})
+
+
+def worker_specs(schema_dir) -> dict[str, FactSpec]:
+    schema = _case_schema(str(schema_dir))
+    wf = schema["$defs"]["worker_facts"]
+    money = schema["$defs"]["money"]
+    out = {}
+    for name, p in wf["properties"].items():
+        kw = dict(default=p.get("default"), minimum=p.get("minimum"), maximum=p.get("maximum"),
+                  required=name in wf.get("required", ()))
+        if "enum" in p:
+            out[name] = FactSpec(name, "enum", tuple(p["enum"]), **kw)
+        elif p.get("$ref", "").endswith("/money"):
+            out[name] = FactSpec(name, "money", (), p.get("default"), money.get("minimum"), money.get("maximum"),
+                                 kw["required"])
+        elif p.get("$ref", "").endswith("/date"):
+            out[name] = FactSpec(name, "date", **kw)
+        elif p.get("type") == "array":
+            year = p["items"]["properties"]["year"]
+            out[name] = FactSpec(name, "grades", tuple(p["items"]["properties"]["grade"]["enum"]), None,
+                                 year.get("minimum"), year.get("maximum"), False)
+        else:
+            out[name] = FactSpec(name, p["type"], **kw)
+    return out
+
+
+def to_case_facts(facts: Facts, specs: dict, i: int) -> dict:
+    """Row i as the normalised facts dict of a per-case worker case (defaults applied, dates as datetime.date)."""
+    out = {}
+    for name, spec in specs.items():
+        if spec.type == "grades":
+            grades = [{"year": y, "grade": spec.enum[g[i]]} for y, g in sorted(facts.grades.items()) if g[i] >= 0]
+            if grades:
+                out[name] = grades
+            continue
+        col = facts.columns.get(name)
+        if col is None or not col.present[i]:
+            continue
+        v = col.values[i]
+        if spec.type == "enum":
+            out[name] = spec.enum[int(v)]
+        elif spec.type == "boolean":
+            out[name] = bool(v)
+        elif spec.type == "integer":
+            out[name] = int(v)
+        elif spec.type == "number":
+            out[name] = float(v)
+        elif spec.type == "money":
+            out[name] = _cents_to_number(int(v))
+        elif spec.type == "date":
+            out[name] = v.astype("datetime64[D]").item()
+    return out
+
+
+def _cents_to_number(cents: int):
+    from decimal import Decimal
+
+    return cents // 100 if cents % 100 == 0 else Decimal(cents) / 100

@@ -1,0 +1,110 @@
+"""The rulings table: one row per worker, every result in its own column, and beside each result the clause ids
+(`<result>.clauses`) and interpretation ids (`<result>.interpretations`) it rests on, space-separated and
+dictionary-encoded (a reference, not the text: `policy eval` or `policy batch --explain` gives the words), then the
+policy digest and the date. Built from the vectorised output, or from per-case rulings (the traced path), with the
+same columns and values, so the two can be compared cell by cell.
+"""
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from .compile import SALARY_RESULTS, Program
+from .run import Output
+
+COEFFICIENT = pl.Decimal(10, 2)
+MONEY = pl.Decimal(20, 2)
+
+
+def result_names(prog: Program) -> list[str]:
+    return list(SALARY_RESULTS) + [rs.result for rs in prog.rulesets]
+
+
+def _enum(categories: list[str], codes: np.ndarray) -> pl.Series:
+    cats = list(dict.fromkeys(categories))
+    lookup = pl.Series(categories, dtype=pl.Enum(cats))
+    return lookup.gather(codes)
+
+
+def _null_where(s: pl.Series, present: np.ndarray) -> pl.Series:
+    if present.all():
+        return s
+    return s.zip_with(pl.Series(present), pl.repeat(None, len(s), dtype=s.dtype, eager=True))
+
+
+def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl.DataFrame:
+    """The rulings of the rows in `keep` (rows without a ruling error); `head`: leading columns (row, id, area)."""
+    cols = dict(head)
+    clause_text = [" ".join(c) for c, _ in prog.basis.items]
+    interp_text = [" ".join(i) for _, i in prog.basis.items]
+    for name in result_names(prog):
+        v, present, entry = out.values[name][keep], out.present[name][keep], out.entry[name][keep]
+        if name == "salary.coefficient":
+            s = pl.Series(prog.coefficients, dtype=COEFFICIENT).gather(v)
+        elif name == "salary.retiree_top_up":
+            s = pl.Series(v).cast(MONEY) / 100
+        elif name == "certificate.due_date":
+            s = pl.Series(v.astype("datetime64[D]"))
+        elif name in ("salary.band_level", "salary.level"):
+            s = pl.Series(v.astype(np.int16))
+        elif v.dtype == np.uint16:
+            rs = next(r for r in prog.rulesets if r.result == name)
+            s = _enum(rs.labels, v.astype(np.int64))
+        else:
+            s = pl.Series(v.astype(np.int64))
+        cols[name] = _null_where(s, present)
+        basis = out.basis[name][keep]
+        cols[f"{name}.clauses"] = _null_where(_enum(clause_text, basis), entry)
+        cols[f"{name}.interpretations"] = _null_where(_enum(interp_text, basis), entry)
+    df = pl.DataFrame({k: (s.alias(k) if isinstance(s, pl.Series) else s) for k, s in cols.items()})
+    return df.with_columns(pl.lit(prog.as_of).alias("as_of"),
+                           pl.lit(prog.digest).cast(pl.Enum([prog.digest])).alias("policy.digest"))
+
+
+def ruling_row(ruling: dict, names: list[str]) -> dict:
+    """One per-case ruling as a row of the rulings table (values as the per-case path gives them)."""
+    row = {}
+    for name in names:
+        entries = [e for e in ruling["trace"] if e["result"] == name]
+        value = ruling["results"].get(name)
+        if isinstance(value, list):
+            value = " ".join(value)
+        row[name] = value
+        if entries:
+            row[f"{name}.clauses"] = " ".join(dict.fromkeys(c["id"] for e in entries for c in e["clauses"]))
+            row[f"{name}.interpretations"] = " ".join(dict.fromkeys(i for e in entries for i in e["interpretations"]))
+        else:
+            row[f"{name}.clauses"] = row[f"{name}.interpretations"] = None
+    return row
+
+
+def traced_frame(prog: Program, rows: list[dict], head: dict) -> pl.DataFrame:
+    """The rulings table from per-case rows (ruling_row), typed like vector_frame's."""
+    names = result_names(prog)
+    cols = dict(head)
+    for name in names:
+        vals = [r[name] for r in rows]
+        if name == "salary.coefficient":
+            s = pl.Series(vals, dtype=COEFFICIENT)
+        elif name == "salary.retiree_top_up":
+            s = pl.Series([None if v is None else str(v) for v in vals], dtype=pl.String).cast(MONEY)
+        elif name == "certificate.due_date":
+            s = pl.Series(vals, dtype=pl.String).str.to_date()
+        elif name in ("salary.band_level", "salary.level"):
+            s = pl.Series(vals, dtype=pl.Int16)
+        elif any(isinstance(v, str) for v in vals) or name not in SALARY_RESULTS:
+            s = pl.Series(vals, dtype=pl.String).cast(pl.Categorical)
+        else:
+            s = pl.Series(vals, dtype=pl.Int64)
+        cols[name] = s
+        for part in ("clauses", "interpretations"):
+            cols[f"{name}.{part}"] = pl.Series([r[f"{name}.{part}"] for r in rows], dtype=pl.String
+                                               ).cast(pl.Categorical)
+    df = pl.DataFrame({k: (s.alias(k) if isinstance(s, pl.Series) else s) for k, s in cols.items()})
+    return df.with_columns(pl.lit(prog.as_of).alias("as_of"),
+                           pl.lit(prog.digest).cast(pl.Enum([prog.digest])).alias("policy.digest"))
+
+
+def comparable(df: pl.DataFrame) -> pl.DataFrame:
+    """Dictionary-encoded columns as plain text, so tables built either way compare with `equals`."""
+    return df.with_columns(pl.col(pl.Categorical, pl.Enum).cast(pl.String))

@@ -1,0 +1,151 @@
+"""Apply a compiled program to a roster's columns: every worker result as an array, and for each result the code of
+its basis (the clause ids and interpretation ids it rests on, in Program.basis).
+
+The steps follow kinds/worker.py one for one; the differential tests hold every row equal to the per-case ruling.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compile import Program
+from .facts import Column, Facts
+
+
+@dataclass
+class Output:
+    n: int
+    values: dict = field(default_factory=dict)  # result -> array (codes for coefficient and the exit grounds)
+    present: dict = field(default_factory=dict)  # result -> bool array (False: null in the ruling)
+    basis: dict = field(default_factory=dict)  # result -> int32 basis codes
+    entry: dict = field(default_factory=dict)  # result -> bool array: the per-case trace has an entry for it
+    error: np.ndarray | None = None  # int16 code into Program.errors; 0: ruled
+
+
+def _first_error(err: np.ndarray, codes, where=None) -> None:
+    """Record `codes` as the error of rows that have none yet (the per-case path stops at its first error)."""
+    codes = np.asarray(codes)
+    mask = (err == 0) & (codes != 0)
+    if where is not None:
+        mask &= where
+    err[mask] = codes[mask] if codes.ndim else codes
+
+
+def evaluate(prog: Program, facts: Facts) -> Output:
+    t, c, n = prog.t, facts.columns, facts.n
+    out = Output(n)
+    err = np.zeros(n, np.int16)
+    post, years = c["post"].values, c["years_of_service"].values
+    edu, cert = c["education"].values, c["certificate"].values
+    prob = c["on_probation"].values
+    everyone = np.ones(n, bool)
+
+    band = t["band"][post, years]
+    _first_error(err, t["band_err"][post, years])
+    out.values["salary.band_level"], out.present["salary.band_level"] = band, everyone
+    out.basis["salary.band_level"] = t["band_basis"][post, years]
+
+    # salary level, coefficient and base pay: probation's row, or the band raised and capped
+    if "raises_err" in t:
+        _first_error(err, np.int16(t["raises_err"]), ~prob)
+        level = band.copy()
+        level_basis = np.zeros(n, np.int32)
+    else:
+        _first_error(err, t["edu_err"][edu], ~prob)
+        _first_error(err, t["cert_err"][cert], ~prob)
+        level = np.minimum(band + t["raise_"][edu, cert], t["top"][post])
+        level_basis = t["level_basis"][edu, cert, band]
+    _first_error(err, t["missing_row"][level], ~prob)
+    out.values["salary.level"], out.present["salary.level"] = level, ~prob
+    out.basis["salary.level"] = np.where(prob, t["prob_basis"], level_basis)
+    out.values["salary.coefficient"] = np.where(prob, t["prob_coef"], level)
+    out.present["salary.coefficient"] = everyone
+    out.basis["salary.coefficient"] = np.where(prob, t["prob_basis"], t["coef_basis"][level])
+    base_pay = np.where(prob, t["prob_base"], t["base"][level])
+    out.values["salary.base_pay"], out.present["salary.base_pay"] = base_pay, everyone
+    out.basis["salary.base_pay"] = np.where(prob, t["prob_basis"], t["base_basis"][level])
+
+    # performance allowance: only where the stars are given
+    stars = c["party_org_stars"]
+    if "allow_missing" in t:
+        _first_error(err, np.int16(t["allow_missing"]), stars.present)
+        allow, allow_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
+    else:
+        s = np.where(stars.present, stars.values, 0)
+        _first_error(err, t["allow_err"][s], stars.present)
+        allow = np.where(prob, t["prob_allow"], t["allow"][s])
+        allow_basis = np.where(prob, t["prob_allow_basis"], t["allow_basis"][s])
+    out.values["salary.performance_allowance"], out.present["salary.performance_allowance"] = allow, stars.present
+    out.basis["salary.performance_allowance"] = allow_basis
+
+    # retiree top-up in cents
+    retired = c["retired"].values
+    pension = c["pension_monthly"]
+    if "retiree_missing" in t:
+        _first_error(err, np.int16(t["retiree_missing"]), retired)
+        top_up, top_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
+    else:
+        top_up = np.maximum(t["retiree_min_cents"], base_pay * 100 - np.where(pension.present, pension.values, 0))
+        top_basis = np.full(n, t["retiree_basis"], np.int32)
+    out.values["salary.retiree_top_up"], out.present["salary.retiree_top_up"] = top_up, retired
+    out.basis["salary.retiree_top_up"] = top_basis
+
+    out.values["honor.award"], out.present["honor.award"] = t["award"][years], everyone
+    out.basis["honor.award"] = t["award_basis"][years]
+
+    due, subject = certificate_due(t, c["birth_date"], c["hire_date"])
+    out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
+    out.basis["certificate.due_date"] = np.full(n, t["cert_basis"], np.int32)
+
+    # derived facts, then every rule set's conditions
+    cols = dict(c)
+    unq = prog.specs["assessments"].enum.index("unqualified")  # the grade derived.unqualified_streak counts
+    cols["unqualified_streak"] = Column(unqualified_streak(facts.grades, prog.as_of.year, n, unq), everyone)
+    cols["certificate_held"] = Column(cert != prog.specs["certificate"].enum.index("none"), everyone)
+    overdue = (np.datetime64(prog.as_of, "D") - due).astype(np.int64)
+    cols["certificate_days_overdue"] = Column(overdue, subject)
+    for rs in prog.rulesets:
+        mask = np.zeros(n, np.uint16)
+        for i, test in enumerate(rs.tests):
+            mask |= test(cols).astype(np.uint16) << np.uint16(i)
+        out.values[rs.result], out.present[rs.result] = mask, everyone
+        out.basis[rs.result] = rs.bases[mask]
+    out.error = err
+    out.entry = {r: out.present[r] if r in ("salary.performance_allowance", "salary.retiree_top_up") else everyone
+                 for r in out.values}
+    return out
+
+
+def certificate_due(t: dict, birth: Column, hire: Column):
+    """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start."""
+    both = birth.present & hire.present
+    start = np.maximum(hire.values, t["cert_start"])
+    b = birth.values
+    by, sy = b.astype("datetime64[Y]"), start.astype("datetime64[Y]")
+    bm, sm = b.astype("datetime64[M]"), start.astype("datetime64[M]")
+    # completed years (derived.age_on): the year difference, less one before the birthday's month and day
+    before = ((sm - sy.astype("datetime64[M]")) < (bm - by.astype("datetime64[M]"))) | (
+        ((sm - sy.astype("datetime64[M]")) == (bm - by.astype("datetime64[M]"))) & ((start - sm) < (b - bm)))
+    age = (sy - by).astype(np.int64) - before
+    subject = both & (age <= t["cert_max_age"])
+    month = sm + np.timedelta64(12 * t["cert_years"], "M")
+    last = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    due = np.minimum(month.astype("datetime64[D]") + (start - sm.astype("datetime64[D]")), last)
+    return due, subject
+
+
+def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.ndarray:
+    """derived.unqualified_streak over grade columns: from the latest graded year up to `year`, count back while
+    the grade is unqualified and no year is missing."""
+    streak = np.zeros(n, np.int64)
+    started = np.zeros(n, bool)
+    alive = np.zeros(n, bool)
+    for y in sorted((y for y in grades if y <= year), reverse=True):
+        g = grades[y]
+        has, unq = g >= 0, g == unqualified
+        first = ~started & has
+        alive = np.where(first, unq, alive & unq)
+        started |= has
+        streak += alive
+    return streak
