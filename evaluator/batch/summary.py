@@ -14,7 +14,7 @@ def summarise(df: pl.DataFrame, rows: int, rejected: int, certified: int | None 
         pl.col("salary.retiree_top_up").sum().alias("retiree_top_up_monthly"))
         .sort(by + [pl.col("level").cast(pl.Int32, strict=False)], nulls_last=True))
     grounds = (df.select(pl.col("exit.grounds").cast(pl.String)).filter(pl.col("exit.grounds") != "")
-               .select(pl.col("exit.grounds").str.split(" ").explode()).group_by("exit.grounds").len()
+               .select(pl.col("exit.grounds").str.split(" ").explode(empty_as_null=True)).group_by("exit.grounds").len()
                .sort("exit.grounds"))
     out = {
         "rows": rows,
