@@ -103,7 +103,7 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     unq = prog.specs["assessments"].enum.index("unqualified")  # the grade derived.unqualified_streak counts
     cols["unqualified_streak"] = Column(unqualified_streak(facts.grades, prog.as_of.year, n, unq), everyone)
     cols["certificate_held"] = Column(cert != prog.specs["certificate"].enum.index("none"), everyone)
-    overdue = (np.datetime64(prog.as_of, "D") - due).astype(np.int64)
+    overdue = np.datetime64(prog.as_of, "D").astype(np.int64) - due.astype(np.int64)
     cols["certificate_days_overdue"] = Column(overdue, subject)
     for rs in prog.rulesets:
         mask = np.zeros(n, np.uint16)
@@ -118,21 +118,51 @@ def evaluate(prog: Program, facts: Facts) -> Output:
 
 
 def certificate_due(t: dict, birth: Column, hire: Column):
-    """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start."""
+    """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start
+    (derived.age_on), in integer day arithmetic."""
     both = birth.present & hire.present
-    start = np.maximum(hire.values, t["cert_start"])
-    b = birth.values
-    by, sy = b.astype("datetime64[Y]"), start.astype("datetime64[Y]")
-    bm, sm = b.astype("datetime64[M]"), start.astype("datetime64[M]")
-    # completed years (derived.age_on): the year difference, less one before the birthday's month and day
-    before = ((sm - sy.astype("datetime64[M]")) < (bm - by.astype("datetime64[M]"))) | (
-        ((sm - sy.astype("datetime64[M]")) == (bm - by.astype("datetime64[M]"))) & ((start - sm) < (b - bm)))
-    age = (sy - by).astype(np.int64) - before
+    b = birth.values.astype(np.int64)
+    start = np.maximum(hire.values, t["cert_start"]).astype(np.int64)
+    # per-day tables over the span of the data, then gathers: far cheaper than date arithmetic per row
+    lo = int(min(b.min(), start.min())) if len(b) else 0
+    span = np.arange(lo, (int(max(b.max(), start.max())) if len(b) else 0) + 1, dtype=np.int64)
+    y, m, d = civil(span)
+    md = (m * 100 + d).astype(np.int16)
+    year = y.astype(np.int32)
+    due_y = y + t["cert_years"]
+    due_tab = days(due_y, m, np.minimum(d, month_length(due_y, m)))
+    bi, si = b - lo, start - lo
+    age = year[si] - year[bi] - (md[si] < md[bi])
     subject = both & (age <= t["cert_max_age"])
-    month = sm + np.timedelta64(12 * t["cert_years"], "M")
-    last = (month + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    due = np.minimum(month.astype("datetime64[D]") + (start - sm.astype("datetime64[D]")), last)
-    return due, subject
+    return due_tab[si].astype("datetime64[D]"), subject
+
+
+def civil(z: np.ndarray):
+    """Days since 1970-01-01 -> (year, month, day), proleptic Gregorian (H. Hinnant's civil_from_days)."""
+    z = z + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def days(y, m, d) -> np.ndarray:
+    """(year, month, day) -> days since 1970-01-01 (days_from_civil)."""
+    y = y - (m <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def month_length(y, m) -> np.ndarray:
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    return np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[m] + ((m == 2) & leap)
 
 
 def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.ndarray:
