@@ -32,6 +32,11 @@ def _first_error(err: np.ndarray, codes, where=None) -> None:
     err[mask] = codes[mask] if codes.ndim else codes
 
 
+def _table_error(err: np.ndarray, table: np.ndarray, idx, where=None) -> None:
+    if table.any():  # most tables have no error cell: skip the lookup
+        _first_error(err, np.take(table, idx), where)
+
+
 def evaluate(prog: Program, facts: Facts) -> Output:
     t, c, n = prog.t, facts.columns, facts.n
     out = Output(n)
@@ -41,10 +46,12 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     prob = c["on_probation"].values
     everyone = np.ones(n, bool)
 
-    band = t["band"][post, years]
-    _first_error(err, t["band_err"][post, years])
+    # flat indices into the lookup tables, computed once (much cheaper than multi-dimensional fancy indexing)
+    py = post.astype(np.intp) * t["band"].shape[1] + years
+    band = np.take(t["band"], py)
+    _table_error(err, t["band_err"], py)
     out.values["salary.band_level"], out.present["salary.band_level"] = band, everyone
-    out.basis["salary.band_level"] = t["band_basis"][post, years]
+    out.basis["salary.band_level"] = np.take(t["band_basis"], py)
 
     # salary level, coefficient and base pay: probation's row, or the band raised and capped
     if "raises_err" in t:
@@ -52,19 +59,20 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         level = band.copy()
         level_basis = np.zeros(n, np.int32)
     else:
-        _first_error(err, t["edu_err"][edu], ~prob)
-        _first_error(err, t["cert_err"][cert], ~prob)
-        level = np.minimum(band + t["raise_"][edu, cert], t["top"][post])
-        level_basis = t["level_basis"][edu, cert, band]
-    _first_error(err, t["missing_row"][level], ~prob)
+        _table_error(err, t["edu_err"], edu, ~prob)
+        _table_error(err, t["cert_err"], cert, ~prob)
+        ec = edu.astype(np.intp) * t["raise_"].shape[1] + cert
+        level = np.minimum(band + np.take(t["raise_"], ec), np.take(t["top"], post))
+        level_basis = np.take(t["level_basis"], ec * t["level_basis"].shape[2] + band)
+    _table_error(err, t["missing_row"], level, ~prob)
     out.values["salary.level"], out.present["salary.level"] = level, ~prob
     out.basis["salary.level"] = np.where(prob, t["prob_basis"], level_basis)
     out.values["salary.coefficient"] = np.where(prob, t["prob_coef"], level)
     out.present["salary.coefficient"] = everyone
-    out.basis["salary.coefficient"] = np.where(prob, t["prob_basis"], t["coef_basis"][level])
-    base_pay = np.where(prob, t["prob_base"], t["base"][level])
+    out.basis["salary.coefficient"] = np.where(prob, t["prob_basis"], np.take(t["coef_basis"], level))
+    base_pay = np.where(prob, t["prob_base"], np.take(t["base"], level))
     out.values["salary.base_pay"], out.present["salary.base_pay"] = base_pay, everyone
-    out.basis["salary.base_pay"] = np.where(prob, t["prob_basis"], t["base_basis"][level])
+    out.basis["salary.base_pay"] = np.where(prob, t["prob_basis"], np.take(t["base_basis"], level))
 
     # performance allowance: only where the stars are given
     stars = c["party_org_stars"]
@@ -73,7 +81,7 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         allow, allow_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
     else:
         s = np.where(stars.present, stars.values, 0)
-        _first_error(err, t["allow_err"][s], stars.present)
+        _table_error(err, t["allow_err"], s, stars.present)
         allow = np.where(prob, t["prob_allow"], t["allow"][s])
         allow_basis = np.where(prob, t["prob_allow_basis"], t["allow_basis"][s])
     out.values["salary.performance_allowance"], out.present["salary.performance_allowance"] = allow, stars.present
@@ -121,20 +129,19 @@ def certificate_due(t: dict, birth: Column, hire: Column):
     """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start
     (derived.age_on), in integer day arithmetic."""
     both = birth.present & hire.present
-    b = birth.values.astype(np.int64)
-    start = np.maximum(hire.values, t["cert_start"]).astype(np.int64)
+    b = birth.values.view(np.int64)  # days since 1970-01-01 (datetime64 arithmetic is slower than on int64)
+    start = np.maximum(hire.values.view(np.int64), t["cert_start"].astype(np.int64))
     # per-day tables over the span of the data, then gathers: far cheaper than date arithmetic per row
     lo = int(min(b.min(), start.min())) if len(b) else 0
     span = np.arange(lo, (int(max(b.max(), start.max())) if len(b) else 0) + 1, dtype=np.int64)
     y, m, d = civil(span)
-    md = (m * 100 + d).astype(np.int16)
-    year = y.astype(np.int32)
+    ymd = (y * 10000 + m * 100 + d).astype(np.int32)  # completed years = (yyyymmdd - yyyymmdd) // 10000
     due_y = y + t["cert_years"]
     due_tab = days(due_y, m, np.minimum(d, month_length(due_y, m)))
-    bi, si = b - lo, start - lo
-    age = year[si] - year[bi] - (md[si] < md[bi])
+    bi, si = (b - lo).astype(np.int32), (start - lo).astype(np.int32)
+    age = (np.take(ymd, si) - np.take(ymd, bi)) // 10000
     subject = both & (age <= t["cert_max_age"])
-    return due_tab[si].astype("datetime64[D]"), subject
+    return np.take(due_tab, si).view("datetime64[D]"), subject
 
 
 def civil(z: np.ndarray):
@@ -168,14 +175,13 @@ def month_length(y, m) -> np.ndarray:
 def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.ndarray:
     """derived.unqualified_streak over grade columns: from the latest graded year up to `year`, count back while
     the grade is unqualified and no year is missing."""
-    streak = np.zeros(n, np.int64)
+    streak = np.zeros(n, np.int16)
     started = np.zeros(n, bool)
     alive = np.zeros(n, bool)
     for y in sorted((y for y in grades if y <= year), reverse=True):
         g = grades[y]
         has, unq = g >= 0, g == unqualified
-        first = ~started & has
-        alive = np.where(first, unq, alive & unq)
+        alive = (alive | (has & ~started)) & unq  # the latest graded year starts the run; a gap or a pass ends it
         started |= has
         streak += alive
     return streak
