@@ -63,18 +63,19 @@ def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl
 
 def ruling_row(ruling: dict, names: list[str]) -> dict:
     """One per-case ruling as a row of the rulings table (values as the per-case path gives them)."""
+    basis: dict = {}
+    for e in ruling["trace"]:
+        c, i = basis.setdefault(e["result"], ({}, {}))
+        c.update(dict.fromkeys(x["id"] for x in e["clauses"]))
+        i.update(dict.fromkeys(e["interpretations"]))
     row = {}
+    results = ruling["results"]
     for name in names:
-        entries = [e for e in ruling["trace"] if e["result"] == name]
-        value = ruling["results"].get(name)
-        if isinstance(value, list):
-            value = " ".join(value)
-        row[name] = value
-        if entries:
-            row[f"{name}.clauses"] = " ".join(dict.fromkeys(c["id"] for e in entries for c in e["clauses"]))
-            row[f"{name}.interpretations"] = " ".join(dict.fromkeys(i for e in entries for i in e["interpretations"]))
-        else:
-            row[f"{name}.clauses"] = row[f"{name}.interpretations"] = None
+        value = results.get(name)
+        row[name] = " ".join(value) if isinstance(value, list) else value
+        b = basis.get(name)
+        row[f"{name}.clauses"] = " ".join(b[0]) if b else None
+        row[f"{name}.interpretations"] = " ".join(b[1]) if b else None
     return row
 
 
