@@ -3,6 +3,7 @@ traced path on the process pool and on a two-worker Dask cluster giving the same
 from __future__ import annotations
 
 import csv
+import json
 import datetime as dt
 
 import polars as pl
@@ -54,7 +55,12 @@ def test_batch_writes_every_result_with_its_clauses_and_the_digest(repo, tmp_pat
     assert a4["certificate.due_date"] == dt.date(2024, 1, 1) and a4["exit.grounds"] == "no_certificate_within_5_years"
     assert set(df["policy.digest"].cast(pl.String)) == {repo.digest}
     assert "4 of 4 workers ruled, 0 rejected" in stdout
-    assert '"base_pay_monthly": 12200' in (tmp_path / "s.json").read_text()
+    s = json.loads((tmp_path / "s.json").read_text())
+    assert s["base_pay_monthly"] == 12200
+    # 西夏区 pays 3 parts of 10 and the city 7 (policy workforce.cost_sharing, through the funding kind)
+    assert s["monthly_pay_shares_before_region_part"]["xixia"] == {"monthly_pay": "2600", "city_share": "1820",
+                                                                   "area_share": "780"}
+    assert s["targets_2025"]["certified_share"] == 0.5 and s["targets_2025"]["certified_met"] is False
 
 
 def test_bad_rows_are_rejected_with_row_id_and_field_and_the_rest_ruled(tmp_path):

@@ -84,7 +84,6 @@ def cmd_batch(args) -> int:
 
     prog = bcompile.compile_worker(repo, args.as_of)
     rejects = list(ro.rejects)
-    certified = int((ro.facts.columns["certificate"].values != specs["certificate"].enum.index("none")).sum())
     if not args.traced:
         out = run.evaluate(prog, ro.facts)
         keep = out.error == 0
@@ -124,10 +123,12 @@ def cmd_batch(args) -> int:
     bar.update(1)
     bar.close()
     rejected_rows = len({r[0] for r in rejects})
-    s = summary.summarise(df, ro.rows, rejected_rows, certified)
+    s = summary.summarise(df, ro.rows, rejected_rows)
+    certificates = pl.Series(specs["certificate"].enum).gather(ro.facts.columns["certificate"].values)
+    summary.policy_figures(s, df, repo, args.as_of, certificates)
     s.update(as_of=args.as_of.isoformat(), digest=repo.digest, out=str(args.out),
              seconds=round(time.perf_counter() - started, 3))
-    print(summary.text(s))
+    print("\n".join([summary.text(s)] + summary.policy_text(s)))
     print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if rejects else "") + f"; digest {repo.digest}")
     if args.summary:
         args.summary.write_text(io.dumps(s), encoding="utf-8")

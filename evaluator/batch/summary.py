@@ -1,11 +1,11 @@
 """Totals of a rulings table for the payroll office: workers, monthly base pay and retiree top-ups by county-level
-area and level, annual performance allowances and honour awards, exit grounds by code, the certified share."""
+area and level, annual performance allowances and honour awards, exit grounds by code; and from the policies, who pays each area's payroll and the 2025 targets."""
 from __future__ import annotations
 
 import polars as pl
 
 
-def summarise(df: pl.DataFrame, rows: int, rejected: int, certified: int | None = None) -> dict:
+def summarise(df: pl.DataFrame, rows: int, rejected: int) -> dict:
     by = ["area"] if "area" in df.columns else []
     level = pl.col("salary.level").cast(pl.String).fill_null("probation").alias("level")
     pay = (df.group_by(by + [level]).agg(
@@ -29,8 +29,6 @@ def summarise(df: pl.DataFrame, rows: int, rejected: int, certified: int | None 
         "exit_grounds": {r["exit.grounds"]: r["len"] for r in grounds.to_dicts()},
         "with_exit_ground": int((df["exit.grounds"].cast(pl.String) != "").sum()),
     }
-    if certified is not None and df.height:
-        out["certified_share"] = round(certified / df.height, 4)
     return out
 
 
@@ -39,8 +37,6 @@ def text(s: dict) -> str:
              f"  monthly base pay {s['base_pay_monthly']} yuan, retiree top-ups {s['retiree_top_up_monthly']} yuan; "
              f"performance allowances {s['performance_allowance_annual']} yuan a year; honour awards "
              f"{s['honour_awards']} yuan"]
-    if "certified_share" in s:
-        lines.append(f"  holding a social-worker certificate: {s['certified_share']:.1%}")
     lines.append(f"  workers with an exit ground: {s['with_exit_ground']}")
     for code, k in s["exit_grounds"].items():
         lines.append(f"    {code}: {k}")
@@ -55,3 +51,59 @@ def text(s: dict) -> str:
             lines.append(f"  by {key} (workers, monthly base pay in yuan; --summary FILE has area x level):")
             lines += [f"    {k}: {w}, {p}" for k, (w, p) in totals.items()]
     return "\n".join(lines)
+
+
+def policy_figures(s: dict, df: pl.DataFrame, repo, as_of, certificates: pl.Series | None) -> None:
+    """Add to the summary what the funding kind says each area and the city pay of its monthly payroll (before the
+    autonomous region's part, which the text does not fix: taken as 0 here), and the certified share against the
+    2025 target of policy workforce.targets_2025."""
+    from decimal import Decimal
+
+    from .. import engines
+    from ..errors import RulingError
+    from ..ruling import evaluate
+    from .executor import case_of
+
+    if "area" in df.columns:
+        pay = df.group_by("area").agg(pl.col("salary.base_pay").sum(), pl.col("salary.retiree_top_up").sum())
+        engine = engines.make("reference")
+        shares = {}
+        for r in pay.sort("area").to_dicts():
+            cost = Decimal(r["salary.base_pay"] or 0) + Decimal(r["salary.retiree_top_up"] or 0)
+            case = case_of(f"area-{r['area']}", {"area": r["area"], "pay_cost": cost, "region_part": 0}, as_of)
+            case.kind = "funding"
+            try:
+                res = evaluate(case, repo, engine)["results"]
+            except (RulingError, KeyError) as exc:
+                shares[r["area"]] = {"monthly_pay": str(cost), "error": str(exc)}
+                continue
+            shares[r["area"]] = {"monthly_pay": str(cost), "city_share": str(res["funding.city_share"]),
+                                 "area_share": str(res["funding.area_share"])}
+        s["monthly_pay_shares_before_region_part"] = shares
+    try:
+        td = repo.version_in_force("workforce.targets_2025", as_of).data["data"]
+    except LookupError:
+        return
+    if certificates is not None and len(certificates):
+        got = float(certificates.is_in(td["certificate"]["counts"]).mean())
+        s["targets_2025"] = {"year": td["year"], "certified_share": round(got, 4),
+                             "certified_target": float(td["certificate"]["min_share"]),
+                             "certified_met": got >= td["certificate"]["min_share"],
+                             "education": "not measurable from the pay codes (college_or_below mixes 大专 and "
+                                          "below); use the roster case kind with education_level",
+                             "satisfaction": "a community figure, not in a worker roster"}
+
+
+def policy_text(s: dict) -> list[str]:
+    lines = []
+    if "monthly_pay_shares_before_region_part" in s:
+        lines.append("  monthly pay by area and who pays it (before the region's part, taken as 0):")
+        for area, v in s["monthly_pay_shares_before_region_part"].items():
+            lines.append(f"    {area}: {v['monthly_pay']}" + (f" — city {v['city_share']}, area {v['area_share']}"
+                                                               if "city_share" in v else f" — {v['error']}"))
+    if "targets_2025" in s:
+        t = s["targets_2025"]
+        lines.append(f"  {t['year']} target: certified {t['certified_share']:.1%} against "
+                     f"{t['certified_target']:.0%} ({'met' if t['certified_met'] else 'not met'}); "
+                     "education share: not measurable from the pay codes")
+    return lines
