@@ -156,3 +156,16 @@ def test_roster_generator_is_deterministic(tmp_path):
     run_policy("roster", tmp_path / "c.csv", "--workers", "500", "--seed", "4")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
+
+
+def test_a_row_the_policy_cannot_rule_on_is_rejected_with_the_per_case_reason(repo_copy, tmp_path):
+    edit(repo_copy / "policies/workforce.performance_allowance/2019-01-01.yaml",
+         "    - {stars: 5, label: 五星, amount: 1300, source: workforce.annex.salary-table.l13}\n", "")
+    src = write_csv(tmp_path / "roster.csv", GOOD)
+    out = tmp_path / "o.parquet"
+    code, stdout, stderr = run_policy("--repo", repo_copy, "batch", src, "--as-of", "2025-01-01", "--out", out)
+    assert code == 2
+    assert "row 3 [worker a3] party_org_stars: the performance allowance table has no row for 5 stars" in stderr
+    assert pl.read_parquet(out)["id"].to_list() == ["a1", "a2", "a4"]
+    code, _, stderr = run_policy("--repo", repo_copy, "batch", src, "--as-of", "2025-01-01", "--explain", "a3")
+    assert code == 2 and "no row for 5 stars" in stderr

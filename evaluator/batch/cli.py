@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+SHOWN = 16  # rejects printed; all of them are in the rejects file
+
 
 def add_parsers(sub, date_arg) -> None:
     b = sub.add_parser("batch", help="rule on a whole roster (CSV or Parquet) into a rulings table")
@@ -29,7 +31,7 @@ def add_parsers(sub, date_arg) -> None:
     b.add_argument("--cluster", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
                    help="with --traced: 'local' for a local Dask cluster, or a scheduler address "
                         "(default $DASK_SCHEDULER_ADDRESS)")
-    b.add_argument("--partition", type=int, default=5000, help="rows per task on the traced path")
+    b.add_argument("--partition", type=int, default=4096, help="rows per task on the traced path")
     r = sub.add_parser("roster", help="write a deterministic sample roster (CSV or Parquet)")
     r.add_argument("out", type=Path, metavar="FILE")
     r.add_argument("--workers", type=int, default=1000)
@@ -38,11 +40,9 @@ def add_parsers(sub, date_arg) -> None:
 
 
 def cmd_roster(args) -> int:
-    import datetime as dt
-
     from . import roster
 
-    df = roster.generate(args.workers, args.seed, args.as_of or dt.date(2025, 1, 1))
+    df = roster.generate(args.workers, args.seed, args.as_of or roster.DEFAULT_AS_OF)
     roster.write(df, args.out)
     print(f"policy roster: {df.height} workers written to {args.out} (seed {args.seed})")
     return 0
@@ -132,11 +132,11 @@ def cmd_batch(args) -> int:
     print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if rejects else "") + f"; digest {repo.digest}")
     if args.summary:
         args.summary.write_text(io.dumps(s), encoding="utf-8")
-    for r in rejects[:20]:
+    for r in rejects[:SHOWN]:
         _err(f"{ro.path}: row {r[0]} [worker {r[1]}] {r[2] or 'ruling'}: {r[4]}"
              + (f" (value {r[3]!r})" if r[3] is not None else ""))
-    if len(rejects) > 20:
-        _err(f"... {len(rejects) - 20} more in {rejects_path}")
+    if len(rejects) > SHOWN:
+        _err(f"... {len(rejects) - SHOWN} more in {rejects_path}")
     return 2 if rejects else 0
 
 

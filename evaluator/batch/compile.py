@@ -115,8 +115,8 @@ def compile_worker(repo, day: dt.date) -> Program:
         for y in range(max_years + 1):
             row, b = W._band(table, post, y)
             if row is None:
-                band_err[p, y] = error("years_of_service", f"the salary table has no band of years for post '{post}' covering {y} "
-                                       "years")
+                band_err[p, y] = error("years_of_service", f"the salary table has no band of years for post "
+                                       f"'{post}' covering {y} years")
                 continue
             band[p, y] = row["level"]
             band_basis[p, y] = basis.id([row["source"], post_src], W._interp(tv))
@@ -165,10 +165,10 @@ def compile_worker(repo, day: dt.date) -> Program:
         if rd["cap"] != "post_column_top":
             top[:] = top_level
         t.update(raise_=raise_, top=top, level_basis=level_basis,
-                 edu_err=np.array([0 if e in edu_lv else error("education", f"the raises policy has no education '{e}'")
-                                   for e in edus], np.int16),
-                 cert_err=np.array([0 if c in cert_lv else error("certificate", f"the raises policy has no certificate '{c}'")
-                                    for c in certs], np.int16))
+                 edu_err=np.array([0 if e in edu_lv else error("education", f"the raises policy has no "
+                                                                       f"education '{e}'") for e in edus], np.int16),
+                 cert_err=np.array([0 if c in cert_lv else error("certificate", f"the raises policy has no "
+                                                                       f"certificate '{c}'") for c in certs], np.int16))
     else:
         t["raises_err"] = error("on_probation", rv_err)
 
@@ -180,9 +180,9 @@ def compile_worker(repo, day: dt.date) -> Program:
                               np.int64)
         t["allow_basis"] = np.array([basis.id([star_rows[s]["source"], ad["basis"]], W._interp(av))
                                      if s in star_rows else 0 for s in range(stars_max + 1)], np.int32)
-        t["allow_err"] = np.array([0 if s in star_rows else error("party_org_stars", f"the performance allowance table has no row for "
-                                                                  f"{s} stars") for s in range(stars_max + 1)],
-                                  np.int16)
+        t["allow_err"] = np.array([0 if s in star_rows else error("party_org_stars", "the performance allowance "
+                                                                  f"table has no row for {s} stars")
+                                   for s in range(stars_max + 1)], np.int16)
         t["prob_allow"] = int(pd["performance_allowance"])
         t["prob_allow_basis"] = basis.id([pd["source"]], W._interp(pv))
     else:

@@ -13,7 +13,7 @@ from .compile import SALARY_RESULTS, Program
 from .run import Output
 
 COEFFICIENT = pl.Decimal(10, 2)
-MONEY = pl.Decimal(20, 2)
+MONEY = pl.Decimal(18, 2)
 
 
 def result_names(prog: Program) -> list[str]:

@@ -127,49 +127,27 @@ def evaluate(prog: Program, facts: Facts) -> Output:
 
 def certificate_due(t: dict, birth: Column, hire: Column):
     """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start
-    (derived.age_on), in integer day arithmetic."""
+    (derived.age_on). Dates are looked up in per-day tables over the span of the data: far cheaper than date
+    arithmetic on every row."""
     both = birth.present & hire.present
-    b = birth.values.view(np.int64)  # days since 1970-01-01 (datetime64 arithmetic is slower than on int64)
+    b = birth.values.view(np.int64)  # days since 1970-01-01
     start = np.maximum(hire.values.view(np.int64), t["cert_start"].astype(np.int64))
-    # per-day tables over the span of the data, then gathers: far cheaper than date arithmetic per row
     lo = int(min(b.min(), start.min())) if len(b) else 0
-    span = np.arange(lo, (int(max(b.max(), start.max())) if len(b) else 0) + 1, dtype=np.int64)
-    y, m, d = civil(span)
-    ymd = (y * 10000 + m * 100 + d).astype(np.int32)  # completed years = (yyyymmdd - yyyymmdd) // 10000
-    due_y = y + t["cert_years"]
-    due_tab = days(due_y, m, np.minimum(d, month_length(due_y, m)))
-    bi, si = (b - lo).astype(np.int32), (start - lo).astype(np.int32)
-    age = (np.take(ymd, si) - np.take(ymd, bi)) // 10000
+    hi = int(max(b.max(), start.max())) if len(b) else 0
+    span = np.arange(lo, hi + 1, dtype=np.int64).view("datetime64[D]")
+    month = span.astype("datetime64[M]")
+    year = span.astype("datetime64[Y]")
+    m = (month - year.astype("datetime64[M]")).astype(np.int64)  # 0..11
+    d = (span - month.astype("datetime64[D]")).astype(np.int64)  # 0..30
+    # year, month and day packed so that one comparison orders (month, day) within a year
+    key = (year.astype(np.int64) << 9) | (m << 5) | d
+    later = month + np.timedelta64(t["cert_years"], "Y")
+    last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    due_tab = np.minimum(later.astype("datetime64[D]") + d.astype("timedelta64[D]"), last).view(np.int64)
+    bk, sk = np.take(key, b - lo), np.take(key, start - lo)
+    age = (sk >> 9) - (bk >> 9) - ((sk & 511) < (bk & 511))
     subject = both & (age <= t["cert_max_age"])
-    return np.take(due_tab, si).view("datetime64[D]"), subject
-
-
-def civil(z: np.ndarray):
-    """Days since 1970-01-01 -> (year, month, day), proleptic Gregorian (H. Hinnant's civil_from_days)."""
-    z = z + 719468
-    era = np.floor_divide(z, 146097)
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    d = doy - (153 * mp + 2) // 5 + 1
-    m = np.where(mp < 10, mp + 3, mp - 9)
-    return yoe + era * 400 + (m <= 2), m, d
-
-
-def days(y, m, d) -> np.ndarray:
-    """(year, month, day) -> days since 1970-01-01 (days_from_civil)."""
-    y = y - (m <= 2)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    doy = (153 * np.where(m > 2, m - 3, m + 9) + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
-
-
-def month_length(y, m) -> np.ndarray:
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[m] + ((m == 2) & leap)
+    return np.take(due_tab, start - lo).view("datetime64[D]"), subject
 
 
 def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Totals of a rulings table for the payroll office: workers, monthly base pay and retiree top-ups by county-level
-area and level, annual performance allowances and honour awards, exit grounds by code; and from the policies, who pays each area's payroll and the 2025 targets."""
+area and level, annual performance allowances and honour awards, exit grounds by code; and, from the policies, who
+pays each area's payroll and the 2025 targets."""
 from __future__ import annotations
 
 import polars as pl
