@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import api, checks, coverage, engines, explain, ruling_doc
+from . import api, checks, cli_bundle, coverage, engines, explain, ruling_doc
 from .checks import mutations
 from .readings import ReadingError, parse_choice
 from .batch import cli as batch_cli
@@ -57,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="show only the clauses with this status (the summary still counts all)")
     v.add_argument("--engine", choices=["durable", "reference"], default="durable")
     batch_cli.add_parsers(sub, _date_arg)
+    cli_bundle.add_source_args(e)
+    cli_bundle.add_commands(sub)
     return p
 
 
@@ -111,7 +113,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    repo = api.load(args.repo)
+    repo = cli_bundle.repo_for(args)
     if repo.problems:
         for prob in repo.problems:
             _err(str(prob))
@@ -177,7 +179,8 @@ def cmd_coverage(args) -> int:
 
 
 COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage,
-            "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster}
+            "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster,
+            **cli_bundle.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

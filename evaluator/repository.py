@@ -6,12 +6,10 @@ cross-references, each at file:line:col). The evaluator refuses to rule from a r
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import access_lists, conditions
+from . import access_lists, conditions, manifest
 from .problems import PolicyInputError, Problem
 from .validation import validate
 from .yaml_strict import Document, load_file
@@ -23,7 +21,7 @@ LAYOUT = (
     ("policies", "policy"),
     ("rules", "rules"),
 )
-DIGESTED_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas")
+DIGESTED_DIRS = manifest.CONTENT_DIRS
 
 
 @dataclass(frozen=True)
@@ -311,14 +309,8 @@ def _compile_rules(repo: Repository) -> None:
 
 
 def _digest(repo: Repository) -> str:
-    """SHA-256 over the sorted list of (path, sha256 of bytes) of every file the rulings rest on."""
-    entries = []
-    for sub in DIGESTED_DIRS:
-        base = repo.root / sub
-        if base.is_dir():
-            for p in sorted(base.rglob("*")):
-                if p.is_file() and "__pycache__" not in p.parts:
-                    entries.append([repo.rel(p), hashlib.sha256(p.read_bytes()).hexdigest()])
-    repo.files = [e[0] for e in entries]
-    manifest = json.dumps(entries, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return "sha256:" + hashlib.sha256(manifest).hexdigest()
+    """The revision of the repository's manifest (see manifest.py): the same digest its signed bundle carries."""
+    versions = [v for table in (repo.policies, repo.rulesets) for vs in table.values() for v in vs]
+    m = manifest.build(repo.root, versions)
+    repo.files = [f["name"] for f in m["files"]]
+    return manifest.revision(m)
