@@ -39,6 +39,7 @@ class FileOutcome:
     evaluated: int = 0
     with_expectations: int = 0
     cases: list = field(default_factory=list)  # (Case, ruling or None if none could be made), for the checks
+    inputs: dict = field(default_factory=dict)  # case id -> the case as given (for the decision log)
 
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
@@ -108,6 +109,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
             continue
         out.evaluated += 1
         out.cases.append((case, r))
+        out.inputs[case.id] = case_input(case)
         if "expect" in r:
             out.with_expectations += 1
             if not r["expect"]["passed"]:
@@ -118,6 +120,14 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
                         f"expected {m['result']} = {show(m['expected'])}, the ruling gives {show(m['actual'])}",
                         "expectation_failed", case=case.id))
         out.rulings.append(r)
+    return out
+
+
+def case_input(case) -> dict:
+    """A case as given (facts as written, the date it was ruled on): enough to evaluate it again."""
+    out = {"id": case.id, "kind": case.kind, "as_of": case.as_of.isoformat(), "facts": case.given}
+    if case.expect is not None:
+        out["expect"] = case.expect
     return out
 
 

@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import api, checks, cli_bundle, coverage, engines, explain, ruling_doc
+from . import api, checks, cli_bundle, cli_log, coverage, engines, explain, ruling_doc
 from .checks import mutations
 from .readings import ReadingError, parse_choice
 from .batch import cli as batch_cli
@@ -58,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=["durable", "reference"], default="durable")
     batch_cli.add_parsers(sub, _date_arg)
     cli_bundle.add_source_args(e)
+    cli_log.add_log_args(e)
     cli_bundle.add_commands(sub)
+    cli_log.add_commands(sub)
     return p
 
 
@@ -134,16 +136,18 @@ def cmd_eval(args) -> int:
                  f"; rules: {', '.join(sorted(k for k in known if '#' not in k))}"))
         return 2
     engine = engines.make(args.engine)
-    rulings, unusable, failed, per_file = [], False, 0, []
+    rulings, unusable, failed, per_file, outcomes = [], False, 0, [], []
     for path in args.files:
         outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
                                     why_not=tuple(args.why_not))
+        outcomes.append(outcome)
         for prob in outcome.problems:
             _err(str(prob))
         rulings += outcome.rulings
         per_file.append((path, outcome.rulings))
         unusable |= outcome.unusable
         failed += outcome.failed
+    cli_log.log_rulings(args, repo, outcomes)
     if args.format == "json":
         print(to_json(rulings))
     elif args.format in ("markdown", "html"):
@@ -180,7 +184,7 @@ def cmd_coverage(args) -> int:
 
 COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage,
             "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster,
-            **cli_bundle.COMMANDS}
+            **cli_bundle.COMMANDS, **cli_log.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
