@@ -73,6 +73,11 @@ def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, na
     return _evaluate_cases(repo, cf, out, engine, False, readings, why_not=why_not)
 
 
+def evaluate_cases(repo, cf, engine="durable", out: FileOutcome | None = None) -> FileOutcome:
+    """Evaluate the cases of an already loaded CaseFile (e.g. a roster, or a request body read with positions)."""
+    return _evaluate_cases(repo, cf, out or FileOutcome(cf.path), engine, False)
+
+
 def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, readings: dict | None = None,
                     compare_readings: bool = True, why_not=()) -> FileOutcome:
     if isinstance(engine, str):
@@ -131,11 +136,17 @@ def case_input(case) -> dict:
     return out
 
 
+# Hypothetical reforms (examples/reforms/) hold draft policy files for `policy diff`, not cases.
+NOT_CASES = ("examples/reforms",)
+
+
 def case_files_of(repo, dirs=("tests/cases", "examples")) -> list[Path]:
     """Every case file the repository keeps (tests and examples)."""
     out = []
+    skip = [repo.root / d for d in NOT_CASES]
     for sub in dirs:
         base = repo.root / sub
         if base.is_dir():
-            out += sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file())
+            out += sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+                          and not any(p.is_relative_to(s) for s in skip))
     return out

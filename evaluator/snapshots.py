@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import re
 import shutil
 import subprocess
 import tarfile
@@ -98,3 +99,44 @@ def find_digest(digest: str, base: Path, limit: int = 200) -> repository.Reposit
         if old.digest == digest:
             return old
     return None
+
+
+OVERLAY = "overlay.yaml"
+_EFFECTIVE_FROM = re.compile(r"^effective_from:.*$", re.M)
+_EFFECTIVE_TO = re.compile(r"^effective_to:.*$", re.M)
+
+
+def is_overlay(path: Path) -> bool:
+    return path.is_dir() and (path / OVERLAY).is_file()
+
+
+def apply_overlay(base: Path, overlay: Path) -> Path:
+    """A temporary copy of the state at base with a draft reform applied: the versions it ends get their
+    effective_to, and its files are added. The copy is removed at exit; base is never touched."""
+    from .yaml_strict import load_file  # the overlay is read as strictly as any repository file
+
+    spec = load_file(overlay / OVERLAY, str(overlay / OVERLAY)).data
+    if not isinstance(spec, dict) or spec.get("status") != "not_adopted":
+        raise SnapshotError(f"{overlay / OVERLAY}: an overlay must say status: not_adopted (it is a draft, not policy)")
+    dest = Path(tempfile.mkdtemp(prefix="policy-draft-"))
+    atexit.register(shutil.rmtree, dest, ignore_errors=True)
+    for sub in manifest.CONTENT_DIRS + CASE_DIRS:
+        if (base / sub).is_dir():
+            shutil.copytree(base / sub, dest / sub, ignore=shutil.ignore_patterns("reforms"))
+    base_repo = repository.load(dest)
+    for end in spec.get("end_versions", []):
+        table = {**base_repo.policies, **base_repo.rulesets}
+        match = [v for v in table.get(end.get("id"), []) if v.version == end.get("version")]
+        if not match:
+            raise SnapshotError(f"{overlay / OVERLAY}: the base state has no version {end.get('version')} of "
+                                f"'{end.get('id')}' to end")
+        path = dest / match[0].doc.path
+        text = path.read_text(encoding="utf-8")
+        line = f"effective_to: {end['effective_to']}"
+        text = _EFFECTIVE_TO.sub(line, text) if _EFFECTIVE_TO.search(text) else \
+            _EFFECTIVE_FROM.sub(lambda m: m.group(0) + "\n" + line, text, count=1)
+        path.write_text(text, encoding="utf-8")
+    for sub in manifest.CONTENT_DIRS:
+        if (overlay / sub).is_dir():
+            shutil.copytree(overlay / sub, dest / sub, dirs_exist_ok=True)
+    return dest

@@ -1,0 +1,198 @@
+"""What changed between two states of the policy repository, in words a drafter reads: clauses (and units) and
+errata whose text changed, policy and rule-set versions added, removed or edited with every figure and list item
+that differs, and interpretations whose question, reading or alternatives changed.
+
+A new version of a policy is compared with the version it follows (the latest earlier version of the same id), so
+"version 2 from 2027-01-01" shows exactly which figures differ from version 1.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+# Fields that identify an item of a list of mappings, so that items are matched by identity, not by position.
+ITEM_KEYS = ("code", "id", "level", "stars", "min_years", "year", "name")
+ENVELOPE = ("status", "effective_from", "effective_to", "encodes", "interpretations", "errata", "title")
+
+
+@dataclass
+class Change:
+    area: str  # clause, erratum, interpretation, policy, rules
+    subject: str  # e.g. "workforce.salary_table v2" or a clause id
+    what: str  # added, removed, changed
+    path: str = ""  # where inside the subject, e.g. data.levels[level=18].base_pay
+    old: object = None
+    new: object = None
+    note: str = ""
+
+    def as_json(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+    def words(self) -> str:
+        where = f" {self.path}" if self.path else ""
+        if self.what == "changed":
+            return f"{self.subject}{where}: {_show(self.old)} → {_show(self.new)}"
+        value = self.new if self.what == "added" else self.old
+        tail = f" ({_show(value)})" if value is not None else ""
+        return f"{self.subject}{where}: {self.what}{tail}" + (f" — {self.note}" if self.note else "")
+
+
+def _show(v) -> str:
+    if v is None:
+        return "(none)"
+    if isinstance(v, str):
+        one = v.replace("\n", " ")
+        return f"「{one}」" if len(one) <= 120 else f"「{one[:118]}…」"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, dict):
+        for k in ITEM_KEYS:
+            if k in v:
+                return f"{{{k}: {v[k]}, …}}"
+        return "{…}"
+    if isinstance(v, list):
+        return "[" + ", ".join(_show(x) for x in v) + "]"
+    return str(v)
+
+
+def _item_key(a: list, b: list) -> str | None:
+    """The field that identifies the items of both lists (present, scalar and unique in each), if any."""
+    if not a + b or not all(isinstance(x, dict) for x in a + b):
+        return None
+    for k in ITEM_KEYS:
+        if all(all(isinstance(x.get(k), (str, int)) for x in lst) and len({x[k] for x in lst}) == len(lst)
+               for lst in (a, b)):
+            return k
+    return None
+
+
+def deep(a, b, path: str = ""):
+    """Yield (path, what, old, new) for every difference between two JSON-like values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in list(a) + [k for k in b if k not in a]:
+            sub = f"{path}.{k}" if path else str(k)
+            if k not in b:
+                yield sub, "removed", a[k], None
+            elif k not in a:
+                yield sub, "added", None, b[k]
+            else:
+                yield from deep(a[k], b[k], sub)
+        return
+    if isinstance(a, list) and isinstance(b, list):
+        key = _item_key(a, b)
+        if key:
+            old = {x[key]: x for x in a}
+            new = {x[key]: x for x in b}
+            for k in list(old) + [k for k in new if k not in old]:
+                sub = f"{path}[{key}={k}]"
+                if k not in new:
+                    yield sub, "removed", old[k], None
+                elif k not in old:
+                    yield sub, "added", None, new[k]
+                else:
+                    yield from deep(old[k], new[k], sub)
+            return
+        if all(not isinstance(x, (dict, list)) for x in a + b) and (len(set(map(str, a))) == len(a)):
+            for x in a:
+                if x not in b:
+                    yield f"{path}[]", "removed", x, None
+            for x in b:
+                if x not in a:
+                    yield f"{path}[]", "added", None, x
+            if not [x for x in a if x not in b] and not [x for x in b if x not in a] and a != b:
+                yield path, "changed", a, b  # same items, another order
+            return
+        if len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                yield from deep(x, y, f"{path}[{i}]")
+            return
+    if a != b or type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        if a != b:
+            yield path, "changed", a, b
+
+
+def _versions(repo):
+    for kind, table in (("policy", repo.policies), ("rules", repo.rulesets)):
+        for pid, versions in table.items():
+            for v in versions:
+                yield (kind, pid, v.version), v
+
+
+def _label(v) -> str:
+    span = f"from {v.effective_from}" + (f" to {v.effective_to}" if v.effective_to else "")
+    return f"{v.id} v{v.version} ({v.status}, {span})"
+
+
+def _body(v) -> dict:
+    d = {k: v.data[k] for k in v.data if k not in ("id", "version")}
+    return d
+
+
+def changes(old, new) -> list[Change]:
+    out: list[Change] = []
+    # Clauses and units: their verbatim text.
+    for cid in sorted(set(old.clauses) | set(new.clauses)):
+        a, b = old.clauses.get(cid), new.clauses.get(cid)
+        if a is None:
+            out.append(Change("clause", cid, "added", new=b.text))
+        elif b is None:
+            out.append(Change("clause", cid, "removed", old=a.text))
+        elif a.text != b.text:
+            out.append(Change("clause", cid, "changed", "text", a.text, b.text))
+    for eid in sorted(set(old.errata) | set(new.errata)):
+        a, b = old.errata.get(eid), new.errata.get(eid)
+        if a is None or b is None or a[0] != b[0]:
+            for p, what, x, y in deep(a[0] if a else {}, b[0] if b else {}):
+                out.append(Change("erratum", eid, what, p, x, y))
+    for iid in sorted(set(old.interpretations) | set(new.interpretations)):
+        a, b = old.interpretations.get(iid), new.interpretations.get(iid)
+        if a is None:
+            out.append(Change("interpretation", iid, "added", new=b[0].get("question")))
+        elif b is None:
+            out.append(Change("interpretation", iid, "removed", old=a[0].get("question")))
+        else:
+            for p, what, x, y in deep(a[0], b[0]):
+                out.append(Change("interpretation", iid, what, p, x, y))
+    # Versions: the same version edited in place, or new versions against the one they follow.
+    olds, news = dict(_versions(old)), dict(_versions(new))
+    for key in sorted(set(olds) | set(news), key=lambda k: (k[1], k[2], k[0])):
+        kind, pid, num = key
+        a, b = olds.get(key), news.get(key)
+        if a is not None and b is None:
+            out.append(Change(kind, f"{pid} v{num}", "removed", old=_label(a)))
+            continue
+        if a is None:
+            earlier = [v for (k2, p2, n2), v in news.items() if p2 == pid and n2 < num]
+            prev = max(earlier, key=lambda v: v.version, default=None)
+            base = olds.get((kind, pid, prev.version)) if prev else None
+            out.append(Change(kind, f"{pid} v{num}", "added", new=_label(b),
+                              note=f"compared below with v{prev.version}" if prev else "a new policy"))
+            if prev is not None:
+                for p, what, x, y in deep(_body(base or prev), _body(b)):
+                    out.append(Change(kind, f"{pid} v{num} vs v{prev.version}", what, p, x, y))
+            continue
+        for p, what, x, y in deep(_body(a), _body(b)):
+            out.append(Change(kind, f"{pid} v{num}", what, p, x, y))
+    return out
+
+
+def change_date(old, new):
+    """The first day on which some version in `new` applies differently from `old` (None if none does): an added
+    or edited version from its effective_from; a version whose end date alone moved, from the earlier end + 1."""
+    olds, news = dict(_versions(old)), dict(_versions(new))
+    dates = []
+    for k, v in news.items():
+        if v.status == "draft":
+            continue
+        before = olds.get(k)
+        if before is None:
+            dates.append(v.effective_from)
+            continue
+        a = {x: y for x, y in _body(before).items() if x != "effective_to"}
+        b = {x: y for x, y in _body(v).items() if x != "effective_to"}
+        if a != b:
+            dates.append(v.effective_from)
+        elif before.effective_to != v.effective_to:
+            ends = [e for e in (before.effective_to, v.effective_to) if e is not None]
+            dates.append(min(ends) + dt.timedelta(days=1))
+    return min(dates, default=None)
