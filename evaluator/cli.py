@@ -12,7 +12,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import api, checks, cli_bundle, cli_diff, cli_log, coverage, engines, explain, ruling_doc
+from . import api, checks, cli_bundle, cli_diff, cli_log, cli_serve, coverage, engines, explain, ruling_doc
 from .checks import mutations
 from .readings import ReadingError, parse_choice
 from .batch import cli as batch_cli
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     cli_bundle.add_commands(sub)
     cli_log.add_commands(sub)
     cli_diff.add_commands(sub)
+    cli_serve.add_commands(sub)
     return p
 
 
@@ -185,7 +186,7 @@ def cmd_coverage(args) -> int:
 
 COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage,
             "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster,
-            **cli_bundle.COMMANDS, **cli_log.COMMANDS, **cli_diff.COMMANDS}
+            **cli_bundle.COMMANDS, **cli_log.COMMANDS, **cli_diff.COMMANDS, **cli_serve.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:
