@@ -90,8 +90,7 @@ def _openapi(app, repo) -> dict:
     doc["openapi"] = "3.1.0"
     comps = doc.setdefault("components", {}).setdefault("schemas", {})
     comps.update(openapi_doc.components(repo.schema_dir))
-    answer = {"type": "array", "items": {"anyOf": [{"$ref": "#/components/schemas/ruling.ruling"},
-                                                   {"$ref": "#/components/schemas/ruling.unusable"}]}}
+    answer = {"$ref": "#/components/schemas/ruling"}  # the CLI's --format json output
     unusable = {"type": "array", "items": {"$ref": "#/components/schemas/ruling.unusable"}}
     ev = doc["paths"]["/evaluate"]["post"]
     ev["parameters"] = [{"name": "as_of", "in": "query", "required": False,
