@@ -16,7 +16,7 @@ from .problems import PolicyInputError, Problem
 from .report import show, to_json
 
 
-SHOWN = 12  # changed cases listed in the text report
+SHOWN = 10  # changed cases (and problems of a state) listed in the text report
 
 
 def _fail(message: str, code: str = "unusable") -> PolicyInputError:
@@ -40,7 +40,7 @@ def add_commands(sub) -> None:
 def _load(root: Path, label: str):
     repo = repository.load(root)
     if repo.problems:
-        for p in repo.problems[:20]:
+        for p in repo.problems[:SHOWN]:
             print(f"{label}: {p}", file=sys.stderr)
         raise _fail(f"{label} has {len(repo.problems)} problem(s); no comparison is made from it")
     return repo

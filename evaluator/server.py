@@ -163,7 +163,7 @@ def create_app(repo, engine: str = "durable", log_path=None, log_key=None):
                 for i in sorted(table) if pid in (None, i) for v in table[i]]
 
     def _not_found(what: str, name: str, known) -> _JSON:
-        return _JSON({"error": f"no {what} '{name}'", "known": sorted(known)[:50]}, status_code=404)
+        return _JSON({"error": f"no {what} '{name}'", "known": sorted(known)}, status_code=404)
 
     @app.get("/policies", summary="Every version of every policy and rule set")
     def policies():
