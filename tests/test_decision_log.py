@@ -171,3 +171,19 @@ def test_replay_finds_the_recorded_policy_in_git_history(repo_copy, tmp_path):
 def test_replay_of_an_unknown_decision(logged):
     code, _, err = run_policy("log", "replay", logged, "no-such-id")
     assert code == 2 and "no decision 'no-such-id'" in err
+
+
+def test_replay_from_the_bundle_the_decision_was_made_from(repo_copy, tmp_path):
+    run_policy("keygen", "--out", tmp_path / "k")
+    assert run_policy("--repo", repo_copy, "bundle", "--out", tmp_path / "b", "--key",
+                      tmp_path / "k/policy-signing.key")[0] == 0
+    archive, pub = tmp_path / "b/policy-bundle.tar.gz", tmp_path / "k/policy-signing.pub"
+    db = tmp_path / "d.db"
+    assert run_policy("eval", EXAMPLES, "--bundle", archive, "--key", pub, "--log", db)[0] == 0
+    decision = _ids(db)[1]
+    # The tree the bundle was made from changes afterwards and is not a git repository: only the bundle has it.
+    edit(repo_copy / "policies/workforce.salary_table/2019-01-01.yaml", "base_pay: 2000", "base_pay: 2100")
+    code, out, _ = run_policy("--repo", repo_copy, "log", "replay", db, decision)
+    assert code == 2 and "--bundle" in out
+    code, out, _ = run_policy("--repo", repo_copy, "log", "replay", db, decision, "--bundle", archive, "--key", pub)
+    assert code == 0 and "reproduces" in out
