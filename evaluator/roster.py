@@ -2,9 +2,9 @@
 and `area` (the county-level area that pays the worker: a column of the roster, not a fact the rules read).
 
 Cells are typed by the case schema (whole numbers, numbers, true/false, dates as YYYY-MM-DD); an empty cell leaves
-the fact out, so its default applies. Each row becomes a worker case and is validated like one, with problems at
-roster.csv:line:col naming the field; a bad row is reported and the others still evaluated. List facts
-(`assessments`) cannot be written in a CSV cell and are refused as a column.
+the fact out, so its default applies. The annual assessments are columns `grade_YYYY` (one per year, the grade
+as its code), as in the batch roster format. Each row becomes a worker case and is validated like one, with
+problems at roster.csv:line:col naming the field; a bad row is reported and the others still evaluated.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ KIND = "worker"
 # (差额部分予以补齐): the first of these results a ruling has is the worker's monthly cost.
 MONTHLY_PAY = ("salary.retiree_top_up", "salary.base_pay")
 _INT = re.compile(r"^[-+]?[0-9]+$")
+_GRADE = re.compile(r"^grade_([0-9]{4})$")
 
 
 @dataclass
@@ -94,9 +95,12 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
     head_cols = _field_columns(raw_lines[0])
     problems = []
     for i, name in enumerate(header):
+        if _GRADE.match(name):
+            continue
         if name not in types and name not in ROW_COLUMNS:
             problems.append(Problem(shown, 1, head_cols[min(i, len(head_cols) - 1)],
-                                    f"unknown column '{name}'; expected id, area and worker facts", "schema"))
+                                    f"unknown column '{name}'; expected id, area, worker facts and grade_YYYY",
+                                    "schema"))
         elif types.get(name) in ("array", "object"):
             problems.append(Problem(shown, 1, head_cols[min(i, len(head_cols) - 1)],
                                     f"'{name}' is a list and cannot be given in a roster column", "schema"))
@@ -113,11 +117,11 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
         cols = _field_columns(raw_lines[line - 1]) if line - 1 < len(raw_lines) else [1]
         i = len(items)
         marks[("cases", i)] = (line, 1)
-        if len(row) != len(header):
-            problems.append(Problem(shown, line, 1, f"the row has {len(row)} fields, the header {len(header)}",
-                                    "schema"))
         values = dict(zip(header, (c.strip() for c in row)))
         wid = values.get("id") or f"row{line}"
+        if len(row) != len(header):
+            problems.append(Problem(shown, line, 1, f"the row has {len(row)} fields, the header {len(header)}",
+                                    "schema", wid))
         facts = {}
         for j, name in enumerate(header[:len(row)]):
             pos = (line, cols[j] if j < len(cols) else 1)
@@ -128,6 +132,11 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
                     problems.append(Problem(shown, *pos, "'area' is empty: each worker needs the county-level area "
                                             "that pays them", "schema", wid))
                 areas[wid] = values["area"]
+            elif _GRADE.match(name):
+                if values[name] != "":
+                    k = len(facts.setdefault("assessments", []))
+                    facts["assessments"].append({"year": int(_GRADE.match(name).group(1)), "grade": values[name]})
+                    marks[("cases", i, "facts", "assessments", k, "grade")] = pos
             elif values[name] != "":
                 facts[name] = _cell(values[name], types[name])
                 marks[("cases", i, "facts", name)] = pos
@@ -138,8 +147,11 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
         raise PolicyInputError([Problem(shown, 2, 1, "the roster has no workers", "empty_file")])
     doc = Document(shown, {"cases": items}, marks, key_marks)
     cf = cases.from_document(doc, schema_dir, as_of)
-    out = Roster(shown, cf, areas, problems + cf.problems, len(items))
-    return out
+    # A row with the wrong number of fields or without an area: reported like a bad case, and not ruled on.
+    refused = {p.case for p in problems}
+    cf.cases = [c for c in cf.cases if c.id not in refused]
+    cf.problems = problems + cf.problems
+    return Roster(shown, cf, areas, cf.problems, len(items))
 
 
 def evaluate_roster(repo, roster: Roster, engine="durable") -> dict:

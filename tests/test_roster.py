@@ -1,0 +1,51 @@
+"""Roster CSV for `policy diff`: typed cells, defaults for empty cells, grade_YYYY columns, errors at line:col."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from evaluator import roster
+from evaluator.problems import PolicyInputError
+
+DAY = dt.date(2024, 7, 1)
+
+
+def _load(repo, tmp_path, text):
+    path = tmp_path / "r.csv"
+    path.write_text(text, encoding="utf-8-sig")  # with a byte-order mark, as spreadsheets write it
+    return roster.load(path, repo.schema_dir, DAY, "r.csv")
+
+
+def test_cells_defaults_and_grades(repo, tmp_path):
+    r = _load(repo, tmp_path, "id,area,post,years_of_service,education,retired,pension_monthly,grade_2022,grade_2023\n"
+                              "a,xixia,deputy,5,,,,unqualified,unqualified\n"
+                              "b,xixia,grid_worker,2,bachelor,true,1999.50,,qualified\n")
+    assert not r.problems
+    out = roster.evaluate_roster(repo, r, "reference")
+    a, b = out["a"]["results"], out["b"]["results"]
+    assert a["exit.grounds"] == ["two_consecutive_unqualified"] and a["salary.level"] == 5
+    assert b["salary.level"] == 2  # band 1 + 1 for the degree
+    assert str(b["salary.retiree_top_up"]) == "400.50"  # 2400 - 1999.50, exact
+    assert roster.monthly_pay(b) == b["salary.retiree_top_up"] and roster.monthly_pay(a) == 2700
+
+
+def test_bad_cells_are_positioned_and_the_others_kept(repo, tmp_path):
+    r = _load(repo, tmp_path, "id,area,post,years_of_service,on_probation\n"
+                              "a,xixia,deputy,5,yes\n"
+                              "b,,deputy,5,\n"
+                              "c,xixia,deputy,5,false\n"
+                              "d,xixia,deputy\n")
+    msgs = {(p.line, p.col, p.case): p.message for p in r.problems}
+    assert "'on_probation' must be true or false, not 'yes'" in msgs[(2, 18, "a")]
+    assert "'area' is empty" in msgs[(3, 3, "b")]
+    assert "the row has 3 fields, the header 5" in msgs[(5, 1, "d")]
+    out = roster.evaluate_roster(repo, r, "reference")
+    assert "errors" in out["a"] and "errors" in out["b"] and "errors" in out["d"] and out["c"]["results"]["salary.base_pay"] == 2700
+
+
+def test_unusable_rosters(repo, tmp_path):
+    with pytest.raises(PolicyInputError, match="list|unknown column 'assessments'"):
+        _load(repo, tmp_path, "id,area,post,years_of_service,assessments\na,x,deputy,1,\n")
+    with pytest.raises(PolicyInputError, match="no workers"):
+        _load(repo, tmp_path, "id,area,post,years_of_service\n")
