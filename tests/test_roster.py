@@ -36,7 +36,9 @@ def test_bad_cells_are_positioned_and_the_others_kept(repo, tmp_path):
                               "b,,deputy,5,\n"
                               "c,xixia,deputy,5,false\n"
                               "d,xixia,deputy\n")
-    msgs = {(p.line, p.col, p.case): p.message for p in r.problems}
+    msgs: dict = {}
+    for p in r.problems:
+        msgs[(p.line, p.col, p.case)] = msgs.get((p.line, p.col, p.case), "") + p.message + "\n"
     assert "'on_probation' must be true or false, not 'yes'" in msgs[(2, 18, "a")]
     assert "'area' is empty" in msgs[(3, 3, "b")]
     assert "the row has 3 fields, the header 5" in msgs[(5, 1, "d")]
