@@ -33,6 +33,7 @@ def add_commands(sub) -> None:
     d.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                    help="rule cases and roster on this date (default: the date the change takes effect)")
     d.add_argument("--key", type=Path, default=None, metavar="PUB", help="public key for bundles given as OLD/NEW")
+    d.add_argument("--skip-verify", action="store_true", help="compare bundles without checking their signature")
     d.add_argument("--engine", choices=["durable", "reference"], default="durable")
     d.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -55,12 +56,12 @@ def cmd_diff(args) -> int:
         except signing.SigningError as exc:
             raise _fail(str(exc), "bad_key") from None
     try:
-        old_root, old_desc = snapshots.open_state(args.old, base, key, verify_bundle=key is not None)
+        old_root, old_desc = snapshots.open_state(args.old, base, key, verify_bundle=not args.skip_verify)
         if snapshots.is_overlay(Path(args.new)):
             new_root = snapshots.apply_overlay(old_root, Path(args.new))
             new_desc = f"the draft reform {args.new} (NOT ADOPTED) applied to {old_desc}"
         else:
-            new_root, new_desc = snapshots.open_state(args.new, base, key, verify_bundle=key is not None)
+            new_root, new_desc = snapshots.open_state(args.new, base, key, verify_bundle=not args.skip_verify)
     except snapshots.SnapshotError as exc:
         raise _fail(str(exc)) from None
     old, new = _load(old_root, "OLD"), _load(new_root, "NEW")

@@ -76,14 +76,14 @@ def revisions_touching(root: Path, limit: int = 200) -> list[str]:
 def open_state(spec: str, base: Path, public_key=None, verify_bundle: bool = True):
     """(root directory, description) of a state named by spec: a directory, a bundle file or a git revision."""
     p = Path(spec)
-    if p.is_dir() and (p / "schemas").is_dir():
-        return p.resolve(), f"the tree at {p}"
-    if p.is_file() or (p.is_dir() and (p / manifest.MANIFEST).is_file()):
+    if p.is_file() or (p.is_dir() and (p / manifest.MANIFEST).is_file()):  # an unpacked bundle is still a bundle
         try:
             repo, _ = bundle.load(p, public_key, verify=verify_bundle)
         except bundle.BundleError as exc:
             raise SnapshotError(str(exc)) from None
         return repo.root, f"the bundle {p}"
+    if p.is_dir() and (p / "schemas").is_dir():
+        return p.resolve(), f"the tree at {p}"
     if p.exists():
         raise SnapshotError(f"{spec} is neither a policy repository (no schemas/) nor a bundle")
     return from_git(base, spec), f"git revision {spec}"

@@ -117,6 +117,8 @@ def test_git_revisions_and_bundles(repo_copy, tmp_path):
     assert code == 0, err
     assert json.loads(out)["changes"] == r["changes"]
     assert json.loads(out)["new"]["digest"] == r["new"]["digest"]
+    code, _, err = run_policy("--repo", repo_copy, "diff", tmp_path / "b1/policy-bundle.tar.gz", "HEAD")
+    assert code == 2 and "public key is needed" in err  # a bundle is not compared unverified unless told so
 
 
 def test_unknown_revision_and_bad_roster(tmp_path):
