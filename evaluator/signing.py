@@ -11,10 +11,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
 from .manifest import canonical
 
 ALGORITHMS = ("ES256", "EdDSA")
@@ -24,8 +20,17 @@ class SigningError(Exception):
     """A key cannot be used, or a signature does not verify; the message says which and why."""
 
 
+def _lib():
+    """PyJWT and cryptography, imported on first use: most commands never sign, and the import costs a cold start."""
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+    return jwt, serialization, ec, ed25519
+
+
 def keygen(alg: str = "ES256") -> tuple[bytes, bytes]:
     """A new key pair as (private PEM, public PEM)."""
+    _, serialization, ec, ed25519 = _lib()
     if alg == "ES256":
         key = ec.generate_private_key(ec.SECP256R1())
     elif alg == "EdDSA":
@@ -62,6 +67,7 @@ def _read(path: Path) -> bytes:
 
 
 def load_private(path: Path):
+    _, serialization, _, _ = _lib()
     try:
         key = serialization.load_pem_private_key(_read(path), password=None)
     except (ValueError, TypeError) as exc:
@@ -70,6 +76,7 @@ def load_private(path: Path):
 
 
 def load_public(path: Path):
+    _, serialization, _, _ = _lib()
     data = _read(path)
     try:
         return serialization.load_pem_public_key(data)
@@ -80,6 +87,7 @@ def load_public(path: Path):
 
 
 def algorithm_of(key) -> str:
+    _, _, ec, ed25519 = _lib()
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         if key.curve.name != "secp256r1":
             raise SigningError(f"ECDSA key on curve {key.curve.name}; ES256 needs P-256")
@@ -90,11 +98,13 @@ def algorithm_of(key) -> str:
 
 
 def key_id(public_key) -> str:
+    _, serialization, _, _ = _lib()
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
 def sign(payload: dict, private_key) -> str:
+    jwt, _, _, _ = _lib()
     alg = algorithm_of(private_key)
     return jwt.api_jws.encode(canonical(payload), private_key, algorithm=alg,
                               headers={"kid": key_id(private_key.public_key())})
@@ -102,6 +112,7 @@ def sign(payload: dict, private_key) -> str:
 
 def verify(token: str, public_key) -> tuple[dict, bytes]:
     """Check a compact JWS with the public key: (protected header, payload bytes). Raises SigningError."""
+    jwt, _, _, _ = _lib()
     alg = algorithm_of(public_key)
     try:
         out = jwt.api_jws.decode_complete(token, public_key, algorithms=[alg])
