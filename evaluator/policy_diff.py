@@ -106,9 +106,13 @@ def deep(a, b, path: str = ""):
             for i, (x, y) in enumerate(zip(a, b)):
                 yield from deep(x, y, f"{path}[{i}]")
             return
-    if a != b or type(a) is not type(b) and not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
-        if a != b:
-            yield path, "changed", a, b
+    if a != b or isinstance(a, bool) != isinstance(b, bool):  # true is not 1 in a policy file
+        yield path, "changed", a, b
+
+
+def _question(it: dict):
+    q = it.get("question")
+    return q.get("en", q.get("zh")) if isinstance(q, dict) else q
 
 
 def _versions(repo):
@@ -147,9 +151,9 @@ def changes(old, new) -> list[Change]:
     for iid in sorted(set(old.interpretations) | set(new.interpretations)):
         a, b = old.interpretations.get(iid), new.interpretations.get(iid)
         if a is None:
-            out.append(Change("interpretation", iid, "added", new=b[0].get("question")))
+            out.append(Change("interpretation", iid, "added", new=_question(b[0])))
         elif b is None:
-            out.append(Change("interpretation", iid, "removed", old=a[0].get("question")))
+            out.append(Change("interpretation", iid, "removed", old=_question(a[0])))
         else:
             for p, what, x, y in deep(a[0], b[0]):
                 out.append(Change("interpretation", iid, what, p, x, y))
