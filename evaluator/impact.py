@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import api, cases, roster
+from . import api, cases, policy_diff, roster
 from .problems import PolicyInputError
 
 
@@ -54,9 +54,15 @@ def cases_impact(old_repo, new_repo, case_files: list, engine, day: dt.date | No
                 entry["after"] = rb.get("results") or {"errors": [e["message"] for e in rb["errors"]]}
                 changed.append(entry)
                 continue
-            diffs = [{"result": k, "before": ra["results"].get(k), "after": rb["results"].get(k)}
-                     for k in list(ra["results"]) + [k for k in rb["results"] if k not in ra["results"]]
-                     if ra["results"].get(k) != rb["results"].get(k)]
+            diffs = []
+            for k in list(ra["results"]) + [k for k in rb["results"] if k not in ra["results"]]:
+                x, y = ra["results"].get(k), rb["results"].get(k)
+                if isinstance(x, (dict, list)) and isinstance(y, (dict, list)):
+                    # A structured result (e.g. a roster's workers): name the leaves that differ.
+                    diffs += [{"result": k + ("" if p.startswith("[") else ".") + p, "before": old, "after": new}
+                              for p, _, old, new in policy_diff.deep(x, y)]
+                elif x != y:
+                    diffs.append({"result": k, "before": x, "after": y})
             if diffs:
                 entry["results"] = diffs
                 changed.append(entry)

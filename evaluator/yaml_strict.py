@@ -119,7 +119,13 @@ def load_text(text: str, path: str) -> Document:
     node = _compose_fast(text)
     if node is not False:
         return _document(node, text, path)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters (e.g. NUL) here, before any parsing
+    except yaml.reader.ReaderError as exc:
+        pos = exc.position
+        line, col = text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise PolicyInputError([Problem(path, line, col, f"character #x{exc.character:04x} is not allowed in YAML "
+                                        "or JSON text", "yaml_syntax")]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -62,6 +62,10 @@ def test_reform_impact_on_cases(reform):
     assert c["results"] == [{"result": "salary.base_pay", "before": 3500, "after": 3850}]
     retired = cases[("examples/workers.yaml", "retired_teacher_as_deputy")]["results"]
     assert {d["result"] for d in retired} == {"salary.base_pay", "salary.retiree_top_up"}
+    # A structured result (a roster case's workers) is compared leaf by leaf, each worker by its id.
+    nested = [d for c in reform["cases"]["changed"] for d in c.get("results", []) if "[id=" in d["result"]]
+    assert nested and all(d["result"].endswith(".results.salary.base_pay") or
+                          d["result"].endswith(".results.salary.retiree_top_up") for d in nested)
 
 
 def test_the_draft_is_marked_and_consistent():

@@ -160,3 +160,15 @@ def test_serve_refuses_a_repository_with_problems(repo_copy):
     (repo_copy / "policies/workforce.salary_table/2019-01-01.yaml").write_text("id: [\n", encoding="utf-8")
     with pytest.raises(PolicyInputError):
         server.create_app(api.load(repo_copy))
+
+
+def test_control_characters_are_a_bad_request_not_a_crash(client, tmp_path):
+    # Found by schemathesis: a body of one NUL byte made the YAML reader raise before parsing.
+    r = client.post("/evaluate", content=b'{"id":\n "a\x00"}')
+    assert r.status_code == 400
+    [err] = r.json()[0]["errors"]
+    assert (err["line"], err["col"]) == (2, 4) and "#x0000 is not allowed" in err["message"]
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"cases: []\x00\n")
+    code, _, stderr = run_policy("eval", path)
+    assert code == 2 and f"{path}:1:10: yaml_syntax:" in stderr
