@@ -32,6 +32,7 @@ _INT10 = re.compile(r"^[-+]?[0-9]+$")
 _INT8 = re.compile(r"^0o[0-7]+$")
 _INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPECIAL_FLOAT = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 Path_ = tuple  # a JSON path: tuple of str keys and int indexes
@@ -243,7 +244,7 @@ class _Builder:
                     self._fail(key_node, "merge keys (<<) are not allowed; write the fields out", "yaml_merge")
                 if not isinstance(key_node, ScalarNode):
                     self._fail(key_node, "a mapping key must be plain text, not a list or mapping", "invalid_key")
-                key = key_node.value
+                key = self._text(key_node)
                 if key in first_seen:
                     fl, fc = first_seen[key]
                     self._fail(key_node, f"duplicate key '{key}' (first defined at line {fl}, column {fc})",
@@ -254,8 +255,20 @@ class _Builder:
             return out
         self._fail(node, "unsupported YAML node", "yaml_syntax")
 
-    def _scalar(self, node: ScalarNode):
+    def _text(self, node) -> str:
+        """The scalar's text; a JSON-style surrogate pair ("\\ud800\\udc00") is read as the one character it
+        encodes (PyYAML leaves the halves apart), and a lone half is refused: it is no character at all."""
         text = node.value
+        if _SURROGATE.search(text):
+            try:
+                text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+            except UnicodeDecodeError:
+                self._fail(node, "the text holds an unpaired \\u surrogate escape, which is no character",
+                           "invalid")
+        return text
+
+    def _scalar(self, node: ScalarNode):
+        text = self._text(node)
         tag = node.tag
         if tag == _STD + "str":
             return text  # quoted, block or explicitly tagged text

@@ -172,3 +172,13 @@ def test_control_characters_are_a_bad_request_not_a_crash(client, tmp_path):
     path.write_bytes(b"cases: []\x00\n")
     code, _, stderr = run_policy("eval", path)
     assert code == 2 and f"{path}:1:10: yaml_syntax:" in stderr
+
+
+def test_surrogate_escapes(client):
+    # Found by schemathesis: "\ud800\udc00" (a JSON surrogate pair) reached the answer as two lone halves -> 500.
+    case = '{"id": "a\\ud83d\\ude00", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", ' \
+           '"years_of_service": 1}}'
+    r = client.post("/evaluate", content=case)
+    assert r.status_code == 422 and "\U0001F600" in r.json()[0]["id"]  # one character, refused by the id pattern
+    r = client.post("/evaluate", content=case.replace("\\ude00", ""))
+    assert r.status_code == 400 and "unpaired" in r.json()[0]["errors"][0]["message"]
