@@ -45,11 +45,44 @@ def _rewrite(node, owner: str):
     return node
 
 
+def _discriminated(node: dict) -> dict:
+    """`allOf: [{if: {properties: {kind: {const: K}}, required: [kind]}, then: T}, …]` rewritten as the equivalent
+    `oneOf: [T + {kind: const K}, …]` (plus one branch for the enum's kinds no `if` names). Same instances accepted;
+    request generators (schemathesis) cannot reason about a chain of if/then and give up on it."""
+    items = node.get("allOf")
+    if not isinstance(items, list) or not items:
+        return node
+    keys = set()
+    for it in items:
+        cond = it.get("if", {}) if isinstance(it, dict) else {}
+        props = cond.get("properties", {})
+        if set(it) - {"if", "then"} or len(props) != 1 or cond.get("required") != list(props) \
+                or "const" not in next(iter(props.values())):
+            return node
+        keys.add(next(iter(props)))
+    if len(keys) != 1:
+        return node
+    key = keys.pop()
+    branches, named = [], []
+    for it in items:
+        value = it["if"]["properties"][key]["const"]
+        named.append(value)
+        then = copy.deepcopy(it.get("then", {}))
+        then.setdefault("properties", {})[key] = {"const": value}
+        branches.append(then)
+    rest = [v for v in node.get("properties", {}).get(key, {}).get("enum", []) if v not in named]
+    if rest:
+        branches.append({"properties": {key: {"enum": rest}}})
+    out = {k: v for k, v in node.items() if k != "allOf"}
+    out["oneOf"] = branches
+    return out
+
+
 def components(schema_dir: Path, names=PUBLISHED) -> dict:
     out = {}
     for name in names:
         schema = json.loads((Path(schema_dir) / f"{name}.schema.json").read_text(encoding="utf-8"))
         for def_name, sub in schema.get("$defs", {}).items():
-            out[f"{name}.{def_name}"] = _rewrite(copy.deepcopy(sub), name)
+            out[f"{name}.{def_name}"] = _discriminated(_rewrite(copy.deepcopy(sub), name))
         out[name] = _rewrite(schema, name)
     return out

@@ -182,3 +182,28 @@ def test_surrogate_escapes(client):
     assert r.status_code == 422 and "\U0001F600" in r.json()[0]["id"]  # one character, refused by the id pattern
     r = client.post("/evaluate", content=case.replace("\\ude00", ""))
     assert r.status_code == 400 and "unpaired" in r.json()[0]["errors"][0]["message"]
+
+
+def test_embedded_case_schema_accepts_exactly_what_the_repository_schema_accepts(client, repo):
+    """The OpenAPI copy states the per-kind facts as oneOf instead of an if/then chain (for request generators);
+    on every case of the repository, and on each with its kind swapped, both give the same verdict."""
+    from jsonschema import Draft202012Validator
+
+    from evaluator import api
+    from evaluator.report import to_json
+    from evaluator.validation import validator
+    from evaluator.yaml_strict import load_file
+    doc = client.get("/openapi.json").json()
+    embedded = Draft202012Validator({"$ref": "#/components/schemas/cases.case", "components": doc["components"]})
+    original = validator(str(repo.schema_dir), "cases", "/$defs/case")
+    kinds = json.loads((repo.schema_dir / "cases.schema.json").read_text())[
+        "$defs"]["case"]["properties"]["kind"]["enum"]
+    checked = 0
+    for path in api.case_files_of(repo):
+        data = json.loads(to_json(load_file(path).data))
+        for case in data["cases"] if isinstance(data, dict) and "cases" in data else [data]:
+            for kind in [case.get("kind")] + [k for k in kinds if k != case.get("kind")][:2]:
+                variant = {**case, "kind": kind}
+                assert embedded.is_valid(variant) == original.is_valid(variant), (path, case.get("id"), kind)
+                checked += 1
+    assert checked > 300
