@@ -149,7 +149,7 @@ def cmd_eval(args) -> int:
         per_file.append((path, outcome.rulings))
         unusable |= outcome.unusable
         failed += outcome.failed
-    cli_log.log_rulings(args, repo, outcomes)
+    cli_log.log_rulings(args, repo, outcomes, choices)
     if args.format == "json":
         print(to_json(rulings))
     elif args.format in ("markdown", "html"):

@@ -26,7 +26,7 @@ def add_log_args(p: argparse.ArgumentParser) -> None:
                    help="sign a checkpoint of the log's head every 100 records with this key")
 
 
-def log_rulings(args, repo, outcomes) -> None:
+def log_rulings(args, repo, outcomes, readings: dict | None = None) -> None:
     """Append the rulings of evaluated files to --log, if given; one transaction for the whole command."""
     if getattr(args, "log", None) is None:
         return
@@ -36,7 +36,7 @@ def log_rulings(args, repo, outcomes) -> None:
             key = signing.load_private(args.log_key)
         except signing.SigningError as exc:
             raise _fail(str(exc), "bad_key") from None
-    entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]])
+    entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]], readings)
                for o in outcomes for r in o.rulings if "results" in r]
     try:
         ids = decision_log.append(args.log, entries, decision_log.repository_version(repo.root), key)
@@ -102,15 +102,18 @@ def _replay(args) -> int:
             print(f"no state of the repository (working tree or git history) has the policy digest {digest}; "
                   "give the bundle it was made from with --bundle")
             return 2
+    recorded = json.loads(rec["input"])
+    readings = recorded.get("readings") or {}
     with tempfile.TemporaryDirectory() as tmp:
         case_path = Path(tmp) / "case.json"
-        case_path.write_text(rec["input"], encoding="utf-8")
-        out = api.evaluate_file(repo, case_path, engines.make(rec["engine"]), display_path="recorded input")
+        case_path.write_text(json.dumps(recorded["case"], ensure_ascii=False), encoding="utf-8")
+        out = api.evaluate_file(repo, case_path, engines.make(rec["engine"]), display_path="recorded input",
+                                readings=readings or None)
     [ruling] = out.rulings
     if "results" not in ruling:
         print(f"the recorded input cannot be evaluated: {ruling['errors']}")
         return 1
-    entry = decision_log.entry_for_ruling(ruling, out.inputs[ruling["id"]])
+    entry = decision_log.entry_for_ruling(ruling, out.inputs[ruling["id"]], readings)
     before, after = json.loads(rec["results"]), json.loads(entry["results"])
     if entry["ruling_digest"] == rec["ruling_digest"] and before == after:
         print(f"decision {args.decision_id} reproduces: the same ruling ({rec['ruling_digest']}) under policy "

@@ -106,9 +106,9 @@ def repository_version(root: Path) -> str:
     return f"git:{out.stdout.strip()}" if out.returncode == 0 else "unknown"
 
 
-def entry_for_ruling(ruling: dict, case_input: dict) -> dict:
-    """The loggable content of one ruling and the case it was made on."""
-    inp = _plain(case_input)
+def entry_for_ruling(ruling: dict, case_input: dict, readings: dict | None = None) -> dict:
+    """The loggable content of one ruling, the case it was made on and the alternative readings chosen (if any)."""
+    inp = _plain({"case": case_input, "readings": dict(sorted((readings or {}).items()))})
     clauses = sorted({c["id"] for t in ruling["trace"] for c in t["clauses"]})
     return {"kind": "case", "input_digest": "sha256:" + sha256(canonical(inp)), "input": _json(inp),
             "results": _json(_plain(ruling["results"])), "clauses": _json(clauses),

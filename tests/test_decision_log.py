@@ -168,6 +168,18 @@ def test_replay_finds_the_recorded_policy_in_git_history(repo_copy, tmp_path):
     assert code == 2 and "no state of the repository" in out
 
 
+def test_replay_under_the_recorded_alternative_reading(tmp_path):
+    db = tmp_path / "d.db"
+    reading = "raises_add_up_highest_only_capped=max_of_raises"
+    code, _, err = run_policy("eval", EXAMPLES, "--log", db, "--reading", reading, "--format", "json")
+    assert code in (0, 1), err  # expectations were written for the adopted reading
+    rec = decision_log.record(db, _ids(db)[0])
+    assert json.loads(rec["input"])["readings"] == {"raises_add_up_highest_only_capped": "max_of_raises"}
+    assert json.loads(rec["results"])["salary.level"] == 12  # band 10 + max(1, 2), not 10 + 1 + 2
+    code, out, _ = run_policy("log", "replay", db, _ids(db)[0])
+    assert code == 0 and "reproduces" in out
+
+
 def test_replay_of_an_unknown_decision(logged):
     code, _, err = run_policy("log", "replay", logged, "no-such-id")
     assert code == 2 and "no decision 'no-such-id'" in err
