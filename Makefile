@@ -23,7 +23,7 @@ run: $(STAMP)
 test: $(STAMP) browser
 	$(BIN)/pytest
 
-# The documentation site, generated from the repository's files (mkdocs.yml; pages come from evaluator/site/).
+# The documentation site, generated from the repository's files (mkdocs.yml; pages come from evaluator/docsite/).
 # No --quiet: in mkdocs 1.6.1 it hides the warnings that --strict counts, so a broken link would pass.
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site

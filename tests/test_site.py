@@ -6,8 +6,9 @@ import re
 
 import pytest
 
-from evaluator import api, site
-from evaluator.site import reference
+from evaluator import api
+from evaluator import docsite as site
+from evaluator.docsite import reference
 
 from .conftest import edit, run_policy
 
