@@ -11,6 +11,7 @@ from decimal import Decimal
 from .. import derived
 from ..errors import RulingError
 from ..rulesets import apply_rulesets
+from .common import in_force
 from ..trace import Trace
 
 SALARY_TABLE = "workforce.salary_table"
@@ -51,12 +52,7 @@ def rule_worker(case, repo, engine) -> Trace:
     f, day = case.facts, case.as_of
 
     def policy(pid):
-        try:
-            v = repo.version_in_force(pid, day)
-        except LookupError as exc:
-            raise RulingError(str(exc)) from None
-        tr.use(v)
-        return v
+        return in_force(tr, repo, pid, day)
 
     tv = policy(SALARY_TABLE)
     table = tv.data["data"]
