@@ -1,11 +1,17 @@
-"""`--log PATH` on eval, and `policy log verify | replay | checkpoint`.
+"""`--log PATH` on eval and batch, and `policy log verify | replay | checkpoint`.
+
+A batch run is one record holding the digests of its roster and output files; its replay runs the batch again on
+the same roster (checked by digest) and compares the output files' digests.
 
 Exit codes: verify 0 the chain holds, 1 broken; replay 0 reproduces, 1 does not, 2 the policy state of the record
-cannot be found; 2 for unusable input throughout.
+(or a batch run's roster) cannot be found; 2 for unusable input throughout.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
+import io
 import json
 import sys
 import tempfile
@@ -19,9 +25,9 @@ def _fail(message: str, code: str = "unusable") -> PolicyInputError:
     return PolicyInputError([Problem("policy", 0, 0, message, code)])
 
 
-def add_log_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--log", type=Path, default=None, metavar="PATH",
-                   help="append every ruling to this decision log (SQLite, hash-chained)")
+def add_log_args(p: argparse.ArgumentParser,
+                 what: str = "append every ruling to this decision log (SQLite, hash-chained)") -> None:
+    p.add_argument("--log", type=Path, default=None, metavar="PATH", help=what)
     p.add_argument("--log-key", type=Path, default=None, metavar="PRIVATE",
                    help="sign a checkpoint of the log's head every 100 records with this key")
 
@@ -30,19 +36,35 @@ def log_rulings(args, repo, outcomes, readings: dict | None = None) -> None:
     """Append the rulings of evaluated files to --log, if given; one transaction for the whole command."""
     if getattr(args, "log", None) is None:
         return
+    entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]], readings)
+               for o in outcomes for r in o.rulings if "results" in r]
+    ids = _append(args, repo, entries)
+    print(f"logged {len(ids)} decision(s) to {args.log}", file=sys.stderr)
+
+
+def log_batch(args, repo, inputs: dict, outputs: dict, options: dict, engine: str, summary: dict) -> None:
+    """Append one record for a whole `policy batch` run to --log, if given: the digests of its files (inputs and
+    outputs: role -> path), the options a replay needs, the engine or path taken, and the summary's counts."""
+    if getattr(args, "log", None) is None:
+        return
+    entry = decision_log.entry_for_batch({k: decision_log.file_digest(p) for k, p in inputs.items()},
+                                         {k: decision_log.file_digest(p) for k, p in outputs.items()},
+                                         repo.digest, engine, summary, options)
+    [did] = _append(args, repo, [entry])
+    print(f"logged the batch run as decision {did} to {args.log}", file=sys.stderr)
+
+
+def _append(args, repo, entries: list) -> list:
     key = None
     if args.log_key is not None:
         try:
             key = signing.load_private(args.log_key)
         except signing.SigningError as exc:
             raise _fail(str(exc), "bad_key") from None
-    entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]], readings)
-               for o in outcomes for r in o.rulings if "results" in r]
     try:
-        ids = decision_log.append(args.log, entries, decision_log.repository_version(repo.root), key)
+        return decision_log.append(args.log, entries, decision_log.repository_version(repo.root), key)
     except decision_log.LogError as exc:
         raise _fail(str(exc), "log") from None
-    print(f"logged {len(ids)} decision(s) to {args.log}", file=sys.stderr)
 
 
 def add_commands(sub) -> None:
@@ -87,8 +109,9 @@ def _checkpoint(args) -> int:
 
 def _replay(args) -> int:
     rec = decision_log.record(args.path, args.decision_id)
-    if rec["kind"] != "case":
-        raise _fail(f"decision {args.decision_id} is a {rec['kind']} record; only case rulings are replayed")
+    if rec["kind"] not in ("case", "batch"):
+        raise _fail(f"decision {args.decision_id} is a {rec['kind']} record; only case rulings and batch runs "
+                    "are replayed")
     digest = rec["policy_digest"]
     if args.bundle is not None:
         key = signing.load_public(args.key) if args.key else None
@@ -102,6 +125,8 @@ def _replay(args) -> int:
             print(f"no state of the repository (working tree or git history) has the policy digest {digest}; "
                   "give the bundle it was made from with --bundle")
             return 2
+    if rec["kind"] == "batch":
+        return _replay_batch(args, rec, repo)
     recorded = json.loads(rec["input"])
     readings = recorded.get("readings") or {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,6 +150,52 @@ def _replay(args) -> int:
             print(f"  {name}: recorded {before.get(name)!r}, now {after.get(name)!r}")
     if before == after:
         print("  the results are the same but the ruling differs (trace, clauses or notes)")
+    return 1
+
+
+def _replay_batch(args, rec: dict, repo) -> int:
+    """Run the batch again on the recorded input file under the recorded policy state, into a temporary directory,
+    and compare the digests of the output files. The log keeps the input's digest, not the roster itself: the
+    replay needs the very file (checked by its digest) at its recorded path."""
+    from .batch import cli as batch_cli  # numpy and polars only when a batch is replayed
+
+    batch = json.loads(rec["input"])["batch"]
+    opts, outputs = batch.get("options") or {}, batch["outputs"]
+    roster = batch["inputs"]["roster"]
+    path = Path(roster["path"])
+    if not path.is_file():
+        print(f"decision {args.decision_id} is a batch run; its roster {path} is gone, and the log keeps only its "
+              f"digest (sha256:{roster['sha256']}), so the run cannot be replayed without that file")
+        return 2
+    now = decision_log.file_digest(path)["sha256"]
+    if now != roster["sha256"]:
+        print(f"decision {args.decision_id} is a batch run; its roster {path} has changed since (sha256:{now}, "
+              f"recorded sha256:{roster['sha256']}), so the run cannot be replayed from it")
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        made = {role: Path(tmp) / f"{role}{Path(f['path']).suffix}" for role, f in outputs.items()}
+        ns = argparse.Namespace(repo=repo.root, roster=path, as_of=dt.date.fromisoformat(opts["as_of"]),
+                                out=made["rulings"], rejects=made.get("rejects"), summary=None, explain=None,
+                                format="text", traced=opts.get("traced", False), trace_out=made.get("trace"),
+                                engine=opts.get("engine", "durable"), jobs=None, cluster=None,
+                                partition=opts.get("partition", 4096), log=None, log_key=None)
+        # rejects the recorded run did not have would be written where the batch puts them by default
+        made.setdefault("rejects", made["rulings"].with_suffix(".rejects.csv"))
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            batch_cli.cmd_batch(ns)
+        differ = []
+        for role in sorted(set(outputs) | {"rejects"}):
+            before = outputs.get(role, {}).get("sha256")
+            after = decision_log.file_digest(made[role])["sha256"] if made[role].is_file() else None
+            if before != after:
+                differ.append(f"  {role}: recorded {'sha256:' + before if before else 'no file'}, "
+                              f"now {'sha256:' + after if after else 'no file'}")
+    if not differ:
+        print(f"decision {args.decision_id} reproduces: the batch run on {path} gives the same output files "
+              f"({', '.join(sorted(outputs))}) under policy {rec['policy_digest']}, {rec['engine']}")
+        return 0
+    print(f"decision {args.decision_id} does NOT reproduce under policy {rec['policy_digest']}:")
+    print("\n".join(differ))
     return 1
 
 

@@ -12,6 +12,7 @@ concurrent writers (the server, several processes) serialise on the write lock a
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -116,9 +117,11 @@ def entry_for_ruling(ruling: dict, case_input: dict, readings: dict | None = Non
             "ruling_digest": "sha256:" + sha256(canonical(_plain(ruling)))}
 
 
-def entry_for_batch(input_files: dict, output_files: dict, policy_digest: str, engine: str, summary: dict) -> dict:
-    """One record for a whole batch run: the digests of its input and output files, and its summary."""
-    inp = {"batch": {"inputs": input_files, "outputs": output_files}}
+def entry_for_batch(input_files: dict, output_files: dict, policy_digest: str, engine: str, summary: dict,
+                    options: dict | None = None) -> dict:
+    """One record for a whole batch run: the digests of its input and output files, the options that shape the
+    output (date, path taken), and its summary. The files themselves are not kept: a replay needs the input file."""
+    inp = {"batch": {"inputs": input_files, "outputs": output_files, "options": options or {}}}
     return {"kind": "batch", "input_digest": "sha256:" + sha256(canonical(inp)), "input": _json(inp),
             "results": _json(_plain(summary)), "clauses": "[]", "policy_digest": policy_digest, "engine": engine,
             "ruling_digest": "sha256:" + sha256(canonical(_plain(output_files)))}
@@ -232,6 +235,13 @@ def verify(path: Path | str, public_key=None) -> ChainCheck:
     if broken is None and missing:
         broken = f"the append-only triggers were removed: {', '.join(missing)}"
     return ChainCheck(len(rows), len(cps), broken)
+
+
+def file_digest(path: Path | str) -> dict:
+    """{"path": absolute path, "sha256": hex digest of the bytes} of a file a batch run read or wrote."""
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return {"path": str(Path(path).resolve()), "sha256": digest}
 
 
 def record(path: Path | str, decision_id: str) -> dict:

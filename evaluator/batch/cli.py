@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..cli_log import add_log_args, log_batch
+
 SHOWN = 16  # rejects printed; all of them are in the rejects file
 
 
@@ -32,6 +34,8 @@ def add_parsers(sub, date_arg) -> None:
                    help="with --traced: 'local' for a local Dask cluster, or a scheduler address "
                         "(default $DASK_SCHEDULER_ADDRESS)")
     b.add_argument("--partition", type=int, default=4096, help="rows per task on the traced path")
+    add_log_args(b, "append the run to this decision log as one record: the digests of the roster and the output "
+                    "files (not --explain)")
     r = sub.add_parser("roster", help="write a deterministic sample roster (CSV or Parquet)")
     r.add_argument("out", type=Path, metavar="FILE")
     r.add_argument("--workers", type=int, default=1000)
@@ -132,6 +136,14 @@ def cmd_batch(args) -> int:
     print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if rejects else "") + f"; digest {repo.digest}")
     if args.summary:
         args.summary.write_text(io.dumps(s), encoding="utf-8")
+    files = {"rulings": args.out, **({"rejects": rejects_path} if rejects or args.rejects else {}),
+             **({"trace": args.trace_out} if args.traced and args.trace_out is not None else {})}
+    log_batch(args, repo, {"roster": args.roster}, files,
+              {"as_of": args.as_of.isoformat(), "traced": args.traced, "engine": args.engine,
+               "partition": args.partition},
+              f"{args.engine} (traced)" if args.traced else "vectorised",
+              {k: s[k] for k in ("rows", "ruled", "rejected", "base_pay_monthly", "retiree_top_up_monthly",
+                                 "with_exit_ground")})
     for r in rejects[:SHOWN]:
         _err(f"{ro.path}: row {r[0]} [worker {r[1]}] {r[2] or 'ruling'}: {r[4]}"
              + (f" (value {r[3]!r})" if r[3] is not None else ""))
