@@ -1,10 +1,16 @@
 """Rosters: one worker a row in CSV, the worker facts of the case format as columns, plus `id` (the worker's id)
 and `area` (the county-level area that pays the worker: a column of the roster, not a fact the rules read).
 
-Cells are typed by the case schema (whole numbers, numbers, true/false, dates as YYYY-MM-DD); an empty cell leaves
-the fact out, so its default applies. The annual assessments are columns `grade_YYYY` (one per year, the grade
+Cells are typed by the case schema (whole numbers, numbers, true/false in any case, dates as YYYY-MM-DD); an empty
+cell leaves the fact out, so its default applies. The annual assessments are columns `grade_YYYY` (one per year, the grade
 as its code), as in the batch roster format. Each row becomes a worker case and is validated like one, with
 problems at roster.csv:line:col naming the field; a bad row is reported and the others still evaluated.
+
+The rows that pass are ruled by the batch path's vectorised evaluator (evaluate_roster). The format is the one of
+`policy batch` (evaluator/batch/io.py) with three differences this reader keeps on purpose: `area` is required (the
+cost is reported per area), only CSV is read, and cells are trimmed and blank lines skipped (the batch reader takes a
+cell as written and counts a blank line as a row without an id). It stays a reader of its own because the diff
+reports a bad row at line:col in the case schema's words, which the batch reader (row number, field) does not.
 """
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import api, cases
+from . import cases
 from .conditions import _case_schema
 from .problems import PolicyInputError, Problem
 from .yaml_strict import Document
@@ -62,8 +68,8 @@ def _cell(text: str, kind: str):
             return int(text) if _INT.match(text) else Decimal(text)
         except InvalidOperation:
             return text
-    if kind == "boolean" and text in ("true", "false"):
-        return text == "true"
+    if kind == "boolean" and text.lower() in ("true", "false"):  # any case, as the batch reader (TRUE from Excel)
+        return text.lower() == "true"
     return text
 
 
@@ -155,14 +161,20 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
 
 
 def evaluate_roster(repo, roster: Roster, engine="durable") -> dict:
-    """{worker id: {"results": {...}} or {"errors": [problem, ...]}} for every row of the roster.
+    """{worker id: {"results": {...}} or {"errors": [problem, ...]}} for every row of the roster, in row order.
 
-    One ruling per worker through the Python API, for now: the vectorised batch path (issue 8, `policy batch`)
-    is meant to replace this one function, with the same answers.
+    The rows read and checked above are ruled by the vectorised batch path (`policy batch`, evaluator/batch/), whose
+    differential tests hold every row equal to the per-case ruling; `engine` is not used (the batch path compiles the
+    rule conditions itself) and stays for callers.
     """
-    out = api.evaluate_cases(repo, roster.case_file, engine, api.FileOutcome(roster.path))
-    return {r["id"]: ({"results": r["results"]} if "results" in r else {"errors": r["errors"]})
-            for r in out.rulings if "id" in r}
+    from .batch.rulings import rule_cases  # numpy and polars only when a roster is ruled
+
+    cf = roster.case_file
+    ruled = rule_cases(repo, cf.cases)
+    bad: dict = {}
+    for prob in cf.problems:
+        bad.setdefault(prob.case, []).append(prob.as_json())
+    return {wid: ruled[wid] if wid in ruled else {"errors": bad.get(wid, [])} for wid in dict.fromkeys(cf.order)}
 
 
 def monthly_pay(results: dict):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
@@ -51,3 +52,31 @@ def test_unusable_rosters(repo, tmp_path):
         _load(repo, tmp_path, "id,area,post,years_of_service,assessments\na,x,deputy,1,\n")
     with pytest.raises(PolicyInputError, match="no workers"):
         _load(repo, tmp_path, "id,area,post,years_of_service\n")
+
+
+@pytest.mark.parametrize("day", [DAY, dt.date(2028, 2, 29)])
+def test_the_vectorised_roster_rulings_equal_the_per_case_ones(repo, tmp_path, day):
+    """evaluate_roster rules through the batch path; on a generated roster (every post, band edges, probation,
+    retirees with pensions in yuan and fen, certificate deadlines, grades) each worker's results are the per-case
+    ruling's, value for value and type for type (Decimal places, ISO dates, result order)."""
+    from evaluator import api
+    from evaluator.batch import roster as sample
+
+    path = tmp_path / "sample.csv"
+    sample.write(sample.generate(400, seed=11), path)
+    r = roster.load(path, repo.schema_dir, day, "sample.csv")
+    assert not r.problems
+    per_case = api.evaluate_cases(repo, r.case_file, "reference", api.FileOutcome(r.path))
+    expected = {x["id"]: {"results": x["results"]} for x in per_case.rulings}
+    got = roster.evaluate_roster(repo, r)
+    assert list(got) == list(expected) and repr(got) == repr(expected)
+    assert any(isinstance(v["results"].get("salary.retiree_top_up"), Decimal) for v in got.values())
+
+
+def test_booleans_in_any_case_as_the_batch_reader_takes_them(repo, tmp_path):
+    r = _load(repo, tmp_path, "id,area,post,years_of_service,on_probation\n"
+                              "a,xixia,grid_worker,0,TRUE\n"
+                              "b,xixia,grid_worker,0,False\n")
+    assert not r.problems
+    out = roster.evaluate_roster(repo, r)
+    assert out["a"]["results"]["salary.level"] is None and out["b"]["results"]["salary.level"] == 1

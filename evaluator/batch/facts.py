@@ -103,6 +103,40 @@ def to_case_facts(facts: Facts, specs: dict, i: int) -> dict:
     return out
 
 
+def from_case_facts(rows: list[dict], specs: dict) -> Facts:
+    """Columns from the normalised facts dicts of validated worker cases (cases.py): the inverse of
+    to_case_facts, for rulings on cases that were read and checked one by one (a roster of `policy diff`)."""
+    from decimal import Decimal
+
+    n = len(rows)
+    columns, grades = {}, {}
+    for name, spec in specs.items():
+        if spec.type == "grades":
+            for i, row in enumerate(rows):
+                for a in row.get(name, ()):
+                    grades.setdefault(a["year"], np.full(n, -1, np.int8))[i] = spec.enum.index(a["grade"])
+            continue
+        present = np.array([name in row for row in rows], bool)
+        got = [row.get(name) for row in rows]
+        if spec.type == "enum":
+            values = np.array([spec.enum.index(v) if v is not None else 0 for v in got], np.int8)
+        elif spec.type == "boolean":
+            values = np.array([bool(v) for v in got], bool)
+        elif spec.type == "integer":
+            values = np.array([v or 0 for v in got], np.int64)
+        elif spec.type == "number":
+            values = np.array([float(v or 0) for v in got], np.float64)
+        elif spec.type == "money":
+            values = np.array([int(Decimal(str(v)) * 100) if v is not None else 0 for v in got], np.int64)
+        elif spec.type == "date":
+            values = np.array([np.datetime64(v, "D") if v is not None else np.datetime64(0, "D") for v in got],
+                              "datetime64[D]")
+        else:  # pragma: no cover - as in io._parse: a schema type this module does not know is a bug here
+            raise TypeError(f"fact type {spec.type}")
+        columns[name] = Column(values, present)
+    return Facts(n, columns, grades)
+
+
 def _cents_to_number(cents: int):
     from decimal import Decimal
 
