@@ -64,9 +64,10 @@ def cmd_batch(args) -> int:
     from .. import api
     from ..report import ruling_text, to_json
     from . import compile as bcompile
-    from . import executor, frame, io, run, summary
+    from . import executor, frame, io, memory, run, summary
     from .facts import to_case_facts, worker_specs
 
+    memory.keep_freed_memory()
     repo = api.load(args.repo)
     if repo.problems:
         for prob in repo.problems:

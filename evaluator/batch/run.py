@@ -37,6 +37,12 @@ def _table_error(err: np.ndarray, table: np.ndarray, idx, where=None) -> None:
         _first_error(err, np.take(table, idx), where)
 
 
+def _with(table: np.ndarray, last) -> np.ndarray:
+    """The table with one more entry at its end (of the table's own type): probation's value, so that one take
+    with probation rows pointing there replaces a take and an np.where."""
+    return np.concatenate([table, np.array([last], table.dtype)])
+
+
 def evaluate(prog: Program, facts: Facts) -> Output:
     t, c, n = prog.t, facts.columns, facts.n
     out = Output(n)
@@ -64,15 +70,17 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         ec = edu.astype(np.intp) * t["raise_"].shape[1] + cert
         level = np.minimum(band + np.take(t["raise_"], ec), np.take(t["top"], post))
         level_basis = np.take(t["level_basis"], ec * t["level_basis"].shape[2] + band)
-    _table_error(err, t["missing_row"], level, ~prob)
+    lvl = level.astype(np.intp)
+    np.putmask(lvl, prob, len(t["base"]))  # probation's row: the entry _with adds past the last level
+    _table_error(err, _with(t["missing_row"], 0), lvl)
     out.values["salary.level"], out.present["salary.level"] = level, ~prob
     out.basis["salary.level"] = np.where(prob, t["prob_basis"], level_basis)
-    out.values["salary.coefficient"] = np.where(prob, t["prob_coef"], level)
+    out.values["salary.coefficient"] = np.take(_with(np.arange(len(t["base"]), dtype=level.dtype), t["prob_coef"]), lvl)
     out.present["salary.coefficient"] = everyone
-    out.basis["salary.coefficient"] = np.where(prob, t["prob_basis"], np.take(t["coef_basis"], level))
-    base_pay = np.where(prob, t["prob_base"], np.take(t["base"], level))
+    out.basis["salary.coefficient"] = np.take(_with(t["coef_basis"], t["prob_basis"]), lvl)
+    base_pay = np.take(_with(t["base"], t["prob_base"]), lvl)
     out.values["salary.base_pay"], out.present["salary.base_pay"] = base_pay, everyone
-    out.basis["salary.base_pay"] = np.where(prob, t["prob_basis"], np.take(t["base_basis"], level))
+    out.basis["salary.base_pay"] = np.take(_with(t["base_basis"], t["prob_basis"]), lvl)
 
     # performance allowance: only where the stars are given
     stars = c["party_org_stars"]
@@ -80,10 +88,11 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         _first_error(err, np.int16(t["allow_missing"]), stars.present)
         allow, allow_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
     else:
-        s = np.where(stars.present, stars.values, 0)
+        s = np.where(stars.present, stars.values, 0).astype(np.intp, copy=False)
         _table_error(err, t["allow_err"], s, stars.present)
-        allow = np.where(prob, t["prob_allow"], t["allow"][s])
-        allow_basis = np.where(prob, t["prob_allow_basis"], t["allow_basis"][s])
+        np.putmask(s, prob, len(t["allow"]))  # probation's entry, as for the salary level
+        allow = np.take(_with(t["allow"], t["prob_allow"]), s)
+        allow_basis = np.take(_with(t["allow_basis"], t["prob_allow_basis"]), s)
     out.values["salary.performance_allowance"], out.present["salary.performance_allowance"] = allow, stars.present
     out.basis["salary.performance_allowance"] = allow_basis
 
@@ -94,13 +103,15 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         _first_error(err, np.int16(t["retiree_missing"]), retired)
         top_up, top_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
     else:
-        top_up = np.maximum(t["retiree_min_cents"], base_pay * 100 - np.where(pension.present, pension.values, 0))
+        top_up = base_pay * 100  # in place from here: each temporary of a million rows costs a pass
+        top_up -= np.where(pension.present, pension.values, 0)
+        np.maximum(top_up, t["retiree_min_cents"], out=top_up)
         top_basis = np.full(n, t["retiree_basis"], np.int32)
     out.values["salary.retiree_top_up"], out.present["salary.retiree_top_up"] = top_up, retired
     out.basis["salary.retiree_top_up"] = top_basis
 
-    out.values["honor.award"], out.present["honor.award"] = t["award"][years], everyone
-    out.basis["honor.award"] = t["award_basis"][years]
+    out.values["honor.award"], out.present["honor.award"] = np.take(t["award"], years), everyone
+    out.basis["honor.award"] = np.take(t["award_basis"], years)
 
     due, subject = certificate_due(t, c["birth_date"], c["hire_date"])
     out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
@@ -139,15 +150,17 @@ def certificate_due(t: dict, birth: Column, hire: Column):
     year = span.astype("datetime64[Y]")
     m = (month - year.astype("datetime64[M]")).astype(np.int64)  # 0..11
     d = (span - month.astype("datetime64[D]")).astype(np.int64)  # 0..30
-    # year, month and day packed so that one comparison orders (month, day) within a year
-    key = (year.astype(np.int64) << 9) | (m << 5) | d
+    # year, month and day packed so that one comparison orders (month, day) within a year: month and day take
+    # 9 bits (at most 11 << 5 | 30 < 512), so (start key - birth key) >> 9 is the age in completed years
+    key = ((year.astype(np.int64) << 9) | (m << 5) | d).astype(np.int32)
     later = month + np.timedelta64(t["cert_years"], "Y")
     last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
     due_tab = np.minimum(later.astype("datetime64[D]") + d.astype("timedelta64[D]"), last).view(np.int64)
-    bk, sk = np.take(key, b - lo), np.take(key, start - lo)
-    age = (sk >> 9) - (bk >> 9) - ((sk & 511) < (bk & 511))
-    subject = both & (age <= t["cert_max_age"])
-    return np.take(due_tab, start - lo).view("datetime64[D]"), subject
+    start -= lo  # a fresh array (np.maximum); b is the roster's own column, so it is not changed in place
+    age_key = np.take(key, start)
+    age_key -= np.take(key, b - lo)
+    subject = both & (age_key < (t["cert_max_age"] + 1) << 9)  # age <= max age
+    return np.take(due_tab, start).view("datetime64[D]"), subject
 
 
 def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.ndarray:
