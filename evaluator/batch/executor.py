@@ -41,7 +41,9 @@ def rule_partition(root: str, engine: str, as_of: dt.date, names: list, rows: li
     out = []
     for row, wid, facts in rows:
         try:
-            r = evaluate(case_of(wid, facts, as_of), repo, eng)
+            # The table row holds results and their clauses, not the notes on other readings: those re-rule the
+            # case once per alternative reading (5x the work), so they are made only for the full rulings.
+            r = evaluate(case_of(wid, facts, as_of), repo, eng, compare_readings=full)
         except RulingError as exc:
             out.append((row, wid, None, str(exc), None))
             continue
