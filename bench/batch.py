@@ -7,9 +7,14 @@ Measures, on a generated roster (evaluator/batch/roster.py, seed 2018, as of 202
 1. the vectorised evaluation itself (results and the basis codes that give every result's clause and
    interpretation ids), in rulings per second, and plain numpy doing only the salary arithmetic, for scale;
 2. `policy batch ROSTER.csv --out RULINGS.parquet` end to end in a fresh process: wall time and peak memory;
-3. the per-case path with full trace, warm, in one process (durable-rules and the reference evaluator);
-4. the same traced path over the process pool (`policy batch --traced`), all cores;
+3. the per-case path with full trace, warm, in one process (durable-rules and the reference evaluator), as
+   `policy batch --traced` rules (no notes on alternative readings: the table does not carry them) and as
+   `policy eval` rules (each case re-ruled under every other executable reading, for those notes);
+4. the same traced path over the process pool, 1 process and all cores, on --pool-rows rows, timed after every
+   pool process has loaded the repository (start-up is not ruling rate; --traced pays it once per process);
 5. `policy eval` of one case from a cold start.
+Times are medians; CPU time (of this process, or user + system of the child) is given beside wall time, because
+on a shared machine wall time also counts waiting for a core.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,28 +37,37 @@ sys.path.insert(0, str(ROOT))
 
 from evaluator import api  # noqa: E402
 from evaluator.batch import compile as bcompile  # noqa: E402
-from evaluator.batch import executor, frame, io, roster, run  # noqa: E402
+from evaluator.batch import executor, frame, io, memory, roster, run  # noqa: E402
 from evaluator.batch.facts import to_case_facts, worker_specs  # noqa: E402
+from evaluator.ruling import evaluate  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
 POLICY = str(Path(sys.executable).with_name("policy"))
 
 
-def median_time(fn, runs: int) -> float:
-    times = []
+def median_time(fn, runs: int) -> tuple[float, float]:
+    """Median wall and CPU seconds (this process) of `runs` calls."""
+    wall, cpu = [], []
     for _ in range(runs):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def child(cmd: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak resident MB, exit code of one fresh process."""
+def child(cmd: list[str]) -> tuple[float, float, int, float]:
+    """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one fresh process."""
     t = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(p.pid, 0)
-    return time.perf_counter() - t, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return (time.perf_counter() - t, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
+            usage.ru_utime + usage.ru_stime)
+
+
+def rates(figures: dict, name: str, count: int, wall_cpu: tuple[float, float]) -> None:
+    figures[f"{name}_per_s"] = round(count / wall_cpu[0])
+    figures[f"{name}_per_cpu_s"] = round(count / wall_cpu[1])
 
 
 def main() -> None:
@@ -60,7 +75,9 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sample", type=int, default=5000, help="workers for the per-case path")
+    ap.add_argument("--pool-rows", type=int, default=100_000, help="workers for the process pool")
     args = ap.parse_args()
+    memory.keep_freed_memory()  # as `policy batch` does
     tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     src = tmp / "roster.csv"
     roster.write(roster.generate(args.workers, 2018, AS_OF), src)
@@ -84,14 +101,15 @@ def main() -> None:
                            tb["top"][c["post"].values])
         return np.where(c["on_probation"].values, tb["prob_base"], tb["base"][level])
     t_np = median_time(plain_numpy, args.runs)
-    figures["vectorised_rulings_per_s"] = round(n / t_vec)
-    figures["plain_numpy_salary_only_per_s"] = round(n / t_np)
+    rates(figures, "vectorised_rulings", n, t_vec)
+    rates(figures, "plain_numpy_salary_only", n, t_np)
 
     # 2. CSV in, Parquet out, end to end in a fresh process
     runs = [child([POLICY, "batch", str(src), "--as-of", AS_OF.isoformat(), "--out", str(tmp / "out.parquet")])
             for _ in range(max(1, min(3, args.runs)))]
     assert all(r[2] == 0 for r in runs), runs
     figures["csv_to_parquet_s"] = round(statistics.median(r[0] for r in runs), 3)
+    figures["csv_to_parquet_cpu_s"] = round(statistics.median(r[3] for r in runs), 3)
     figures["csv_to_parquet_peak_mb"] = round(max(r[1] for r in runs))
 
     # 3. per-case path with full trace, warm, one process
@@ -100,23 +118,34 @@ def main() -> None:
     names = frame.result_names(prog)
     for engine in ("durable", "reference"):
         executor.rule_partition(str(ROOT), engine, AS_OF, names, rows[:200])  # warm up
-        t = median_time(lambda: executor.rule_partition(str(ROOT), engine, AS_OF, names, rows), 3)
-        figures[f"per_case_{engine}_warm_per_s"] = round(m / t)
+        rates(figures, f"per_case_{engine}_warm", m,
+              median_time(lambda: executor.rule_partition(str(ROOT), engine, AS_OF, names, rows), 3))
+        repo_e, eng = executor._repo_and_engine(str(ROOT), engine)
+        few = rows[:max(1, m // 5)]
+        rates(figures, f"per_case_{engine}_warm_with_reading_notes", len(few), median_time(
+            lambda: [evaluate(executor.case_of(w, f, AS_OF), repo_e, eng) for _, w, f in few], 3))
 
-    # 4. the traced path over the process pool (all cores), as `policy batch --traced` runs it
-    sample = tmp / "sample.csv"
-    roster.write(roster.generate(4 * m, 7, AS_OF), sample)
-    for jobs in (1, os.cpu_count()):
-        wall, _, code = child([POLICY, "batch", str(sample), "--as-of", AS_OF.isoformat(), "--out",
-                               str(tmp / "traced.parquet"), "--traced", "--jobs", str(jobs)])
-        assert code == 0
-        figures[f"traced_pool_{jobs}_processes_per_s"] = round(4 * m / wall)
+    # 4. the traced path over the process pool, ruling rate only: every process has loaded the repository first
+    pool_src = tmp / "pool.csv"
+    roster.write(roster.generate(args.pool_rows, 7, AS_OF), pool_src)
+    pro = io.read_roster(pool_src, specs, repo.schema_dir)
+    pool_rows = [(int(pro.row[i]), pro.ids[i], to_case_facts(pro.facts, specs, i)) for i in range(pro.facts.n)]
+    for jobs in sorted({1, os.cpu_count()}):
+        with ProcessPoolExecutor(jobs, initializer=executor._repo_and_engine, initargs=(str(ROOT), "durable")) as ex:
+            list(ex.map(time.sleep, [0.2] * jobs))  # starts every process (each runs the initializer)
+            t, c = time.perf_counter(), time.process_time()
+            out = executor.run(ex, str(ROOT), "durable", AS_OF, names, pool_rows, 4096)  # --partition default
+            wall = time.perf_counter() - t
+        assert len(out) == len(pool_rows) and all(r[3] is None for r in out)
+        figures[f"traced_pool_{jobs}_processes_per_s"] = round(len(pool_rows) / wall)
+        figures[f"traced_pool_{jobs}_processes_parent_cpu_s"] = round(time.process_time() - c, 2)
 
     # 5. one case from a cold start
     one = tmp / "one.yaml"
     one.write_text("id: one\nkind: worker\nas_of: 2025-01-01\nfacts: {post: principal, years_of_service: 12}\n")
     cold = [child([POLICY, "eval", str(one)]) for _ in range(5)]
     figures["cold_eval_one_case_s"] = round(statistics.median(r[0] for r in cold), 3)
+    figures["cold_eval_one_case_cpu_s"] = round(statistics.median(r[3] for r in cold), 3)
 
     print(json.dumps(figures, indent=2))
 
