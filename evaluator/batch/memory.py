@@ -12,7 +12,7 @@ import ctypes
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc malloc.h
 MMAP_THRESHOLD_MAX = 32 * 1024 * 1024  # glibc's upper bound on 64-bit (DEFAULT_MMAP_THRESHOLD_MAX)
-TRIM_THRESHOLD = 1 << 30
+TRIM_THRESHOLD = 1024 * 1024 * 1024
 
 
 def keep_freed_memory() -> bool:
