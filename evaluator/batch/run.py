@@ -75,7 +75,8 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     _table_error(err, _with(t["missing_row"], 0), lvl)
     out.values["salary.level"], out.present["salary.level"] = level, ~prob
     out.basis["salary.level"] = np.where(prob, t["prob_basis"], level_basis)
-    out.values["salary.coefficient"] = np.take(_with(np.arange(len(t["base"]), dtype=level.dtype), t["prob_coef"]), lvl)
+    coef_codes = _with(np.arange(len(t["base"]), dtype=level.dtype), t["prob_coef"])
+    out.values["salary.coefficient"] = np.take(coef_codes, lvl)
     out.present["salary.coefficient"] = everyone
     out.basis["salary.coefficient"] = np.take(_with(t["coef_basis"], t["prob_basis"]), lvl)
     base_pay = np.take(_with(t["base"], t["prob_base"]), lvl)
