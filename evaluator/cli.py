@@ -16,6 +16,8 @@ from . import api, checks, cli_bundle, cli_diff, cli_log, cli_serve, coverage, e
 from .checks import mutations
 from .readings import ReadingError, parse_choice
 from .batch import cli as batch_cli
+from .cli_common import err as _err
+from .cli_common import refuse_broken
 from .problems import PolicyInputError
 from .report import ruling_text, to_json
 
@@ -66,9 +68,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _err(line: str) -> None:
-    print(line, file=sys.stderr)
-
 
 def cmd_check(args) -> int:
     repo = api.load(args.repo)
@@ -118,11 +117,8 @@ def cmd_check(args) -> int:
 
 def cmd_eval(args) -> int:
     repo = cli_bundle.repo_for(args)
-    if repo.problems:
-        for prob in repo.problems:
-            _err(str(prob))
-        _err(f"policy eval: the policy repository has {len(repo.problems)} problem(s); no ruling is made from it "
-             "(run `policy check`)")
+    if refuse_broken(repo, "policy eval: the policy repository has {n} problem(s); no ruling is made from it "
+                           "(run `policy check`)"):
         return 2
     try:
         choices = dict(parse_choice(repo, text) for text in args.reading)
@@ -167,10 +163,7 @@ def cmd_eval(args) -> int:
 
 def cmd_coverage(args) -> int:
     repo = api.load(args.repo)
-    if repo.problems:
-        for prob in repo.problems:
-            _err(str(prob))
-        _err(f"policy coverage: the policy repository has {len(repo.problems)} problem(s) (run `policy check`)")
+    if refuse_broken(repo, "policy coverage: the policy repository has {n} problem(s) (run `policy check`)"):
         return 2
     rows, problems = coverage.compute(repo, coverage.case_counts(repo, engines.make(args.engine)))
     shown = [r for r in rows if args.status in (None, r.status)]

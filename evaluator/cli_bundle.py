@@ -7,20 +7,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
-import sys
 from pathlib import Path
 
 from . import api, bundle, signing
-from .problems import PolicyInputError, Problem
+from .cli_common import err as _err
+from .cli_common import fail as _fail
+from .cli_common import public_key, refuse_broken
 from .report import to_json
-
-
-def _err(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
-def _fail(message: str, code: str = "unusable") -> PolicyInputError:
-    return PolicyInputError([Problem("policy", 0, 0, message, code)])
 
 
 def add_source_args(p: argparse.ArgumentParser) -> None:
@@ -38,12 +31,7 @@ def repo_for(args):
         if getattr(args, "key", None) is not None:
             raise _fail("--key is given without --bundle")
         return api.load(args.repo)
-    key = None
-    if args.key is not None:
-        try:
-            key = signing.load_public(args.key)
-        except signing.SigningError as exc:
-            raise _fail(str(exc), "bad_key") from None
+    key = public_key(args.key)
     try:
         repo, check = bundle.load(args.bundle, key, verify=not args.skip_verify)
     except bundle.BundleError as exc:
@@ -87,9 +75,7 @@ def _status_on(v, day: dt.date) -> str:
 
 def cmd_versions(args) -> int:
     repo = repo_for(args)
-    if repo.problems:
-        for prob in repo.problems:
-            _err(str(prob))
+    if refuse_broken(repo, None):
         return 2
     day = args.as_of or dt.date.today()
     tables = {**repo.policies, **repo.rulesets}
@@ -128,10 +114,7 @@ def cmd_bundle(args) -> int:
         except signing.SigningError as exc:
             raise _fail(str(exc), "bad_key") from None
     repo = api.load(args.repo)
-    if repo.problems:
-        for prob in repo.problems:
-            _err(str(prob))
-        _err(f"policy bundle: the repository has {len(repo.problems)} problem(s); no bundle is made from it")
+    if refuse_broken(repo, "policy bundle: the repository has {n} problem(s); no bundle is made from it"):
         return 2
     path, revision = bundle.build(repo, args.out, key)
     print(f"{path}\nrevision {revision}" + ("" if key else "\n(unsigned)"))

@@ -11,7 +11,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import api, engines, impact, policy_diff, repository, roster, signing, snapshots
+from . import api, engines, impact, policy_diff, repository, roster, snapshots
+from .cli_common import public_key
 from .problems import PolicyInputError, Problem
 from .report import show, to_json
 
@@ -49,12 +50,7 @@ def _load(root: Path, label: str):
 
 def cmd_diff(args) -> int:
     base = (args.repo or api.default_repo()).resolve()
-    key = None
-    if args.key is not None:
-        try:
-            key = signing.load_public(args.key)
-        except signing.SigningError as exc:
-            raise _fail(str(exc), "bad_key") from None
+    key = public_key(args.key)
     try:
         old_root, old_desc = snapshots.open_state(args.old, base, key, verify_bundle=not args.skip_verify)
         if snapshots.is_overlay(Path(args.new)):

@@ -18,11 +18,7 @@ import tempfile
 from pathlib import Path
 
 from . import api, bundle, decision_log, engines, signing, snapshots
-from .problems import PolicyInputError, Problem
-
-
-def _fail(message: str, code: str = "unusable") -> PolicyInputError:
-    return PolicyInputError([Problem("policy", 0, 0, message, code)])
+from .cli_common import fail as _fail
 
 
 def add_log_args(p: argparse.ArgumentParser,

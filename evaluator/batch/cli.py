@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from ..cli_common import err as _err
+from ..cli_common import refuse_broken
 from ..cli_log import add_log_args, log_batch
 
 SHOWN = 16  # rejects printed; all of them are in the rejects file
@@ -52,10 +54,6 @@ def cmd_roster(args) -> int:
     return 0
 
 
-def _err(line: str) -> None:
-    print(line, file=sys.stderr)
-
-
 def cmd_batch(args) -> int:
     import numpy as np
     import polars as pl
@@ -69,10 +67,7 @@ def cmd_batch(args) -> int:
 
     memory.keep_freed_memory()
     repo = api.load(args.repo)
-    if repo.problems:
-        for prob in repo.problems:
-            _err(str(prob))
-        _err(f"policy batch: the policy repository has {len(repo.problems)} problem(s); no ruling is made from it")
+    if refuse_broken(repo, "policy batch: the policy repository has {n} problem(s); no ruling is made from it"):
         return 2
     if args.explain is None and args.out is None:
         _err("policy batch: give --out RULINGS (or --explain WORKER_ID)")
