@@ -14,6 +14,9 @@ pins them, tests/test_engine_boundary.py shows each neutralised). The boundary:
   reaches the segfaulting delete of a state that ran no action;
 - conditions compiled by durable_compile (existence guards, negation pushed down, constants only); what the engine
   cannot hold is refused at load time (engine_limits);
+- cases run on durable's C engine directly (durable_rules_engine: assert the fact, then start, complete and start
+  the next action until none is left, the calls durable's own Host makes), with the fired rule read off each action
+  message; durable's Python action layer, half of each case's time, never runs (canaries pin the C calls' shapes);
 - a fresh state per case, deleted in `finally`; results de-duplicated (an `any` fires once per true branch) and
   returned in declared order; any engine exception becomes an EngineError naming the case, rule set and rule.
 """
@@ -31,10 +34,20 @@ from .fact_guard import EngineError, FactError  # noqa: F401 - re-exported: call
 
 
 def _types(rules: list[Rule]) -> dict:
+    """name -> the declared type of every fact the rules read (remembered per rule list: asked once per case)."""
+    hit = _TYPES.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
     out = {}
     for r in rules:
         out.update(r.types)
+    if len(_TYPES) > 4096:
+        _TYPES.clear()
+    _TYPES[id(rules)] = (rules, out)
     return out
+
+
+_TYPES: dict = {}
 
 
 def _constants(rules: list[Rule]):
@@ -64,19 +77,13 @@ class DurableEngine:
         import durable_rules_engine
 
         class _QuietHost(durable_engine.Host):
-            def _run(self):  # no timer threads: actions run only inside our own assert_fact calls
+            def _run(self):  # no timer threads: rule sets are compiled here, cases are run by _run_case below
                 pass
 
-            def assert_json(self, ruleset_name: str, text: str):
-                """Host.assert_fact with the fact's JSON written by us (durable's json.dumps writes 1e-05)."""
-                rs = self.get_ruleset(ruleset_name)
-                return self._handle_function(
-                    rs, lambda t: rs._handle_result(durable_rules_engine.assert_fact(rs._handle, t), t), text, None)
-
         self._host = _QuietHost()
-        self._compiled: dict[str, list[str]] = {}
+        self._c = durable_rules_engine
+        self._compiled: dict[str, tuple] = {}  # rule set name -> (the C engine's handle, {action name: rule id})
         self._names: dict[int, tuple] = {}  # id(rules) -> (rules, kind, name); the list kept so its id stays its own
-        self._fired: list[str] = []
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -84,9 +91,8 @@ class DurableEngine:
         definition = {}
         for i, r in enumerate(rules):
             definition[f"r{i}"] = {"all": [{"m": rule_expression(r.when, case_kind)}], "pri": 1,
-                                   "run": self._action(r.id)}
-        definition[self.CATCH_ALL] = {"all": [{"m": {"kind": case_kind}}], "pri": 1_000_000,
-                                      "run": self._action(self.CATCH_ALL)}
+                                   "run": _unused_action}
+        definition[self.CATCH_ALL] = {"all": [{"m": {"kind": case_kind}}], "pri": 1_000_000, "run": _unused_action}
         return definition
 
     def _ruleset_name(self, rules: list[Rule], case_kind: str) -> str:
@@ -104,7 +110,8 @@ class DurableEngine:
             except Exception as exc:  # noqa: BLE001 - the engine's own errors become ours
                 raise EngineError(f"durable-rules refused rule set {rules[0].ruleset}"
                                   f"{self._culprit(rules, case_kind)}: {exc}") from None
-            self._compiled[name] = [r.id for r in rules]
+            self._compiled[name] = (self._host.get_ruleset(name)._handle,
+                                    {f"r{i}": r.id for i, r in enumerate(rules)})
         self._names[id(rules)] = (rules, case_kind, name)
         return name
 
@@ -118,12 +125,24 @@ class DurableEngine:
                 return f", rule {r.id}"
         return ""
 
-    def _action(self, rule_id):
-        fired = self._fired
-
-        def run(_closure):
-            fired.append(rule_id)
-        return run
+    def _run_case(self, handle: int, text: str) -> set:
+        """Assert one fact and take every action the engine schedules, the calls durable's Host.assert_fact makes
+        (start the state's first action; for each: write the state back, complete it, start the next) without its
+        Python layer's per-action object, clock reads and state JSON round trip (half of each case's time).
+        The action's name is read off the engine's message, {"<name>": ...}: our names need no JSON escaping."""
+        c = self._c
+        code, state_handle = c.assert_fact(handle, text)[:2]
+        if code in (1, 2):  # 1: no rule matched, 2: already observed; the catch-all and fresh sids rule both out
+            raise EngineError(f"the engine answered {code} to the case's fact")
+        names = set()
+        started = c.start_action_for_state(handle, state_handle) if code != 3 else None
+        if started:
+            state, message = started[0], started[1]
+            while message:
+                names.add(message[2:message.index('"', 2)])
+                c.update_state(handle, state)
+                message = c.complete_and_start_action(handle, state_handle)
+        return names
 
     def fire(self, rules: list[Rule], facts: dict, case_kind: str, case_id: str = "") -> list[str]:
         if not rules:
@@ -131,23 +150,27 @@ class DurableEngine:
         fact = fact_guard.normalise(_types(rules), facts, case_id, _constants(rules))
         with self._lock:
             name = self._ruleset_name(rules, case_kind)
+            handle, actions = self._compiled[name]
             sid = f"s{next(self._sids)}"
             fact.update(kind=case_kind, sid=sid)
-            self._fired.clear()
             try:
-                self._host.assert_json(name, fact_guard.to_json(fact))
+                seen = self._run_case(handle, fact_guard.to_json(fact))
             except Exception as exc:  # noqa: BLE001
                 raise EngineError(f"durable-rules failed on case {case_id!r} (rule set {rules[0].ruleset}): "
                                   f"{exc}") from None
             finally:
                 try:
-                    self._host.delete_state(name, sid)
+                    self._c.delete_state(handle, sid)
                 except Exception:  # noqa: BLE001 - a failed cleanup must not hide the ruling or the real error
                     pass
-            seen = set(self._fired)
             if self.CATCH_ALL not in seen:  # the catch-all matches every case of the kind: the engine lost it
                 raise EngineError(f"durable-rules did not process case {case_id!r} (rule set {rules[0].ruleset})")
-            return [rid for rid in self._compiled[name] if rid in seen]
+            return [rid for key, rid in actions.items() if key in seen]
+
+
+def _unused_action(_closure):
+    """durable's Python layer wants a callable per rule; fire() never lets that layer run one."""
+    raise AssertionError("durable-rules ran an action outside the engine boundary")
 
 
 _SHARED: dict = {}

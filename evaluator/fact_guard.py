@@ -27,6 +27,8 @@ class FactError(EngineError):
 def _number(v, kind: str, constants=()):
     """(normalised value, problem): int for whole numbers within 64 bits, Decimal otherwise (a `number` beyond 64
     bits goes to the engine as a double, which must hold it exactly)."""
+    if type(v) is int and abs(v) <= lim.INT64_MAX:  # the common case, as the general path below would give it
+        return v, None
     if isinstance(v, bool) or not isinstance(v, (int, float, Decimal)):
         return None, f"is {type(v).__name__} {v!r}, not a number"
     d = Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
@@ -77,7 +79,7 @@ def normalise(types: dict, facts: dict, case_id: str = "", constants=None) -> di
         elif t.type == "string":
             if not isinstance(v, str):
                 raise FactError(case_id, name, f"is {type(v).__name__} {v!r}, not text")
-            problem = lim.text_problem(v)
+            problem = _text(v)[1]
             if problem:
                 raise FactError(case_id, name, problem)
         else:
@@ -88,19 +90,38 @@ def normalise(types: dict, facts: dict, case_id: str = "", constants=None) -> di
     return out
 
 
+_TEXT: dict = {}  # fact text -> (its JSON, why the engine cannot take it): facts are codes from short lists
+_KEYS: dict = {}  # fact name -> '"name":'
+
+
+def _text(v: str) -> tuple:
+    hit = _TEXT.get(v)
+    if hit is None:
+        problem = lim.text_problem(v)
+        hit = (None if problem else json.dumps(v, ensure_ascii=False), problem)
+        if len(_TEXT) < 4096 and len(v) <= 64:
+            _TEXT[v] = hit
+    return hit
+
+
 def to_json(facts: dict) -> str:
     """JSON the engine parses: decimals in plain positional notation (never an exponent), text unescaped UTF-8."""
     parts = []
     for k, v in facts.items():
-        if v is True or v is False:
-            text = "true" if v else "false"
+        key = _KEYS.get(k)
+        if key is None:
+            key = f'"{k}":' if k.isidentifier() and k.isascii() else json.dumps(k, ensure_ascii=False) + ":"
+            if len(_KEYS) < 4096:
+                _KEYS[k] = key
+        if v is True:
+            parts.append(key + "true")
+        elif v is False:
+            parts.append(key + "false")
         elif isinstance(v, int):
-            text = str(v)
+            parts.append(key + str(int(v)))
         elif isinstance(v, Decimal):
             text = format(v, "f")
-            text += "" if "." in text else ".0"  # a whole number beyond 64 bits: a double, not atoll's saturation
+            parts.append(key + text + ("" if "." in text else ".0"))  # beyond 64 bits: a double, not saturation
         else:
-            text = json.dumps(v, ensure_ascii=False)
-        parts.append(f'"{k}":{text}' if k.isidentifier() and k.isascii() else
-                     json.dumps(k, ensure_ascii=False) + ":" + text)
+            parts.append(key + (_TEXT.get(v) or (json.dumps(v, ensure_ascii=False),))[0])
     return "{" + ",".join(parts) + "}"

@@ -83,6 +83,19 @@ class Repository:
     # -- selection by date -------------------------------------------------------------------------------------
     def version_in_force(self, policy_id: str, day: dt.date, table: dict | None = None) -> Version:
         versions = (table if table is not None else self.policies).get(policy_id)
+        # Remembered per version list: a ruling asks for the same policies on the same day many times over.
+        memo = self.__dict__.setdefault("_in_force_memo", {})
+        key = (id(versions), len(versions or ()), day)
+        hit = memo.get(key)
+        if hit is not None and hit[0] is versions:
+            return hit[1]
+        found = self._version_in_force(policy_id, day, versions)
+        if len(memo) > 65536:
+            memo.clear()
+        memo[key] = (versions, found)
+        return found
+
+    def _version_in_force(self, policy_id: str, day: dt.date, versions) -> Version:
         if not versions:
             raise LookupError(f"the repository has no policy '{policy_id}'")
         live = [v for v in versions if v.in_force_on(day)]

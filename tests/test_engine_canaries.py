@@ -6,6 +6,7 @@ Crashes and hangs run in a subprocess."""
 from __future__ import annotations
 
 import itertools
+import json
 import subprocess
 import sys
 import textwrap
@@ -178,11 +179,40 @@ def test_integer_division_by_zero_kills_the_process():
     assert crash(code) == -8  # SIGFPE
 
 
+def test_the_c_calls_the_boundary_makes_have_the_shapes_it_reads():
+    """engines.DurableEngine._run_case drives the C engine as durable's Host does: assert_fact -> (code, state
+    handle); start_action_for_state -> (state JSON, action message) or None; the message is {"<rule>": ...};
+    update_state, then complete_and_start_action -> the next message or None; one action per matching rule, in
+    priority order; delete_state forgets the case."""
+    import durable_rules_engine as c
+    name = f"canary{next(_names)}"
+    HOST.set_rulesets({name: {"b": {"all": [{"m": {"x": 1}}], "pri": 1, "run": lambda _: None},
+                              "a": {"all": [{"m": {"$gt": {"x": 0}}}], "pri": 2, "run": lambda _: None},
+                              "z": {"all": [{"m": {"x": 5}}], "pri": 1, "run": lambda _: None}}})
+    handle = HOST.get_ruleset(name)._handle
+    assert isinstance(handle, int)
+    result = c.assert_fact(handle, '{"x":1,"sid":"k1"}')
+    assert result[0] == 0 and isinstance(result[1], int)
+    state, message = c.start_action_for_state(handle, result[1])[:2]
+    assert json.loads(state)["sid"] == "k1"
+    seen = []
+    while message:
+        assert message.startswith('{"') and len(json.loads(message)) == 1
+        seen.append(next(iter(json.loads(message))))
+        c.update_state(handle, state)
+        message = c.complete_and_start_action(handle, result[1])
+    assert seen == ["b", "a"]
+    c.delete_state(handle, "k1")
+    again = c.assert_fact(handle, '{"x":1,"sid":"k1"}')  # a fresh state: the fact is not "already observed"
+    assert again[0] == 0
+
+
 def test_private_api_the_boundary_uses_is_there():
-    """The boundary sends its own fact JSON through these (engines.DurableEngine assert_json)."""
+    """The boundary compiles rule sets with Host.set_rulesets and runs cases on each rule set's C handle."""
     import durable_rules_engine
-    assert callable(durable_rules_engine.assert_fact)
-    assert callable(de.Host._handle_function) and callable(de.Ruleset._handle_result)
+    for call in ("assert_fact", "start_action_for_state", "update_state", "complete_and_start_action",
+                 "delete_state"):
+        assert callable(getattr(durable_rules_engine, call))
     name = f"canary{next(_names)}"
     HOST.set_rulesets({name: {"a": {"all": [{"m": {"x": 1}}], "run": lambda c: None}}})
     assert isinstance(HOST.get_ruleset(name)._handle, int)

@@ -63,20 +63,36 @@ def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl
 
 def ruling_row(ruling: dict, names: list[str]) -> dict:
     """One per-case ruling as a row of the rulings table (values as the per-case path gives them)."""
-    basis: dict = {}
+    basis: dict = {}  # result -> (clause ids, interpretation ids), in trace order
     for e in ruling["trace"]:
-        c, i = basis.setdefault(e["result"], ({}, {}))
-        c.update(dict.fromkeys(x["id"] for x in e["clauses"]))
-        i.update(dict.fromkeys(e["interpretations"]))
+        ids = [x["id"] for x in e["clauses"]]
+        b = basis.get(e["result"])
+        basis[e["result"]] = (ids, e["interpretations"]) if b is None else (b[0] + ids, b[1] + e["interpretations"])
     row = {}
     results = ruling["results"]
-    for name in names:
+    for name, clauses, interpretations in _columns(names):
         value = results.get(name)
         row[name] = " ".join(value) if isinstance(value, list) else value
         b = basis.get(name)
-        row[f"{name}.clauses"] = " ".join(b[0]) if b else None
-        row[f"{name}.interpretations"] = " ".join(b[1]) if b else None
+        if b is None:
+            row[clauses] = row[interpretations] = None
+        else:
+            row[clauses] = " ".join(dict.fromkeys(b[0]))
+            row[interpretations] = " ".join(dict.fromkeys(b[1]))
     return row
+
+
+def _columns(names: list[str]) -> list[tuple]:
+    """(result, its clauses column, its interpretations column) for each result (remembered: asked per row)."""
+    hit = _COLUMNS.get(id(names))
+    if hit is None or hit[0] is not names or len(hit[1]) != len(names):
+        if len(_COLUMNS) > 64:
+            _COLUMNS.clear()
+        hit = _COLUMNS[id(names)] = (names, [(n, f"{n}.clauses", f"{n}.interpretations") for n in names])
+    return hit[1]
+
+
+_COLUMNS: dict = {}
 
 
 def traced_frame(prog: Program, rows: list[dict], head: dict) -> pl.DataFrame:
