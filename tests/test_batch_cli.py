@@ -61,6 +61,13 @@ def test_batch_writes_every_result_with_its_clauses_and_the_digest(repo, tmp_pat
     assert s["monthly_pay_shares_before_region_part"]["xixia"] == {"monthly_pay": "2600", "city_share": "1820",
                                                                    "area_share": "780"}
     assert s["targets_2025"]["certified_share"] == 0.5 and s["targets_2025"]["certified_met"] is False
+    assert s["exit_grounds"] == {"grid_satisfaction_below_60": 1, "no_certificate_within_5_years": 1,
+                                 "two_consecutive_unqualified": 1}
+    assert s["with_exit_ground"] == 2
+    assert [(r["area"], r["level"], r["workers"], r["base_pay_monthly"]) for r in s["pay_by_area_and_level"]] == [
+        ("helan", "probation" if a3["salary.level"] is None else str(a3["salary.level"]), 1, a3["salary.base_pay"]),
+        ("lingwu", str(a4["salary.level"]), 1, a4["salary.base_pay"]),
+        ("xingqing", "13", 1, 3500), ("xixia", str(a2["salary.level"]), 1, a2["salary.base_pay"])]
 
 
 def test_bad_rows_are_rejected_with_row_id_and_field_and_the_rest_ruled(tmp_path):
@@ -84,6 +91,11 @@ def test_bad_rows_are_rejected_with_row_id_and_field_and_the_rest_ruled(tmp_path
             (8, "b4", "pension_monthly"), (9, "b5", "birth_date"), (10, "a1", "id"), (10, "a1", "grade_2024"),
             (11, "b7", "pension_monthly"), (11, "b7", "grid_satisfaction")} <= got
     assert "row 5 [worker b1] post" in stderr
+    # in row order, and within a row in column order (the columns are checked side by side, reported one by one)
+    order = [(int(r["row"]), r["field"]) for r in rejects.to_dicts()]
+    assert order.index((10, "id")) < order.index((10, "grade_2024"))
+    assert order.index((11, "pension_monthly")) < order.index((11, "grid_satisfaction"))
+    assert [r for r, _ in order] == sorted(r for r, _ in order)
     assert pl.read_csv(out)["id"].to_list() == ["a1", "a2", "a3", "a4"]
 
 
