@@ -50,20 +50,8 @@ AS_OF = dt.date(2025, 1, 1)
 POLICY = str(Path(sys.executable).with_name("policy"))
 
 
-def median_time(fn, runs: int) -> tuple[float, float]:
-    """Median wall and CPU seconds (this process) of `runs` calls."""
-    wall, cpu = [], []
-    for _ in range(runs):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - t)
-        cpu.append(time.process_time() - c)
-    return statistics.median(wall), statistics.median(cpu)
-
-
 def all_times(fn, runs: int) -> tuple[list, list]:
-    """Wall and CPU seconds of each of `runs` calls (this machine has slow and fast spells of seconds: the median
-    and the best are both shown)."""
+    """Wall and CPU seconds (this process) of each of `runs` calls."""
     wall, cpu = [], []
     for _ in range(runs):
         t, c = time.perf_counter(), time.process_time()
@@ -71,6 +59,12 @@ def all_times(fn, runs: int) -> tuple[list, list]:
         wall.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     return wall, cpu
+
+
+def median_time(fn, runs: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of `runs` calls."""
+    wall, cpu = all_times(fn, runs)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def child(cmd: list[str]) -> tuple[float, float, int, float]:
