@@ -122,6 +122,7 @@ def to_json(facts: dict) -> str:
         elif isinstance(v, Decimal):
             text = format(v, "f")
             parts.append(key + text + ("" if "." in text else ".0"))  # beyond 64 bits: a double, not saturation
-        else:
-            parts.append(key + (_TEXT.get(v) or (json.dumps(v, ensure_ascii=False),))[0])
+        else:  # text: as normalise() wrote it down, or (kind, sid) written here
+            known = _TEXT.get(v)
+            parts.append(key + (known[0] if known and known[0] else json.dumps(v, ensure_ascii=False)))
     return "{" + ",".join(parts) + "}"

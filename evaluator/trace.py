@@ -19,13 +19,13 @@ class Trace:
     def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True,
             modality: str | None = None) -> None:
         """`modality` is the force of the rule as the text states it (must, as_a_rule, may), when it has one."""
-        clauses = self.repo.clauses
+        cite = self.repo.cite
         entry = {
             "result": result,
             "value": value,
             "rule": rule,
             "inputs": inputs,
-            "clauses": [{"id": c, "text": clauses[c].text} for c in dict.fromkeys(cites)],
+            "clauses": [{"id": c, "text": cite(c).text} for c in dict.fromkeys(cites)],
             "interpretations": list(dict.fromkeys(interpretations)),
         }
         if modality is not None:

@@ -6,6 +6,8 @@ same columns and values, so the two can be compared cell by cell.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import polars as pl
 
@@ -70,7 +72,7 @@ def ruling_row(ruling: dict, names: list[str]) -> dict:
         basis[e["result"]] = (ids, e["interpretations"]) if b is None else (b[0] + ids, b[1] + e["interpretations"])
     row = {}
     results = ruling["results"]
-    for name, clauses, interpretations in _columns(names):
+    for name, clauses, interpretations in _columns(tuple(names)):
         value = results.get(name)
         row[name] = " ".join(value) if isinstance(value, list) else value
         b = basis.get(name)
@@ -82,17 +84,10 @@ def ruling_row(ruling: dict, names: list[str]) -> dict:
     return row
 
 
-def _columns(names: list[str]) -> list[tuple]:
-    """(result, its clauses column, its interpretations column) for each result (remembered: asked per row)."""
-    hit = _COLUMNS.get(id(names))
-    if hit is None or hit[0] is not names or len(hit[1]) != len(names):
-        if len(_COLUMNS) > 64:
-            _COLUMNS.clear()
-        hit = _COLUMNS[id(names)] = (names, [(n, f"{n}.clauses", f"{n}.interpretations") for n in names])
-    return hit[1]
-
-
-_COLUMNS: dict = {}
+@functools.lru_cache(maxsize=64)
+def _columns(names: tuple[str, ...]) -> list[tuple]:
+    """(result, its clauses column, its interpretations column) for each result (asked once per row)."""
+    return [(n, f"{n}.clauses", f"{n}.interpretations") for n in names]
 
 
 def traced_frame(prog: Program, rows: list[dict], head: dict) -> pl.DataFrame:
