@@ -3,7 +3,7 @@
     .venv/bin/python bench/batch.py                 # 1,000,000 workers, median of 5 runs (7 per case)
     .venv/bin/python bench/batch.py --workers 200000 --runs 3
 
-Measures, on a generated roster (evaluator/batch/roster.py, seed 2018, as of 2025-01-01):
+Measures, on a generated roster (evaluator/batch/sample.py, seed 2018, as of 2025-01-01):
 1. the vectorised evaluation itself (results and the basis codes that give every result's clause and
    interpretation ids), in rulings per second; beside it plain numpy doing only the salary lookup (the issue's
    "plain numpy" figure, for scale) and plain numpy computing the same nine results the obvious way (values
@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from evaluator import api  # noqa: E402
 from evaluator.batch import compile as bcompile  # noqa: E402
-from evaluator.batch import executor, frame, io, memory, roster, run  # noqa: E402
+from evaluator.batch import executor, frame, io, memory, sample as roster, run  # noqa: E402
 from evaluator.batch.facts import Column, to_case_facts, worker_specs  # noqa: E402
-from evaluator.ruling import evaluate  # noqa: E402
+from evaluator.ruling.evaluate import evaluate  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
 POLICY = str(Path(sys.executable).with_name("policy"))
@@ -207,7 +207,7 @@ def main() -> None:
                           max(7, args.runs))
         rates(figures, f"per_case_{engine}_warm", m, (statistics.median(times[0]), statistics.median(times[1])))
         figures[f"per_case_{engine}_warm_best_per_s"] = round(m / min(times[0]))
-        repo_e, eng = executor._repo_and_engine(str(ROOT), engine)
+        repo_e, eng = executor.repo_and_engine(str(ROOT), engine)
         few = rows[:max(1, m // 5)]
         rates(figures, f"per_case_{engine}_warm_with_reading_notes", len(few), median_time(
             lambda: [evaluate(executor.case_of(w, f, AS_OF), repo_e, eng) for _, w, f in few], 3))
@@ -219,7 +219,7 @@ def main() -> None:
     pool_rows = [(int(pro.row[i]), pro.ids[i], to_case_facts(pro.facts, specs, i)) for i in range(pro.facts.n)]
     for jobs in sorted({1, os.cpu_count()}):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with ProcessPoolExecutor(jobs, initializer=executor._repo_and_engine, initargs=(str(ROOT), "durable")) as ex:
+        with ProcessPoolExecutor(jobs, initializer=executor.repo_and_engine, initargs=(str(ROOT), "durable")) as ex:
             list(ex.map(time.sleep, [0.2] * jobs))  # starts every process (each runs the initializer)
             t, c = time.perf_counter(), time.process_time()
             out = executor.run(ex, str(ROOT), "durable", AS_OF, names, pool_rows, 4096)  # --partition default

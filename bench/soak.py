@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evaluator import api, engines  # noqa: E402
+from evaluator import api
+from evaluator.engine import engines  # noqa: E402
 
 CHUNK = 10_000
 

@@ -11,12 +11,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cases as case_files
-from . import engines, repository
-from .errors import RulingError
-from .problems import PolicyInputError
-from .report import show
-from .ruling import evaluate
+from .cases import files as case_files
+from .engine import engines
+from .repo import repository
+from .kinds.errors import RulingError
+from .load.problems import PolicyInputError
+from .render.text import show
+from .ruling.evaluate import evaluate
 
 
 def default_repo() -> Path:
@@ -47,7 +48,7 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
                   compare_readings: bool = True, why_not=()) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated.
 
-    why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/explain.py)."""
+    why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/ruling/explain.py)."""
     out = FileOutcome(display_path or str(path))
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import settings
 
 from evaluator import api
-from evaluator.cli import main
+from evaluator.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "examples", "tests/cases",

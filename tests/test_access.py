@@ -6,7 +6,7 @@ import json
 import re
 
 from evaluator import api
-from evaluator.report import modality_text
+from evaluator.render.text import modality_text
 
 from .conftest import edit, run_policy
 
@@ -185,7 +185,7 @@ def test_modality_text_names_all_three():
 
 
 def test_task_rulings_meet_the_public_schema(repo):
-    from evaluator.validation import validator
+    from evaluator.load.validation import validator
 
     from .conftest import ROOT
     code, out, err = run_policy("eval", ROOT / "tests/cases/task_access_rules.yaml", ROOT / "examples/tasks.yaml",

@@ -8,7 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from evaluator import api, server
+from evaluator import api
+from evaluator.serve import app as server
 
 from .conftest import ROOT
 

@@ -7,8 +7,8 @@ import tracemalloc
 
 import pytest
 
-from evaluator.problems import PolicyInputError
-from evaluator.yaml_strict import load_text
+from evaluator.load.problems import PolicyInputError
+from evaluator.load.yaml_strict import load_text
 
 from .conftest import run_policy
 

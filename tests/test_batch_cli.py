@@ -9,7 +9,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from evaluator.batch import frame, roster
+from evaluator.batch import frame, sample as roster
 
 from .conftest import edit, run_policy
 

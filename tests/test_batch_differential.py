@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from evaluator.batch import compile as bcompile
-from evaluator.batch import executor, frame, io, roster, run
+from evaluator.batch import executor, frame, io, sample as roster, run
 from evaluator.batch.facts import to_case_facts, worker_specs
 
 EDGES = [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22, 24, 25, 27, 28, 30, 31, 33, 34, 35, 59, 60]

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from evaluator import api, bundle, manifest
+from evaluator import api
+from evaluator.repo import bundle, manifest
 
 from .conftest import ROOT, edit, run_policy
 

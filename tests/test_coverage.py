@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 import re
 
-from evaluator import api, coverage, engines
+from evaluator import api
+from evaluator.checks import clause_coverage as coverage
+from evaluator.engine import engines
 
 from .conftest import edit, run_policy
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from evaluator import api, decision_log
+from evaluator import api
+from evaluator.audit import decision_log
 
 from .conftest import ROOT, edit, run_policy
 
@@ -112,7 +113,7 @@ def test_periodic_checkpoints_with_log_key(tmp_path):
     db = tmp_path / "d.db"
     entry = {"kind": "case", "input_digest": "sha256:x", "input": "{}", "results": "{}", "clauses": "[]",
              "policy_digest": "sha256:y", "engine": "reference", "ruling_digest": "sha256:z"}
-    from evaluator import signing
+    from evaluator.repo import signing
     key = signing.load_private(tmp_path / "k/policy-signing.key")
     for _ in range(6):  # heads 4, 8, 12 (signed: 12 since none), 16, 20, 24 (signed: 12 since the last)
         decision_log.append(db, [entry] * 4, "test", key, checkpoint_every=10)

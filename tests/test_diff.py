@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from evaluator.yaml_strict import load_file
+from evaluator.load.yaml_strict import load_file
 
 from .conftest import ROOT, edit, run_policy
 

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evaluator import engine_limits as lim
-from evaluator import engines, explain
-from evaluator.conditions import FactType, check_rules, make_rules
+from evaluator.engine import limits as lim
+from evaluator.engine import engines
+from evaluator.ruling import explain
+from evaluator.engine.conditions import FactType, check_rules, make_rules
 
 DURABLE = engines.make("durable")
 REFERENCE = engines.make("reference")

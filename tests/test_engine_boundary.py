@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from evaluator import engines
-from evaluator.conditions import FactType, check_rules, make_rules
-from evaluator.durable_compile import rule_expression
+from evaluator.engine import engines
+from evaluator.engine.conditions import FactType, check_rules, make_rules
+from evaluator.engine.durable_compile import rule_expression
 
 from .conftest import ROOT
 
@@ -175,7 +175,7 @@ def test_threads_sharing_the_engine_get_their_own_results():
 def test_sids_colliding_under_the_32_bit_hash_do_not_mix_cases():
     """The engine finds a state by the 32-bit hash of its sid only; the boundary keeps one live state at a time,
     deleted after each case, so cases whose sids collide cannot see each other."""
-    from evaluator.engine_limits import name_hash
+    from evaluator.engine.limits import name_hash
     assert name_hash("spbxlsrq") == name_hash("spvsqkkf")
     engine = engines.DurableEngine()
     engine._sids = iter(["pbxlsrq", "pvsqkkf"] * 3)  # the boundary's sids are "s" + next(counter)

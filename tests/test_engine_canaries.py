@@ -1,6 +1,6 @@
 """Canaries: the behaviours of durable-rules 2.0.28 itself (no boundary) that the boundary is built on or guards
 against. A different durable-rules build that changes any of them fails here, loudly, before it changes a ruling:
-then re-read evaluator/engines.py, durable_compile.py, engine_limits.py and fact_guard.py against the new build.
+then re-read evaluator/engine/engines.py, durable_compile.py, engine_limits.py and fact_guard.py against the new build.
 
 Crashes and hangs run in a subprocess."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from evaluator import engine_limits as lim
+from evaluator.engine import limits as lim
 
 de = pytest.importorskip("durable.engine")
 _names = itertools.count()

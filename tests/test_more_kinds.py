@@ -322,7 +322,7 @@ def test_readme_examples_of_each_kind_are_valid_cases(repo, tmp_path):
 
 
 def test_rulings_of_every_new_kind_meet_the_public_schema(repo):
-    from evaluator.validation import validator
+    from evaluator.load.validation import validator
 
     from .conftest import ROOT
 
@@ -339,6 +339,6 @@ def test_rulings_of_every_new_kind_meet_the_public_schema(repo):
 
 
 def _to_json(obj):
-    from evaluator.report import to_json
+    from evaluator.render.text import to_json
 
     return to_json(obj)

@@ -125,7 +125,7 @@ def test_rule_with_unknown_fact_or_value_is_refused_at_load(repo_copy):
 
 
 def test_every_ruling_meets_the_public_schema_and_quotes_verbatim(repo):
-    from evaluator.validation import validator
+    from evaluator.load.validation import validator
     source = (ROOT / "sources/yinchuan-2018-community-reform.txt").read_text(encoding="utf-8")
     source_lines = [ln.strip() for ln in source.splitlines()]
     code, out, err = run_policy("eval", ROOT / "tests/cases/worker_exit_grounds.yaml",
@@ -157,7 +157,7 @@ def test_policy_runs_from_any_directory(tmp_path):
 
 def _policy_figures() -> set:
     """Amounts, thresholds and coefficients in policies/ and rules/ (not band bounds, levels or ranks)."""
-    from evaluator.yaml_strict import load_file
+    from evaluator.load.yaml_strict import load_file
     figures = set()
 
     def walk(obj, key=None):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from evaluator.policy_diff import changes, deep
+from evaluator.checks.policy_diff import changes, deep
 
 from .conftest import edit
 

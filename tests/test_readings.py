@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from evaluator import api, checks
-from evaluator.validation import validator
+from evaluator.load.validation import validator
 
 from .conftest import ROOT, edit, run_policy
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from evaluator import roster
-from evaluator.problems import PolicyInputError
+from evaluator.batch import rulings
+from evaluator.cases import roster_csv as roster
+from evaluator.checks import impact
+from evaluator.load.problems import PolicyInputError
 
 DAY = dt.date(2024, 7, 1)
 
@@ -23,12 +25,12 @@ def test_cells_defaults_and_grades(repo, tmp_path):
                               "a,xixia,deputy,5,,,,unqualified,unqualified\n"
                               "b,xixia,grid_worker,2,bachelor,true,1999.50,,qualified\n")
     assert not r.problems
-    out = roster.evaluate_roster(repo, r, "reference")
+    out = rulings.rule_roster(repo, r)
     a, b = out["a"]["results"], out["b"]["results"]
     assert a["exit.grounds"] == ["two_consecutive_unqualified"] and a["salary.level"] == 5
     assert b["salary.level"] == 2  # band 1 + 1 for the degree
     assert str(b["salary.retiree_top_up"]) == "400.50"  # 2400 - 1999.50, exact
-    assert roster.monthly_pay(b) == b["salary.retiree_top_up"] and roster.monthly_pay(a) == 2700
+    assert impact.monthly_pay(b) == b["salary.retiree_top_up"] and impact.monthly_pay(a) == 2700
 
 
 def test_bad_cells_are_positioned_and_the_others_kept(repo, tmp_path):
@@ -43,7 +45,7 @@ def test_bad_cells_are_positioned_and_the_others_kept(repo, tmp_path):
     assert "'on_probation' must be true or false, not 'yes'" in msgs[(2, 18, "a")]
     assert "'area' is empty" in msgs[(3, 3, "b")]
     assert "the row has 3 fields, the header 5" in msgs[(5, 1, "d")]
-    out = roster.evaluate_roster(repo, r, "reference")
+    out = rulings.rule_roster(repo, r)
     assert "errors" in out["a"] and "errors" in out["b"] and "errors" in out["d"] and out["c"]["results"]["salary.base_pay"] == 2700
 
 
@@ -56,11 +58,11 @@ def test_unusable_rosters(repo, tmp_path):
 
 @pytest.mark.parametrize("day", [DAY, dt.date(2028, 2, 29)])
 def test_the_vectorised_roster_rulings_equal_the_per_case_ones(repo, tmp_path, day):
-    """evaluate_roster rules through the batch path; on a generated roster (every post, band edges, probation,
+    """rule_roster rules through the batch path; on a generated roster (every post, band edges, probation,
     retirees with pensions in yuan and fen, certificate deadlines, grades) each worker's results are the per-case
     ruling's, value for value and type for type (Decimal places, ISO dates, result order)."""
     from evaluator import api
-    from evaluator.batch import roster as sample
+    from evaluator.batch import sample as sample
 
     path = tmp_path / "sample.csv"
     sample.write(sample.generate(400, seed=11), path)
@@ -68,7 +70,7 @@ def test_the_vectorised_roster_rulings_equal_the_per_case_ones(repo, tmp_path, d
     assert not r.problems
     per_case = api.evaluate_cases(repo, r.case_file, "reference", api.FileOutcome(r.path))
     expected = {x["id"]: {"results": x["results"]} for x in per_case.rulings}
-    got = roster.evaluate_roster(repo, r)
+    got = rulings.rule_roster(repo, r)
     assert list(got) == list(expected) and repr(got) == repr(expected)
     assert any(isinstance(v["results"].get("salary.retiree_top_up"), Decimal) for v in got.values())
 
@@ -78,5 +80,5 @@ def test_booleans_in_any_case_as_the_batch_reader_takes_them(repo, tmp_path):
                               "a,xixia,grid_worker,0,TRUE\n"
                               "b,xixia,grid_worker,0,False\n")
     assert not r.problems
-    out = roster.evaluate_roster(repo, r)
+    out = rulings.rule_roster(repo, r)
     assert out["a"]["results"]["salary.level"] is None and out["b"]["results"]["salary.level"] == 1

@@ -6,7 +6,8 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from evaluator import decision_log, server
+from evaluator.audit import decision_log
+from evaluator.serve import app as server
 
 from .conftest import ROOT, run_policy
 
@@ -27,8 +28,8 @@ def example_json():
 
 def _as_request() -> dict:
     """The example cases as a JSON request (from the YAML file, via the strict loader's values)."""
-    from evaluator.report import to_json
-    from evaluator.yaml_strict import load_file
+    from evaluator.render.text import to_json
+    from evaluator.load.yaml_strict import load_file
     return json.loads(to_json(load_file(EXAMPLES).data))
 
 
@@ -156,7 +157,7 @@ def test_server_logs_its_rulings(repo, tmp_path):
 
 def test_serve_refuses_a_repository_with_problems(repo_copy):
     from evaluator import api
-    from evaluator.problems import PolicyInputError
+    from evaluator.load.problems import PolicyInputError
     (repo_copy / "policies/workforce.salary_table/2019-01-01.yaml").write_text("id: [\n", encoding="utf-8")
     with pytest.raises(PolicyInputError):
         server.create_app(api.load(repo_copy))
@@ -190,9 +191,9 @@ def test_embedded_case_schema_accepts_exactly_what_the_repository_schema_accepts
     from jsonschema import Draft202012Validator
 
     from evaluator import api
-    from evaluator.report import to_json
-    from evaluator.validation import validator
-    from evaluator.yaml_strict import load_file
+    from evaluator.render.text import to_json
+    from evaluator.load.validation import validator
+    from evaluator.load.yaml_strict import load_file
     doc = client.get("/openapi.json").json()
     embedded = Draft202012Validator({"$ref": "#/components/schemas/cases.case", "components": doc["components"]})
     original = validator(str(repo.schema_dir), "cases", "/$defs/case")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from evaluator import explain
+from evaluator.ruling import explain
 
 from .conftest import run_policy
 
@@ -66,7 +66,7 @@ def test_why_not_all_answers_why_no_exit_ground_was_found(case_file):
 
 
 def test_why_not_is_part_of_the_public_ruling_schema(repo, case_file):
-    from evaluator.validation import validator
+    from evaluator.load.validation import validator
     code, out, _ = run_policy("eval", case_file, "--why-not", "all", "--why-not", "two_consecutive_unqualified",
                               "--format", "json")
     rulings = json.loads(out)

@@ -1,7 +1,7 @@
 """Compile the worker ruling for one date into lookup arrays and condition closures.
 
 Everything is read from the policy versions and rule sets in force on the date, through the same helpers the
-per-case path uses (`kinds.worker._band`, `_column_top`, `_row`, `_ref`, `_interp`): a table row becomes an array
+per-case path uses (`kinds.worker.salary_band`, `column_top`, `level_row`, `part_ref`, `interpretations_of`): a table row becomes an array
 cell, a rule's condition a numpy closure. The clauses and interpretations each result rests on are registered once
 per distinct combination in `Basis`, and each row of the output refers to one by code.
 """
@@ -13,10 +13,10 @@ from decimal import Decimal
 
 import numpy as np
 
-from .. import derived
-from ..errors import RulingError
-from ..kinds import worker as W
-from .conditions import column_kinds, compile_condition
+from ..cases import catalogue
+from ..kinds.errors import RulingError
+from ..kinds import common, worker as W
+from .vector_conditions import column_kinds, compile_condition
 from .facts import worker_specs
 
 # Results in the order the per-case trace adds them.
@@ -113,28 +113,28 @@ def compile_worker(repo, day: dt.date) -> Program:
     for p, post in enumerate(posts):
         post_src = next((x["source"] for x in table["posts"] if x["code"] == post), None)
         for y in range(max_years + 1):
-            row, b = W._band(table, post, y)
+            row, b = W.salary_band(table, post, y)
             if row is None:
                 band_err[p, y] = error("years_of_service", f"the salary table has no band of years for post "
                                        f"'{post}' covering {y} years")
                 continue
             band[p, y] = row["level"]
-            band_basis[p, y] = basis.id([row["source"], post_src], W._interp(tv))
+            band_basis[p, y] = basis.id([row["source"], post_src], common.interpretations_of(tv))
     t.update(band=band, band_basis=band_basis, band_err=band_err)
 
     # level rows: coefficient (by code into `coefficients`) and base pay; probation's row is the last code
     rows = {r["level"]: r for r in table["levels"]}
     coefficients = [rows[lv]["coefficient"] if lv in rows else Decimal(0) for lv in range(top_level + 1)]
     base = np.array([rows[lv]["base_pay"] if lv in rows else 0 for lv in range(top_level + 1)], np.int64)
-    coef_basis = np.array([basis.id([rows[lv]["source"]], W._interp(tv)) if lv in rows else 0
+    coef_basis = np.array([basis.id([rows[lv]["source"]], common.interpretations_of(tv)) if lv in rows else 0
                            for lv in range(top_level + 1)], np.int32)
-    base_basis = np.array([basis.id([rows[lv]["source"], table["benchmark_source"]], W._interp(tv))
+    base_basis = np.array([basis.id([rows[lv]["source"], table["benchmark_source"]], common.interpretations_of(tv))
                            if lv in rows else 0 for lv in range(top_level + 1)], np.int32)
     prow = table["probation"]
     coefficients.append(prow["coefficient"])
     t.update(base=base, coef_basis=coef_basis, base_basis=base_basis, prob_coef=len(coefficients) - 1,
              prob_base=int(prow["base_pay"]),
-             prob_basis=basis.id([pd["source"], prow["source"]], W._interp(pv)))
+             prob_basis=basis.id([pd["source"], prow["source"]], common.interpretations_of(pv)))
     missing_row = np.array([0] + [0 if lv in rows else error("years_of_service",
                                                                           f"the salary table has no row for level {lv}")
                                   for lv in range(1, top_level + 1)], np.int16)
@@ -159,8 +159,8 @@ def compile_worker(repo, day: dt.date) -> Program:
                 if cl:
                     cites.insert(0, rd["certificate_source"])
                 for lv, r in rows.items():
-                    level_basis[e, c, lv] = basis.id(cites + [r["source"]], W._interp(rv))
-        top = np.array([W._column_top(table, p) if any(p in r["years"] for r in table["levels"]) else 0
+                    level_basis[e, c, lv] = basis.id(cites + [r["source"]], common.interpretations_of(rv))
+        top = np.array([W.column_top(table, p) if any(p in r["years"] for r in table["levels"]) else 0
                         for p in posts], np.int16)
         if rd["cap"] != "post_column_top":
             top[:] = top_level
@@ -178,13 +178,13 @@ def compile_worker(repo, day: dt.date) -> Program:
         star_rows = {r["stars"]: r for r in ad["rows"]}
         t["allow"] = np.array([star_rows[s]["amount"] if s in star_rows else 0 for s in range(stars_max + 1)],
                               np.int64)
-        t["allow_basis"] = np.array([basis.id([star_rows[s]["source"], ad["basis"]], W._interp(av))
+        t["allow_basis"] = np.array([basis.id([star_rows[s]["source"], ad["basis"]], common.interpretations_of(av))
                                      if s in star_rows else 0 for s in range(stars_max + 1)], np.int32)
         t["allow_err"] = np.array([0 if s in star_rows else error("party_org_stars", "the performance allowance "
                                                                   f"table has no row for {s} stars")
                                    for s in range(stars_max + 1)], np.int16)
         t["prob_allow"] = int(pd["performance_allowance"])
-        t["prob_allow_basis"] = basis.id([pd["source"]], W._interp(pv))
+        t["prob_allow_basis"] = basis.id([pd["source"]], common.interpretations_of(pv))
     else:
         t["allow_missing"] = error("party_org_stars", av_err)
 
@@ -192,7 +192,7 @@ def compile_worker(repo, day: dt.date) -> Program:
     if yv is not None:
         yd = yv.data["data"]
         t["retiree_min_cents"] = _cents(yd["minimum"])
-        t["retiree_basis"] = basis.id([yd["source"]], W._interp(yv))
+        t["retiree_basis"] = basis.id([yd["source"]], common.interpretations_of(yv))
     else:
         t["retiree_missing"] = error("retired", yv_err)
 
@@ -203,16 +203,16 @@ def compile_worker(repo, day: dt.date) -> Program:
     for y in range(max_years + 1):
         a = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if y >= a["min_years"]), None)
         award[y] = a["amount"] if a else hd["otherwise"]
-        award_basis[y] = basis.id([a["source"] if a else hd["otherwise_source"]], W._interp(hv))
+        award_basis[y] = basis.id([a["source"] if a else hd["otherwise_source"]], common.interpretations_of(hv))
     t.update(award=award, award_basis=award_basis)
 
     cd = cv.data["data"]
     t.update(cert_max_age=int(cd["max_age"]), cert_years=int(cd["years_allowed"]),
              cert_start=np.datetime64(dt.date.fromisoformat(str(cd["scheme_start"])), "D"),
-             cert_basis=basis.id([cd["source"]], W._interp(cv)))
+             cert_basis=basis.id([cd["source"]], common.interpretations_of(cv)))
 
     # exit grounds: every rule set in force for worker cases, each rule's condition compiled
-    kinds = column_kinds(specs, derived.DERIVED_FACTS["worker"])
+    kinds = column_kinds(specs, catalogue.DERIVED_FACTS["worker"])
     try:
         rule_versions = repo.rulesets_in_force("worker", day)
     except LookupError as exc:

@@ -14,18 +14,19 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
-from .. import api, engines
-from ..cases import Case
-from ..errors import RulingError
-from ..ruling import evaluate
+from ..repo import repository
+from ..engine import engines
+from ..cases.files import Case
+from ..kinds.errors import RulingError
+from ..ruling.evaluate import evaluate
 
 _CACHE: dict = {}
 
 
-def _repo_and_engine(root: str, engine: str):
+def repo_and_engine(root: str, engine: str):
     key = (root, engine)
     if key not in _CACHE:
-        _CACHE[key] = (api.load(root), engines.make(engine))
+        _CACHE[key] = (repository.load(root), engines.make(engine))
     return _CACHE[key]
 
 
@@ -37,7 +38,7 @@ def rule_partition(root: str, engine: str, as_of: dt.date, names: list, rows: li
     """rows: (row number, worker id, facts) -> (row number, worker id, table row or None, error or None, ruling)."""
     from .frame import ruling_row
 
-    repo, eng = _repo_and_engine(root, engine)
+    repo, eng = repo_and_engine(root, engine)
     out = []
     for row, wid, facts in rows:
         try:

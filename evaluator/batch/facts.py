@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..conditions import _case_schema
+from ..cases.catalogue import case_schema
 
 GRADE_PREFIX = "grade_"
 
@@ -52,7 +52,7 @@ class Facts:
 
 
 def worker_specs(schema_dir) -> dict[str, FactSpec]:
-    schema = _case_schema(str(schema_dir))
+    schema = case_schema(str(schema_dir))
     wf = schema["$defs"]["worker_facts"]
     money = schema["$defs"]["money"]
     out = {}
@@ -131,7 +131,7 @@ def from_case_facts(rows: list[dict], specs: dict) -> Facts:
         elif spec.type == "date":
             values = np.array([np.datetime64(v, "D") if v is not None else np.datetime64(0, "D") for v in got],
                               "datetime64[D]")
-        else:  # pragma: no cover - as in io._parse: a schema type this module does not know is a bug here
+        else:  # pragma: no cover - as in io.parse_column: a schema type this module does not know is a bug here
             raise TypeError(f"fact type {spec.type}")
         columns[name] = Column(values, present)
     return Facts(n, columns, grades)

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from ..conditions import _case_schema
-from ..problems import PolicyInputError, Problem
+from ..cases.catalogue import case_schema
+from ..load.problems import PolicyInputError, Problem
 from .facts import GRADE_PREFIX, Column, Facts
 
 EXTRA_COLUMNS = ("id", "area")
@@ -113,7 +113,7 @@ def read_roster(path: Path | str, specs: dict, schema_dir) -> Roster:
     for name, spec in specs.items():
         if spec.type != "grades":
             raw = df[name] if name in df.columns else pl.Series(name, [None] * n, pl.String)
-            tasks.append(lambda bad, spec=spec, raw=raw: _parse(spec, raw, bad))
+            tasks.append(lambda bad, spec=spec, raw=raw: parse_column(spec, raw, bad))
     for year, col in sorted(grade_cols.items()):
         tasks.append(lambda bad, text=df[col], col=col: _grade(text, col, gspec, bad))
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
@@ -125,7 +125,7 @@ def read_roster(path: Path | str, specs: dict, schema_dir) -> Roster:
     columns = {name: next(parsed) for name, spec in specs.items() if spec.type != "grades"}
     grades = {year: next(parsed) for year in sorted(grade_cols)}
 
-    # the semantic checks of case files (evaluator/cases.py)
+    # the semantic checks of case files (evaluator/cases/files.py)
     b, h = columns["birth_date"], columns["hire_date"]
     bad.append((b.present & h.present & (h.values < b.values), "hire_date", df.get_column("hire_date", default=None),
                 "hire_date is before birth_date"))
@@ -159,7 +159,7 @@ def _checked(task) -> tuple:
 
 
 def _check_ids(ids: pl.Series, schema_dir, bad: list) -> None:
-    case = _case_schema(str(schema_dir))["$defs"]["case"]["properties"]["id"]
+    case = case_schema(str(schema_dir))["$defs"]["case"]["properties"]["id"]
     id_ok = ids.str.contains(case["pattern"]) & (ids.str.len_chars() <= case["maxLength"])
     bad.append((~id_ok.to_numpy(), "id", ids, "a worker id is letters, digits, '_', '.', '-' (at most "
                 f"{case['maxLength']})"))
@@ -177,7 +177,7 @@ def _grade(text: pl.Series, col: str, gspec, bad: list) -> np.ndarray:
     return codes
 
 
-def _parse(spec, raw: pl.Series, bad: list) -> Column:
+def parse_column(spec, raw: pl.Series, bad: list) -> Column:
     n = len(raw)
     text = raw  # no trimming: a value with spaces around it is not a value of the contract
     is_text = raw.dtype == pl.String

@@ -1,6 +1,6 @@
 """Validated worker cases ruled by the vectorised evaluator, with each row's results in the per-case form: the same
 dict `ruling.evaluate` gives under "results" (Python ints, Decimals, ISO dates and lists; a result the per-case trace
-has no entry for is left out), or the per-case error. `policy diff` costs a roster this way (evaluator/roster.py).
+has no entry for is left out), or the per-case error. `policy diff` costs a roster this way (evaluator/cases/roster_csv.py).
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..errors import RulingError
+from ..kinds.errors import RulingError
 from ..kinds import worker as W
 from . import compile as bcompile
 from . import run
@@ -68,3 +68,17 @@ def _value(prog, rulesets: dict, name: str, v, case):
         places = Decimal(str(case.facts["pension_monthly"])).as_tuple().exponent
         return Decimal(cents).scaleb(-2).quantize(Decimal(1).scaleb(places))
     return int(v)
+
+
+def rule_roster(repo, roster) -> dict:
+    """{worker id: {"results": {...}} or {"errors": [problem, ...]}} for every row of the roster, in row order.
+
+    `roster` is a cases.roster_csv.Roster: its rows were read and checked as worker cases; they are ruled here by
+    the vectorised path, whose differential tests hold every row equal to the per-case ruling.
+    """
+    cf = roster.case_file
+    ruled = rule_cases(repo, cf.cases)
+    bad: dict = {}
+    for prob in cf.problems:
+        bad.setdefault(prob.case, []).append(prob.as_json())
+    return {wid: ruled[wid] if wid in ruled else {"errors": bad.get(wid, [])} for wid in dict.fromkeys(cf.order)}

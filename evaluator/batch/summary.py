@@ -67,9 +67,9 @@ def policy_figures(s: dict, df: pl.DataFrame, repo, as_of, certificates: pl.Seri
     2025 target of policy workforce.targets_2025."""
     from decimal import Decimal
 
-    from .. import engines
-    from ..errors import RulingError
-    from ..ruling import evaluate
+    from ..engine import engines
+    from ..kinds.errors import RulingError
+    from ..ruling.evaluate import evaluate
     from .executor import case_of
 
     if "area" in df.columns:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import access_lists
-from . import arithmetic, bands, citations, coverage, readings, versions
+from ..repo import access_lists
+from . import arithmetic, bands, citations, case_coverage as coverage, reading_patches as readings, versions
 
 STATIC = (bands.check, arithmetic.check, citations.check, versions.check, readings.check)
 # Data checks that repository.load already runs (and reports); the mutation sweep re-runs them on each mutant.

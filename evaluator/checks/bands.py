@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..conditions import _case_schema
+from ..cases.catalogue import case_schema
 from .walk import get, nodes
 
 INF = math.inf
@@ -74,7 +74,7 @@ def _expand(obj, path, segments):
 
 
 def _fact_min(schema_dir, fact):
-    schema = _case_schema(str(schema_dir))
+    schema = case_schema(str(schema_dir))
     for name, d in schema.get("$defs", {}).items():
         if name.endswith("_facts") and fact in d.get("properties", {}):
             return True, d["properties"][fact].get("minimum")

@@ -12,9 +12,9 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .. import engines
+from ..engine import engines
 from ..kinds import KINDS
-from ..ruling import compare
+from ..ruling.evaluate import compare
 from .walk import get, is_number, nodes, show_path
 
 

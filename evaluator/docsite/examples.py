@@ -2,7 +2,7 @@
 ruling and trace as `policy eval --format markdown` gives them, clauses linked to their pages."""
 from __future__ import annotations
 
-from ..ruling_doc import ruling_markdown
+from ..render.document import ruling_markdown
 from . import md
 from .md import esc
 from .policy_tables import Links

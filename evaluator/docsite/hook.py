@@ -11,8 +11,8 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from evaluator import api
-from evaluator import docsite as site
+from .. import api
+from .. import docsite as site
 
 _built: dict = {}
 

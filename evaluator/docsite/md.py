@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ..markdown_blocks import code, esc, quote, table, value  # noqa: F401 - the site's one import point
+from ..render.markdown_blocks import code, esc, quote, table, value  # noqa: F401 - the site's one import point
 
 KIND = {"title": "标题", "metadata": "元数据", "addressees": "主送", "preamble": "序言", "heading": "章节标题",
         "provision": "条款", "item": "事项", "table": "表格", "table_row": "表格行", "signature": "落款",

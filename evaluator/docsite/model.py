@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import api, coverage
-from .. import cases as case_files
-from ..problems import PolicyInputError
-from ..repository import _walk_refs
+from .. import api
+from ..checks import clause_coverage as coverage
+from ..cases import files as case_files
+from ..load.problems import PolicyInputError
+from ..repo.repository import walk_refs
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _index_encoders(m: Model) -> None:
                 for ref in v.data["encodes"]:
                     _add(m, ref, v, ref)
                 if v.kind == "policy":
-                    for path, ref in _walk_refs(v.data["data"]):
+                    for path, ref in walk_refs(v.data["data"]):
                         _add(m, ref, v, ref)
                 else:
                     for rule in v.data["rules"]:

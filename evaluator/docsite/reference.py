@@ -131,12 +131,12 @@ def schema_page(repo, name: str) -> str:
 
 
 def cli_page() -> str:
-    from ..cli import _parser
+    from ..cli.main import build_parser
 
     old = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "110"  # stable wrapping whatever the terminal
     try:
-        p = _parser()
+        p = build_parser()
         out = ["# 命令行 Command line\n", "`policy` 命令,由其参数解析器生成。Generated from the command's own parser.\n",
                "```text\n" + p.format_help().rstrip() + "\n```\n"]
         for action in p._actions:

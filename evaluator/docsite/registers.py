@@ -184,7 +184,7 @@ def _dedupe(rows):
 
 
 def _fact_rows(repo) -> list:
-    from ..derived import DERIVED_FACTS
+    from ..cases.catalogue import DERIVED_FACTS
 
     schema = json.loads((repo.schema_dir / "cases.schema.json").read_text(encoding="utf-8"))
     rows = []

@@ -16,13 +16,3 @@ KINDS = {
     "funding": funding.rule_funding,
     "roster": roster.rule_roster,
 }
-
-# Checks of relations between a kind's facts that the schema cannot state: `check_facts(facts, doc, facts_path,
-# case_id, schema_dir) -> [Problem]`, run when a case file is loaded (may normalise nested facts in place).
-FACT_CHECKS = {
-    "community": community.check_facts,
-    "street": street.check_facts,
-    "assessment": assessment.check_facts,
-    "funding": funding.check_facts,
-    "roster": roster.check_facts,
-}

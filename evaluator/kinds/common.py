@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..errors import RulingError
+from .errors import RulingError
 
 
 def in_force(tr, repo, policy_id: str, day):
@@ -14,6 +14,16 @@ def in_force(tr, repo, policy_id: str, day):
         raise RulingError(str(exc)) from None
     tr.use(v)
     return v
+
+
+def part_ref(version, part: str) -> str:
+    """How a ruling names the part of a policy version a result was read from: `id@version#part`."""
+    return f"{version.id}@{version.version}#{part}"
+
+
+def interpretations_of(version) -> list[str]:
+    """The interpretations a policy version says it relies on."""
+    return list(version.data.get("interpretations", []))
 
 
 def share(part, whole) -> Decimal | None:
@@ -28,8 +38,3 @@ def tidy(d: Decimal):
     if d == d.to_integral_value():
         return int(d)
     return d.normalize()
-
-
-def minutes(hhmm: str) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)

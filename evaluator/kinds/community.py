@@ -2,11 +2,11 @@
 the staffing, training, duty and visiting rules (findings split into violations and advisories by modality)."""
 from __future__ import annotations
 
-from ..errors import RulingError
-from ..trace import Trace
+from .errors import RulingError
+from .trace import Trace
 from . import compliance
-from .common import in_force, minutes, share
-from .worker import _ref
+from ..cases.values import minutes
+from .common import in_force, part_ref, share
 
 STAFFING = "workforce.community_staffing"
 TRAINING = "workforce.training"
@@ -48,7 +48,7 @@ def rule_community(case, repo, engine) -> Trace:
 
     cs = sd["committee_size"]
     row = committee_band(cs, households)
-    tr.add("staffing.committee_size", row["size"], _ref(sv, "committee_size"),
+    tr.add("staffing.committee_size", row["size"], part_ref(sv, "committee_size"),
            {"households": households, "band": row["households"]["text"]}, [row["source"]],
            band_readings(cs) + ["inclusive_bounds_civil_code_1259"])
     if "committee_members" in f:
@@ -58,10 +58,10 @@ def rule_community(case, repo, engine) -> Trace:
     fewest, most = grid_range(grid, households)
     ginputs = {"households": households, "ratio": grid["text"], "fewest_rounding": grid["fewest_rounding"],
                "most_rounding": grid["most_rounding"]}
-    tr.add("staffing.grid_workers_min", fewest, _ref(sv, "grid_workers_min"),
+    tr.add("staffing.grid_workers_min", fewest, part_ref(sv, "grid_workers_min"),
            {**ginputs, "households_per_worker": grid["households_per_worker_max"]}, [grid["source"]],
            [grid["interpretation"]])
-    tr.add("staffing.grid_workers_max", most, _ref(sv, "grid_workers_max"),
+    tr.add("staffing.grid_workers_max", most, part_ref(sv, "grid_workers_max"),
            {**ginputs, "households_per_worker": grid["households_per_worker_min"]}, [grid["source"]],
            [grid["interpretation"]])
     if "grid_workers" in f:
@@ -93,20 +93,3 @@ def rule_community(case, repo, engine) -> Trace:
 
     compliance.run(tr, repo, engine, case.id, "community", facts, day)
     return tr
-
-
-def check_facts(facts: dict, doc, fpath: tuple, name: str, schema_dir) -> list:
-    """Relations between facts the schema cannot state."""
-    errs = []
-    if facts.get("resident_workers", 0) > facts.get("community_workers", 0):
-        errs.append(doc.problem(fpath + ("resident_workers",), f"resident_workers ({facts['resident_workers']}) is "
-                                f"more than community_workers ({facts['community_workers']})", "inconsistent",
-                                case=name))
-    if facts.get("station_staff_community_workers", 0) > facts.get("station_staff", 0):
-        errs.append(doc.problem(fpath + ("station_staff_community_workers",), "station_staff_community_workers "
-                                f"({facts['station_staff_community_workers']}) is more than station_staff "
-                                f"({facts['station_staff']})", "inconsistent", case=name))
-    if "evening_duty_from" in facts and minutes(facts["evening_duty_to"]) <= minutes(facts["evening_duty_from"]):
-        errs.append(doc.problem(fpath + ("evening_duty_to",), f"evening_duty_to {facts['evening_duty_to']} is not "
-                                f"after evening_duty_from {facts['evening_duty_from']}", "inconsistent", case=name))
-    return errs

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..conditions import holds
-from ..errors import RulingError
-from ..rulesets import _plain
-from ..trace import Trace
+from ..engine.conditions import holds
+from .common import part_ref
+from .errors import RulingError
+from .rulesets import plain
+from .trace import Trace
 
 RESULT_OF = {"must": "compliance.violations", "as_a_rule": "compliance.advisories"}
 
@@ -34,8 +35,8 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
         tr.rules_ran(v, rules, facts, fired)
         passed, passed_inputs, passed_cites = [], {}, []
         for r in rules:
-            ref = f"{v.id}@{v.version}#{r.id}"
-            inputs = {name: _plain(facts.get(name)) for name in r.facts}
+            ref = part_ref(v, r.id)
+            inputs = {name: plain(facts.get(name)) for name in r.facts}
             missing = [name for name in r.facts if name not in facts]
             if r.id in fired:
                 if r.modality not in RESULT_OF:  # a "may" grants; it is never a finding
@@ -61,7 +62,7 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
                    set_result=False)
     # An empty list is a result too: trace it to the facts read and the clauses the rule sets encode.
     encodes = [c for v in versions for c in v.data["encodes"]]
-    read = {n: _plain(facts.get(n)) for v in versions for r in repo.compiled_rules[(v.id, v.version)]
+    read = {n: plain(facts.get(n)) for v in versions for r in repo.compiled_rules[(v.id, v.version)]
             for n in r.facts if n in facts}
     lists = dict(found, **({"compliance.not_checked": unchecked} if report_unchecked else {}))
     for result, items in lists.items():

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from ..errors import RulingError
-from ..trace import Trace
+from .errors import RulingError
+from ..cases.values import dec
+from .trace import Trace
 from . import compliance
-from .common import tidy, in_force
-from .worker import _interp, _ref
+from .common import in_force, interpretations_of, part_ref, tidy
 
 COST = "workforce.cost_sharing"
 TRAINING = "workforce.training"
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
-
-
-def _dec(x) -> Decimal:
-    return Decimal(str(x))
 
 
 def rule_funding(case, repo, engine) -> Trace:
@@ -33,9 +29,9 @@ def rule_funding(case, repo, engine) -> Trace:
     if sum(parts.values()) != area["whole"]:
         raise RulingError(f"the shares of area '{f['area']}' do not add up to {area['whole']}")
 
-    remaining = _dec(f["pay_cost"]) - _dec(f["region_part"])
-    tr.add("funding.remaining", tidy(remaining), _ref(cv, "remaining"),
-           {"pay_cost": f["pay_cost"], "region_part": f["region_part"]}, [cd["region_source"]], _interp(cv))
+    remaining = dec(f["pay_cost"]) - dec(f["region_part"])
+    tr.add("funding.remaining", tidy(remaining), part_ref(cv, "remaining"),
+           {"pay_cost": f["pay_cost"], "region_part": f["region_part"]}, [cd["region_source"]], interpretations_of(cv))
     rounding = cd["rounding"]
     who = rounding["rounded"]
     unit = Decimal(1).scaleb(-rounding["decimals"])
@@ -45,39 +41,32 @@ def rule_funding(case, repo, engine) -> Trace:
     inputs = {"area": f"{area['code']} {area['zh']}", "remaining": tidy(remaining),
               "area_part": parts.get("area", 0), "city_part": parts.get("city", 0), "whole": area["whole"],
               "rounding": f"{who} to {rounding['decimals']} decimals, {rounding['mode']}"}
-    tr.add("funding.city_share", tidy(city_share), _ref(cv, "city_share"), inputs, [area["source"]], _interp(cv))
-    tr.add("funding.area_share", tidy(area_share), _ref(cv, "area_share"), inputs, [area["source"]], _interp(cv))
+    tr.add("funding.city_share", tidy(city_share), part_ref(cv, "city_share"), inputs, [area["source"]], interpretations_of(cv))
+    tr.add("funding.area_share", tidy(area_share), part_ref(cv, "area_share"), inputs, [area["source"]], interpretations_of(cv))
 
     payer = area["housing_fund_payer"]
-    tr.add("funding.housing_fund_payer", payer, _ref(cv, "housing_fund_payer"), {"area": area["code"]},
-           [area["housing_source"]], _interp(cv))
+    tr.add("funding.housing_fund_payer", payer, part_ref(cv, "housing_fund_payer"), {"area": area["code"]},
+           [area["housing_source"]], interpretations_of(cv))
     fund = f.get("housing_fund")
     city_fund = area_fund = None
     if fund is not None:
-        city_fund, area_fund = (tidy(_dec(fund)), 0) if payer == "city" else (0, tidy(_dec(fund)))
+        city_fund, area_fund = (tidy(dec(fund)), 0) if payer == "city" else (0, tidy(dec(fund)))
     for result, value in (("funding.city_housing_fund", city_fund), ("funding.area_housing_fund", area_fund)):
-        tr.add(result, value, _ref(cv, result.split(".")[1]), {"housing_fund": fund, "payer": payer},
-               [area["housing_source"]], _interp(cv))
+        tr.add(result, value, part_ref(cv, result.split(".")[1]), {"housing_fund": fund, "payer": payer},
+               [area["housing_source"]], interpretations_of(cv))
 
     floor = None
     if "workers" in f:
         tv = in_force(tr, repo, TRAINING, day)
         td = tv.data["data"]
         floor = f["workers"] * td["funds_per_worker_min"]
-        tr.add("funding.training_budget_min", floor, _ref(tv, "training_budget_min"),
+        tr.add("funding.training_budget_min", floor, part_ref(tv, "training_budget_min"),
                {"workers": f["workers"], "per_worker": td["funds_per_worker_min"]}, [td["funds_source"]],
-               _interp(tv))
+               interpretations_of(tv))
         if "training_budget" in f:
-            facts["training_budget_short"] = floor - _dec(f["training_budget"])
+            facts["training_budget_short"] = floor - dec(f["training_budget"])
     else:
         tr.add("funding.training_budget_min", None, "derived#training_budget_min", {"workers": None},
                ["workforce.6.18.training_budget"], [])
     compliance.run(tr, repo, engine, case.id, "funding", facts, day)
     return tr
-
-
-def check_facts(facts: dict, doc, fpath: tuple, name: str, schema_dir) -> list:
-    if _dec(facts["region_part"]) > _dec(facts["pay_cost"]):
-        return [doc.problem(fpath + ("region_part",), f"region_part ({facts['region_part']}) is more than pay_cost "
-                            f"({facts['pay_cost']})", "inconsistent", case=name)]
-    return []

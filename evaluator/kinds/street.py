@@ -2,7 +2,7 @@
 community workers, against the rules of the reform opinion 二、(三)(四) and the workforce opinion 五、(十一)."""
 from __future__ import annotations
 
-from ..trace import Trace
+from .trace import Trace
 from . import compliance
 from .common import share
 
@@ -28,12 +28,3 @@ def rule_street(case, repo, engine) -> Trace:
            ["workforce.5.11.secondment_share"], ["secondment_limits"])
     compliance.run(tr, repo, engine, case.id, "street", facts, day)
     return tr
-
-
-def check_facts(facts: dict, doc, fpath: tuple, name: str, schema_dir) -> list:
-    errs = []
-    persons = {s["worker"] for s in facts.get("secondments", [])}
-    if len(persons) > facts.get("community_workers", 0) and persons:
-        errs.append(doc.problem(fpath + ("secondments",), f"{len(persons)} persons are seconded but the sub-district "
-                                f"has {facts['community_workers']} community workers", "inconsistent", case=name))
-    return errs

@@ -8,9 +8,9 @@ against the lists, and a name that matches nothing is an error naming the neares
 """
 from __future__ import annotations
 
-from ..access_lists import nearest, normalise
-from ..errors import FactError, RulingError
-from ..trace import Trace
+from ..repo.access_lists import nearest, normalise
+from .errors import FactError, RulingError
+from .trace import Trace
 
 COMMUNITY = "reform.community_access_list"
 STATION = "reform.service_station_items"

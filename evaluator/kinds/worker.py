@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from .. import derived
-from ..errors import RulingError
-from ..rulesets import apply_rulesets
-from .common import in_force
-from ..trace import Trace
+from . import derived
+from .errors import RulingError
+from .rulesets import apply_rulesets
+from .common import in_force, interpretations_of, part_ref
+from .trace import Trace
 
 SALARY_TABLE = "workforce.salary_table"
 ALLOWANCE = "workforce.performance_allowance"
@@ -23,15 +23,7 @@ HONOURS = "workforce.long_service_honours"
 CERTIFICATE = "workforce.certificate_deadline"
 
 
-def _ref(version, part: str) -> str:
-    return f"{version.id}@{version.version}#{part}"
-
-
-def _interp(version) -> list[str]:
-    return list(version.data.get("interpretations", []))
-
-
-def _band(table, post: str, years: int):
+def salary_band(table, post: str, years: int):
     for row in table["levels"]:
         band = row["years"].get(post)
         if band and band["min"] <= years and ("max" not in band or years <= band["max"]):
@@ -39,11 +31,11 @@ def _band(table, post: str, years: int):
     return None, None
 
 
-def _column_top(table, post: str) -> int:
+def column_top(table, post: str) -> int:
     return max(row["level"] for row in table["levels"] if post in row["years"])
 
 
-def _row(table, level: int):
+def level_row(table, level: int):
     return next(row for row in table["levels"] if row["level"] == level)
 
 
@@ -57,12 +49,12 @@ def rule_worker(case, repo, engine) -> Trace:
     tv = policy(SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
-    row, band = _band(table, post, years)
+    row, band = salary_band(table, post, years)
     if row is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
-    tr.add("salary.band_level", row["level"], _ref(tv, "band_level"),
+    tr.add("salary.band_level", row["level"], part_ref(tv, "band_level"),
            {"post": post, "years_of_service": years, "band": band["text"]},
-           [row["source"], next(p["source"] for p in table["posts"] if p["code"] == post)], _interp(tv))
+           [row["source"], next(p["source"] for p in table["posts"] if p["code"] == post)], interpretations_of(tv))
 
     pv = policy(PROBATION)
     probation = f["on_probation"]
@@ -72,16 +64,16 @@ def rule_worker(case, repo, engine) -> Trace:
         level, coefficient, base_pay = None, prow["coefficient"], prow["base_pay"]
         cites = [pd["source"], prow["source"]]
         inputs = {"on_probation": True}
-        tr.add("salary.level", None, _ref(pv, "level"), inputs, cites, _interp(pv))
-        tr.add("salary.coefficient", coefficient, _ref(pv, "coefficient"), inputs, cites, _interp(pv))
-        tr.add("salary.base_pay", base_pay, _ref(pv, "base_pay"), inputs, cites, _interp(pv))
+        tr.add("salary.level", None, part_ref(pv, "level"), inputs, cites, interpretations_of(pv))
+        tr.add("salary.coefficient", coefficient, part_ref(pv, "coefficient"), inputs, cites, interpretations_of(pv))
+        tr.add("salary.base_pay", base_pay, part_ref(pv, "base_pay"), inputs, cites, interpretations_of(pv))
     else:
         rv = policy(RAISES)
         rd = rv.data["data"]
         edu = next(r for r in rd["education"] if r["code"] == f["education"])
         cert = next(r for r in rd["certificate"] if r["code"] == f["certificate"])
         raise_ = edu["levels"] + cert["levels"] if rd["combine"] == "sum" else max(edu["levels"], cert["levels"])
-        top = _column_top(table, post) if rd["cap"] == "post_column_top" else max(r["level"] for r in table["levels"])
+        top = column_top(table, post) if rd["cap"] == "post_column_top" else max(r["level"] for r in table["levels"])
         level = min(row["level"] + raise_, top)
         inputs = {"band_level": row["level"], "education": f["education"], "education_raise": edu["levels"],
                   "certificate": f["certificate"], "certificate_raise": cert["levels"], "combine": rd["combine"],
@@ -91,13 +83,13 @@ def rule_worker(case, repo, engine) -> Trace:
             cites.insert(0, rd["education_source"])
         if cert["levels"]:
             cites.insert(0, rd["certificate_source"])
-        tr.add("salary.level", level, _ref(rv, "level"), inputs, cites + [row["source"]], _interp(rv))
-        lrow = _row(table, level)
+        tr.add("salary.level", level, part_ref(rv, "level"), inputs, cites + [row["source"]], interpretations_of(rv))
+        lrow = level_row(table, level)
         coefficient, base_pay = lrow["coefficient"], lrow["base_pay"]
-        tr.add("salary.coefficient", coefficient, _ref(tv, "coefficient"), {"level": level}, [lrow["source"]],
-               _interp(tv))
-        tr.add("salary.base_pay", base_pay, _ref(tv, "base_pay"), {"level": level},
-               [lrow["source"], table["benchmark_source"]], _interp(tv))
+        tr.add("salary.coefficient", coefficient, part_ref(tv, "coefficient"), {"level": level}, [lrow["source"]],
+               interpretations_of(tv))
+        tr.add("salary.base_pay", base_pay, part_ref(tv, "base_pay"), {"level": level},
+               [lrow["source"], table["benchmark_source"]], interpretations_of(tv))
 
     if "party_org_stars" in f:
         av = policy(ALLOWANCE)
@@ -108,14 +100,14 @@ def rule_worker(case, repo, engine) -> Trace:
             raise RulingError(f"the performance allowance table has no row for {stars} stars")
         if probation:
             amount = pv.data["data"]["performance_allowance"]
-            tr.add("salary.performance_allowance", amount, _ref(pv, "performance_allowance"),
-                   {"on_probation": True, "party_org_stars": stars}, [pv.data["data"]["source"]], _interp(pv))
+            tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
+                   {"on_probation": True, "party_org_stars": stars}, [pv.data["data"]["source"]], interpretations_of(pv))
         else:
             amount = star_row["amount"]
-            tr.add("salary.performance_allowance", amount, _ref(av, "performance_allowance"),
+            tr.add("salary.performance_allowance", amount, part_ref(av, "performance_allowance"),
                    {"party_org_stars": stars, "label": star_row["label"]}, [star_row["source"], ad["basis"]],
-                   _interp(av))
-        for iid in _interp(av):
+                   interpretations_of(av))
+        for iid in interpretations_of(av):
             tr.note_interpretation(iid)
 
     if f["retired"]:
@@ -124,21 +116,21 @@ def rule_worker(case, repo, engine) -> Trace:
         pension = f["pension_monthly"]
         top_up = max(Decimal(yd["minimum"]), Decimal(base_pay) - Decimal(str(pension)))
         top_up = int(top_up) if top_up == top_up.to_integral_value() else top_up
-        tr.add("salary.retiree_top_up", top_up, _ref(yv, "retiree_top_up"),
+        tr.add("salary.retiree_top_up", top_up, part_ref(yv, "retiree_top_up"),
                {"base_pay": base_pay, "pension_monthly": pension, "minimum": yd["minimum"]}, [yd["source"]],
-               _interp(yv))
+               interpretations_of(yv))
 
     hv = policy(HONOURS)
     hd = hv.data["data"]
     award = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if years >= a["min_years"]), None)
-    tr.add("honor.award", award["amount"] if award else hd["otherwise"], _ref(hv, "award"),
+    tr.add("honor.award", award["amount"] if award else hd["otherwise"], part_ref(hv, "award"),
            {"years_of_service": years, **({"threshold": award["min_years"]} if award else {})},
-           [award["source"] if award else hd["otherwise_source"]], _interp(hv))
+           [award["source"] if award else hd["otherwise_source"]], interpretations_of(hv))
 
     cv = policy(CERTIFICATE)
     due, cert_inputs = _certificate_due(f, cv.data["data"])
-    tr.add("certificate.due_date", due.isoformat() if due else None, _ref(cv, "due_date"), cert_inputs,
-           [cv.data["data"]["source"]], _interp(cv))
+    tr.add("certificate.due_date", due.isoformat() if due else None, part_ref(cv, "due_date"), cert_inputs,
+           [cv.data["data"]["source"]], interpretations_of(cv))
 
     facts = dict(f)
     facts["unqualified_streak"] = derived.unqualified_streak(f.get("assessments", []), day)

@@ -1,0 +1,1 @@
+"""The decision log: every ruling made with --log, hash-chained and signed, replayable."""

@@ -1,0 +1,114 @@
+"""Case files: loading, validation per case, and normalisation of facts (schema defaults applied).
+
+A bad case is reported by id and line and the others are still usable; only a file that cannot be read at all
+is unusable as a whole.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
+from ..load.problems import PolicyInputError, Problem
+from ..load.validation import validate_paths
+from ..load.yaml_strict import Document, load_file
+
+
+@dataclass
+class Case:
+    id: str
+    kind: str
+    as_of: dt.date
+    facts: dict  # normalised: defaults applied, dates as datetime.date
+    given: dict  # the facts as written
+    expect: dict | None
+    doc: Document
+    json_path: tuple
+    description: str = ""
+
+    @property
+    def line(self) -> int:
+        return self.doc.position(self.json_path)[0]
+
+
+@dataclass
+class CaseFile:
+    path: str
+    cases: list = field(default_factory=list)  # usable cases, in file order
+    problems: list = field(default_factory=list)  # problems of unusable cases (and file-level ones)
+    order: list = field(default_factory=list)  # every case id (or placeholder) in file order, good or bad
+
+
+def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = None,
+         display_path: str | None = None) -> CaseFile:
+    doc = load_file(path, display_path or str(path))  # PolicyInputError propagates: the file is unusable
+    return from_document(doc, schema_dir, as_of_override)
+
+
+def from_data(data, schema_dir: Path, name: str = "<data>", as_of_override: dt.date | None = None) -> CaseFile:
+    """Cases given as Python data (e.g. parsed JSON from another system); floats become exact Decimals."""
+    return from_document(Document(name, _exact(data), {}, {}), schema_dir, as_of_override)
+
+
+def _exact(value):
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None) -> CaseFile:
+    shown = doc.path
+    data = doc.data
+    if isinstance(data, dict) and "cases" in data:
+        items = data["cases"] if isinstance(data["cases"], list) else None
+        prefix = ("cases",)
+    else:
+        items, prefix = [data], ()
+    if items is None or not items:
+        raise PolicyInputError([doc.problem(("cases",), "'cases' must be a non-empty list of cases", "schema")])
+
+    out = CaseFile(shown)
+    if prefix:
+        for key in data:
+            if key != "cases":
+                out.problems.append(doc.problem((key,), f"unknown field '{key}' at the top of a case file; "
+                                                "expected only 'cases'", "schema", key=True))
+    kind_defaults = defaults(schema_dir)
+    seen: dict = {}
+    for i, item in enumerate(items):
+        cpath = prefix + (i,) if prefix else ()
+        name = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
+        out.order.append(name)
+        errs = [p for _, p in validate_paths(doc, schema_dir, "cases", cpath, "/$defs/case", case=name)]
+        if errs:
+            out.problems.extend(errs)
+            continue
+        if name in seen:
+            errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line {seen[name]})",
+                                    "duplicate_id", case=name))
+        seen.setdefault(name, doc.position(cpath)[0])
+        facts = dict(kind_defaults.get(item["kind"], {}))
+        facts.update(item["facts"])
+        for key in DATE_FACTS:
+            if key in facts:
+                facts[key] = dt.date.fromisoformat(facts[key])
+        errs += semantic_checks(item, facts, doc, cpath, name)
+        errs += _kind_checks(item["kind"], facts, doc, cpath + ("facts",), name, schema_dir)
+        if errs:
+            out.problems.extend(errs)
+            continue
+        as_of = as_of_override or dt.date.fromisoformat(item["as_of"])
+        out.cases.append(Case(name, item["kind"], as_of, facts, item["facts"], item.get("expect"), doc, cpath,
+                              item.get("description", "")))
+    return out
+
+
+def _kind_checks(kind, facts, doc, fpath, name, schema_dir) -> list[Problem]:
+    check = FACT_CHECKS.get(kind)
+    return check(facts, doc, fpath, name, schema_dir) if check else []

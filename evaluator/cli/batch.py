@@ -1,0 +1,178 @@
+"""`policy batch` and `policy roster`. Heavy imports (numpy, polars) happen inside the commands, so that
+`policy eval` starts as fast as before.
+
+Exit codes of `policy batch`: 0 every row ruled; 2 some rows rejected (see the rejects file; the others are ruled)
+or the roster unusable; 3 an internal error.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from .common import err as _err
+from .common import refuse_broken
+from .log_writing import add_log_args, log_batch
+
+SHOWN = 16  # rejects printed; all of them are in the rejects file
+
+
+def add_parsers(sub, date_arg) -> None:
+    b = sub.add_parser("batch", help="rule on a whole roster (CSV or Parquet) into a rulings table")
+    b.add_argument("roster", type=Path, metavar="ROSTER")
+    b.add_argument("--as-of", type=date_arg, required=True, help="the date of the rulings (YYYY-MM-DD)")
+    b.add_argument("--out", type=Path, help="rulings file: .parquet (default) or .csv")
+    b.add_argument("--rejects", type=Path, help="rejected rows as CSV (default: OUT with .rejects.csv)")
+    b.add_argument("--summary", type=Path, help="also write the summary as JSON")
+    b.add_argument("--explain", metavar="WORKER_ID", help="print one worker's full ruling with its trace")
+    b.add_argument("--format", choices=["text", "json"], default="text", help="for --explain")
+    b.add_argument("--traced", action="store_true",
+                   help="rule case by case with the full trace (the audit path) on a process pool or Dask")
+    b.add_argument("--trace-out", type=Path, help="with --traced: write every full ruling as JSON lines")
+    b.add_argument("--engine", choices=["durable", "reference"], default="durable", help="for --traced/--explain")
+    b.add_argument("--jobs", type=int, default=None, help="processes (default: the machine's cores)")
+    b.add_argument("--cluster", default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+                   help="with --traced: 'local' for a local Dask cluster, or a scheduler address "
+                        "(default $DASK_SCHEDULER_ADDRESS)")
+    b.add_argument("--partition", type=int, default=4096, help="rows per task on the traced path")
+    add_log_args(b, "append the run to this decision log as one record: the digests of the roster and the output "
+                    "files (not --explain)")
+    r = sub.add_parser("roster", help="write a deterministic sample roster (CSV or Parquet)")
+    r.add_argument("out", type=Path, metavar="FILE")
+    r.add_argument("--workers", type=int, default=1000)
+    r.add_argument("--seed", type=int, default=2018)
+    r.add_argument("--as-of", type=date_arg, default=None, help="the date the years and grades are counted to")
+
+
+def cmd_roster(args) -> int:
+    from ..batch import sample as roster
+
+    df = roster.generate(args.workers, args.seed, args.as_of or roster.DEFAULT_AS_OF)
+    roster.write(df, args.out)
+    print(f"policy roster: {df.height} workers written to {args.out} (seed {args.seed})")
+    return 0
+
+
+def cmd_batch(args) -> int:
+    import numpy as np
+    import polars as pl
+    from tqdm import tqdm
+
+    from .. import api
+    from ..render.text import ruling_text, to_json
+    from ..batch import compile as bcompile
+    from ..batch import executor, frame, io, memory, run, summary
+    from ..batch.facts import to_case_facts, worker_specs
+
+    memory.keep_freed_memory()
+    repo = api.load(args.repo)
+    if refuse_broken(repo, "policy batch: the policy repository has {n} problem(s); no ruling is made from it"):
+        return 2
+    if args.explain is None and args.out is None:
+        _err("policy batch: give --out RULINGS (or --explain WORKER_ID)")
+        return 2
+    started = time.perf_counter()
+    bar = tqdm(total=3, desc="policy batch", unit="step", delay=2, file=sys.stderr, disable=None)
+    specs = worker_specs(repo.schema_dir)
+    ro = io.read_roster(args.roster, specs, repo.schema_dir)
+    bar.update(1)
+
+    if args.explain is not None:
+        bar.close()
+        return _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json)
+
+    prog = bcompile.compile_worker(repo, args.as_of)
+    rejects = list(ro.rejects)
+    if not args.traced:
+        out = run.evaluate(prog, ro.facts)
+        keep = out.error == 0
+        for i in np.flatnonzero(~keep):
+            fld, msg = prog.errors[out.error[i]]
+            rejects.append((int(ro.row[i]), ro.ids[int(i)], fld, None, msg))
+        head = {"row": ro.row[keep].astype(np.int64), "id": ro.ids.filter(pl.Series(keep))}
+        if ro.area is not None:
+            head["area"] = ro.area.filter(pl.Series(keep))
+        df = frame.vector_frame(prog, out, keep, head)
+        bar.update(1)
+    else:
+        names = frame.result_names(prog)
+        rows = [(int(ro.row[i]), ro.ids[i], to_case_facts(ro.facts, specs, i)) for i in range(ro.facts.n)]
+        with tqdm(total=len(rows), desc="rulings", unit="worker", delay=2, file=sys.stderr, disable=None) as pbar, \
+                executor.executor(args.cluster, args.jobs) as ex:
+            results = executor.run(ex, str(repo.root), args.engine, args.as_of, names, rows,
+                                   max(1, args.partition), full=args.trace_out is not None, progress=pbar)
+        good = [r for r in results if r[3] is None]
+        rejects += [(r[0], r[1], "", None, r[3]) for r in results if r[3] is not None]
+        head = {"row": pl.Series([r[0] for r in good], dtype=pl.Int64), "id": pl.Series([r[1] for r in good],
+                                                                                        dtype=pl.String)}
+        if ro.area is not None:
+            area_of = dict(zip(ro.row.tolist(), ro.area.to_list()))
+            head["area"] = pl.Series([area_of[r[0]] for r in good], dtype=pl.String)
+        df = frame.traced_frame(prog, [r[2] for r in good], head)
+        if args.trace_out is not None:
+            with open(args.trace_out, "w", encoding="utf-8") as fh:
+                for r in good:
+                    fh.write(to_json(r[4], indent=None) + "\n")
+        bar.update(1)
+    rejects.sort(key=lambda r: r[0])
+    io.write_rulings(df, args.out)
+    rejects_path = args.rejects or args.out.with_suffix(".rejects.csv")
+    if rejects or args.rejects:
+        io.write_rejects(rejects_path, rejects)
+    bar.update(1)
+    bar.close()
+    rejected_rows = len({r[0] for r in rejects})
+    s = summary.summarise(df, ro.rows, rejected_rows)
+    certificates = pl.Series(specs["certificate"].enum).gather(ro.facts.columns["certificate"].values)
+    summary.policy_figures(s, df, repo, args.as_of, certificates)
+    s.update(as_of=args.as_of.isoformat(), digest=repo.digest, out=str(args.out),
+             seconds=round(time.perf_counter() - started, 3))
+    print("\n".join([summary.text(s)] + summary.policy_text(s)))
+    print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if rejects else "") + f"; digest {repo.digest}")
+    if args.summary:
+        args.summary.write_text(io.dumps(s), encoding="utf-8")
+    files = {"rulings": args.out, **({"rejects": rejects_path} if rejects or args.rejects else {}),
+             **({"trace": args.trace_out} if args.traced and args.trace_out is not None else {})}
+    log_batch(args, repo, {"roster": args.roster}, files,
+              {"as_of": args.as_of.isoformat(), "traced": args.traced, "engine": args.engine,
+               "partition": args.partition},
+              f"{args.engine} (traced)" if args.traced else "vectorised",
+              {k: s[k] for k in ("rows", "ruled", "rejected", "base_pay_monthly", "retiree_top_up_monthly",
+                                 "with_exit_ground")})
+    for r in rejects[:SHOWN]:
+        _err(f"{ro.path}: row {r[0]} [worker {r[1]}] {r[2] or 'ruling'}: {r[4]}"
+             + (f" (value {r[3]!r})" if r[3] is not None else ""))
+    if len(rejects) > SHOWN:
+        _err(f"... {len(rejects) - SHOWN} more in {rejects_path}")
+    return 2 if rejects else 0
+
+
+def _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json) -> int:
+    import numpy as np
+
+    from ..engine import engines
+    from ..kinds.errors import RulingError
+    from ..ruling.evaluate import evaluate
+    from ..batch.executor import case_of
+
+    mine = [r for r in ro.rejects if r[1] == args.explain]
+    if mine:
+        for r in mine:
+            _err(f"{ro.path}: row {r[0]} [worker {r[1]}] {r[2]}: {r[4]}")
+        return 2
+    hits = np.flatnonzero((ro.ids == args.explain).to_numpy()) if ro.facts.n else []
+    if len(hits) == 0:
+        _err(f"{ro.path}: no worker with id '{args.explain}'")
+        return 2
+    i = int(hits[0])
+    try:
+        r = evaluate(case_of(args.explain, to_case_facts(ro.facts, specs, i), args.as_of), repo,
+                     engines.make(args.engine))
+    except RulingError as exc:
+        _err(f"{ro.path}: row {ro.row[i]} [worker {args.explain}]: {exc}")
+        return 2
+    r["row"] = int(ro.row[i])
+    print(to_json(r) if args.format == "json" else f"Row {ro.row[i]} of {ro.path}\n" + ruling_text(r, repo))
+    return 0
+

@@ -1,0 +1,38 @@
+"""What every `policy` subcommand shares: printing problems, refusing a broken repository, loading a public key."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..load.problems import PolicyInputError, Problem
+
+
+def err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def fail(message: str, code: str = "unusable", source: str = "policy") -> PolicyInputError:
+    return PolicyInputError([Problem(source, 0, 0, message, code)])
+
+
+def refuse_broken(repo, summary: str | None) -> bool:
+    """Print a repository's problems (and `summary`, if given); True when there are any: nothing is made from it."""
+    if not repo.problems:
+        return False
+    for prob in repo.problems:
+        err(str(prob))
+    if summary:
+        err(summary.format(n=len(repo.problems)))
+    return True
+
+
+def public_key(path: Path | None):
+    """The public key at `path` (None when no path is given); a bad key is the user's error, not a traceback."""
+    if path is None:
+        return None
+    from ..repo import signing  # imported only when a command verifies: its crypto libraries cost start-up time
+
+    try:
+        return signing.load_public(path)
+    except signing.SigningError as exc:
+        raise fail(str(exc), "bad_key") from None

@@ -1,0 +1,139 @@
+"""`policy diff OLD NEW`: what changed between two states of the repository, and its impact.
+
+OLD and NEW are each a git revision (exported with git archive, never checked out), a path to a repository tree,
+or a bundle (verified with --key); NEW may also be a draft reform (a directory with overlay.yaml, e.g.
+examples/reforms/benchmark-2200), applied on top of OLD. Exit 0 when the comparison was made (whether or not
+anything changed), 2 when a state or the roster cannot be used.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from .. import api
+from ..engine import engines
+from ..checks import impact, policy_diff
+from ..repo import repository, snapshots
+from ..cases import roster_csv as roster
+from .common import public_key
+from ..load.problems import PolicyInputError, Problem
+from ..render.text import show, to_json
+
+
+SHOWN = 10  # changed cases (and problems of a state) listed in the text report
+
+
+def _fail(message: str, code: str = "unusable") -> PolicyInputError:
+    return PolicyInputError([Problem("policy diff", 0, 0, message, code)])
+
+
+def add_commands(sub) -> None:
+    d = sub.add_parser("diff", help="what changed between two states (git revisions, paths, bundles, a draft "
+                                    "reform) and its impact on cases and a roster")
+    d.add_argument("old", metavar="OLD")
+    d.add_argument("new", metavar="NEW")
+    d.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                   help="worker roster (CSV: id, area and worker facts) to cost the change on")
+    d.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                   help="rule cases and roster on this date (default: the date the change takes effect)")
+    d.add_argument("--key", type=Path, default=None, metavar="PUB", help="public key for bundles given as OLD/NEW")
+    d.add_argument("--skip-verify", action="store_true", help="compare bundles without checking their signature")
+    d.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    d.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def _load(root: Path, label: str):
+    repo = repository.load(root)
+    if repo.problems:
+        for p in repo.problems[:SHOWN]:
+            print(f"{label}: {p}", file=sys.stderr)
+        raise _fail(f"{label} has {len(repo.problems)} problem(s); no comparison is made from it")
+    return repo
+
+
+def cmd_diff(args) -> int:
+    base = (args.repo or api.default_repo()).resolve()
+    key = public_key(args.key)
+    try:
+        old_root, old_desc = snapshots.open_state(args.old, base, key, verify_bundle=not args.skip_verify)
+        if snapshots.is_overlay(Path(args.new)):
+            new_root = snapshots.apply_overlay(old_root, Path(args.new))
+            new_desc = f"the draft reform {args.new} (NOT ADOPTED) applied to {old_desc}"
+        else:
+            new_root, new_desc = snapshots.open_state(args.new, base, key, verify_bundle=not args.skip_verify)
+    except snapshots.SnapshotError as exc:
+        raise _fail(str(exc)) from None
+    old, new = _load(old_root, "OLD"), _load(new_root, "NEW")
+    changes = policy_diff.changes(old, new)
+    takes_effect = policy_diff.change_date(old, new)
+    roster_day = args.as_of or takes_effect or dt.date.today()
+    if args.roster is not None:
+        roster.load(args.roster, new.schema_dir, roster_day, str(args.roster))  # an unusable roster fails first
+    engine = engines.make(args.engine)
+    case_root = next((r for r in (new_root, old_root, base) if any((r / d).is_dir() for d in snapshots.CASE_DIRS)),
+                     base)
+    case_repo = repository.Repository(root=case_root, schema_dir=case_root / "schemas")
+    files = [(case_repo.rel(p), p) for p in api.case_files_of(case_repo)]
+    day = args.as_of or takes_effect
+    cases = impact.cases_impact(old, new, files, engine, day, fixed=args.as_of is not None)
+    report = {"old": {"state": old_desc, "digest": old.digest}, "new": {"state": new_desc, "digest": new.digest},
+              "takes_effect": takes_effect.isoformat() if takes_effect else None,
+              "changes": [c.as_json() for c in changes], "cases": cases}
+    if args.roster is not None:
+        report["roster"] = impact.roster_impact(old, new, args.roster, str(args.roster), roster_day, engine)
+    if args.format == "json":
+        print(to_json(report))
+    else:
+        print(_text(report, changes, args))
+    return 0
+
+
+def _text(r: dict, changes, args) -> str:
+    out = [f"OLD: {r['old']['state']}  {r['old']['digest']}", f"NEW: {r['new']['state']}  {r['new']['digest']}", ""]
+    if not changes:
+        out.append("No clause, figure, list item or interpretation differs.")
+    else:
+        out.append(f"What changes ({len(changes)}):")
+        for area in ("clause", "erratum", "interpretation", "policy", "rules"):
+            for c in (c for c in changes if c.area == area):
+                out.append(f"  {area:<14} {c.words()}")
+    when = (f"on {args.as_of}" if args.as_of else
+            f"each on its own date, or on {r['takes_effect']} (when the change takes effect) if later"
+            if r["takes_effect"] else "each on its own date")
+    cs = r["cases"]
+    out += ["", f"Cases in tests/cases and examples, ruled {when}: {len(cs['changed'])} of {cs['evaluated']} change"]
+    counts: dict = {}
+    for c in cs["changed"]:
+        for d in c.get("results", [{"result": "(no ruling on one side)"}]):
+            counts[d["result"]] = counts.get(d["result"], 0) + 1
+    if counts:
+        out.append("  by result: " + ", ".join(f"{k} in {n}" for k, n in counts.items()))
+    for c in cs["changed"][:SHOWN]:
+        if "results" in c:
+            diffs = ", ".join(f"{d['result']} {show(d['before'])} → {show(d['after'])}" for d in c["results"])
+        else:
+            diffs = f"{c['before']} → {c['after']}"
+        out.append(f"  {c['file']} {c['id']} (as of {c['as_of']}): {diffs}")
+    if len(cs["changed"]) > SHOWN:
+        out.append(f"  … and {len(cs['changed']) - SHOWN} more (--format json lists every case)")
+    if "roster" in r:
+        ro = r["roster"]
+        t = ro["total"]
+        out += ["", f"Roster {ro['roster']} as of {ro['as_of']}: {t['workers']} workers ruled, "
+                    f"{len(ro['rejected'])} rejected; level changes for {t['level_changed']}, "
+                    f"base pay for {t['base_pay_changed']}",
+                f"  monthly cost = the first of {', '.join(ro['monthly_pay'])} (performance pay is yearly)",
+                f"  {'area':<14}{'workers':>8}{'level Δ':>9}{'pay Δ':>7}{'monthly before':>16}{'after':>12}"
+                f"{'difference':>12}"]
+        for a in ro["areas"] + [{"area": "total", **t}]:
+            out.append(f"  {a['area']:<14}{a['workers']:>8}{a['level_changed']:>9}{a['base_pay_changed']:>7}"
+                       f"{show(a['monthly_cost_before']):>16}{show(a['monthly_cost_after']):>12}"
+                       f"{('+' if a['difference'] > 0 else '') + show(a['difference']):>12}")
+        for rej in ro["rejected"]:
+            where = f"{rej['path']}:{rej['line']}:{rej['col']}: " if "path" in rej else ""
+            out.append(f"  rejected: {where}[{rej.get('case')}] {rej['message']}")
+    return "\n".join(out)
+
+
+COMMANDS = {"diff": cmd_diff}

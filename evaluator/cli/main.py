@@ -1,0 +1,207 @@
+"""The `policy` command: check the repository, evaluate case files.
+
+Exit codes: `check` 0 clean, 1 problems or failed expectations; `eval` 0 evaluated, 1 an expectation failed,
+2 input unusable (a bad file or case: the other cases are still evaluated and printed). 3 is an internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import sys
+import traceback
+from pathlib import Path
+
+from .. import api, checks
+from . import bundle as cli_bundle, diff as cli_diff, log_commands as cli_log, log_writing, serve as cli_serve
+from ..checks import clause_coverage as coverage
+from ..engine import engines
+from ..ruling import explain
+from ..render import document as ruling_doc
+from ..checks import mutations
+from ..ruling.readings import ReadingError, parse_choice
+from . import batch as batch_cli
+from .common import err as _err
+from .common import refuse_broken
+from ..load.problems import PolicyInputError
+from ..render.text import ruling_text, to_json
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a real date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="policy", description="Yinchuan 2018 community policies as rules as code.")
+    p.add_argument("--repo", type=Path, default=None,
+                   help="policy repository to use (default: the one this tool was installed from)")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="validate every file, check cross-references, run every case with expectations")
+    c.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    c.add_argument("--mutations", nargs="*", metavar="ID", default=None,
+                   help="also mutate every numeric figure of policies/ and rules/ (or only of the policies and rule "
+                        "sets named) in memory and report each one that no case and no check notices, with the "
+                        "mutation score")
+    e = sub.add_parser("eval", help="evaluate the cases of one or more case files")
+    e.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    e.add_argument("--as-of", type=_date_arg, default=None, help="rule on this date instead of each case's as_of")
+    e.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text",
+                   help="markdown/html: each ruling as a document to file (facts, clauses quoted, readings, digest)")
+    e.add_argument("--engine", choices=["durable", "reference"], default="durable",
+                   help="rule engine for condition rules (default durable-rules)")
+    e.add_argument("--reading", action="append", default=[], metavar="INTERPRETATION=ALTERNATIVE",
+                   help="rule under an alternative reading recorded in interpretations/ (repeatable)")
+    e.add_argument("--why-not", action="append", default=[], metavar="RULE",
+                   help="explain, clause by clause in Chinese and English, why rule RULE (an id such as "
+                        "two_consecutive_unqualified, or RULESET#ID) did not fire; `all` for every rule that did "
+                        "not fire; may be repeated")
+    v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,
+                   help="show only the clauses with this status (the summary still counts all)")
+    v.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    batch_cli.add_parsers(sub, _date_arg)
+    cli_bundle.add_source_args(e)
+    log_writing.add_log_args(e)
+    cli_bundle.add_commands(sub)
+    cli_log.add_commands(sub)
+    cli_diff.add_commands(sub)
+    cli_serve.add_commands(sub)
+    return p
+
+
+
+def cmd_check(args) -> int:
+    repo = api.load(args.repo)
+    problems = list(repo.problems)
+    ran = failed = 0
+    evaluated = None
+    if not repo.problems:
+        engine = engines.make(args.engine)
+        evaluated = []
+        for path in api.case_files_of(repo):
+            # Expectations are on results: the notes on other readings (rulings re-ruled) are not needed here.
+            outcome = api.evaluate_file(repo, path, engine, display_path=repo.rel(path), only_expected=True,
+                                        compare_readings=False)
+            problems += outcome.problems + outcome.mismatches
+            ran += outcome.with_expectations
+            failed += outcome.failed
+            evaluated += outcome.cases
+    report = checks.run(repo, evaluated)
+    problems += report.findings
+    if not repo.problems:
+        problems += coverage.compute(repo)[1]
+    for prob in problems:
+        print(prob)
+    for prob in report.accepted:
+        print(f"accepted: {prob}")
+    if args.mutations is not None:
+        unknown = [i for i in args.mutations if i not in repo.policies and i not in repo.rulesets]
+        if unknown:
+            _err(f"policy check: --mutations: no policy or rule set {', '.join(unknown)}")
+            return 2
+        if problems:
+            print("policy check: the mutation sweep needs a clean repository; fix the problems above first")
+        else:
+            sweep = mutations.sweep(repo, [c for c, _ in evaluated], only=set(args.mutations))
+            for prob in sweep.survivors:
+                print(prob)
+            print(sweep.summary())
+            problems += sweep.survivors
+    counts = (f"{len(repo.clauses)} clauses and units, {len(repo.interpretations)} interpretations, "
+              f"{sum(len(v) for v in repo.policies.values())} policy versions, "
+              f"{sum(len(v) for v in repo.rulesets.values())} rule sets")
+    status = "clean" if not problems else f"{len(problems)} problem(s)"
+    print(f"policy check: {status}; {counts}; {ran - failed} of {ran} cases with expectations passed; "
+          f"digest {repo.digest}")
+    return 0 if not problems else 1
+
+
+def cmd_eval(args) -> int:
+    repo = cli_bundle.repo_for(args)
+    if refuse_broken(repo, "policy eval: the policy repository has {n} problem(s); no ruling is made from it "
+                           "(run `policy check`)"):
+        return 2
+    try:
+        choices = dict(parse_choice(repo, text) for text in args.reading)
+    except ReadingError as exc:
+        _err(f"policy eval: {exc}")
+        return 2
+    known = explain.rule_ids(repo)
+    unknown = [w for w in args.why_not if w != "all" and w not in known]
+    if unknown:
+        for w in unknown:
+            near = difflib.get_close_matches(w, list(known), n=1)
+            _err(f"policy eval: --why-not {w}: no rule has this id" + (f"; did you mean '{near[0]}'?" if near else
+                 f"; rules: {', '.join(sorted(k for k in known if '#' not in k))}"))
+        return 2
+    engine = engines.make(args.engine)
+    rulings, unusable, failed, per_file, outcomes = [], False, 0, [], []
+    for path in args.files:
+        outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
+                                    why_not=tuple(args.why_not))
+        outcomes.append(outcome)
+        for prob in outcome.problems:
+            _err(str(prob))
+        rulings += outcome.rulings
+        per_file.append((path, outcome.rulings))
+        unusable |= outcome.unusable
+        failed += outcome.failed
+    log_writing.log_rulings(args, repo, outcomes, choices)
+    if args.format == "json":
+        print(to_json(rulings))
+    elif args.format in ("markdown", "html"):
+        print(ruling_doc.render(per_file, repo, args.format))
+    else:
+        good = [r for r in rulings if "results" in r]
+        print("\n\n".join(ruling_text(r, repo) for r in good))
+        bad = len(rulings) - len(good)
+        print(f"\n{len(good)} case(s) evaluated" + (f", {bad} not usable (see the errors above)" if bad else "")
+              + (f", {failed} with expectations not met" if failed else ""))
+    if unusable:
+        return 2
+    return 1 if failed else 0
+
+
+def cmd_coverage(args) -> int:
+    repo = api.load(args.repo)
+    if refuse_broken(repo, "policy coverage: the policy repository has {n} problem(s) (run `policy check`)"):
+        return 2
+    rows, problems = coverage.compute(repo, coverage.case_counts(repo, engines.make(args.engine)))
+    shown = [r for r in rows if args.status in (None, r.status)]
+    if args.format == "json":
+        print(to_json({"summary": coverage.summary(rows), "clauses": [vars(r) for r in shown],
+                       "problems": [p.as_json() for p in problems]}))
+    else:
+        print(coverage.render_text(rows, problems, shown))
+    for prob in problems:
+        _err(str(prob))
+    return 1 if problems else 0
+
+
+COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage,
+            "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster,
+            **cli_bundle.COMMANDS, **cli_log.COMMANDS, **cli_diff.COMMANDS, **cli_serve.COMMANDS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except PolicyInputError as exc:
+        for prob in exc.problems:
+            _err(str(prob))
+        return 2
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - a bug, not the user's mistake: say so and show where
+        _err("policy: internal error (this is a bug in the evaluator, not in your input):")
+        _err(traceback.format_exc())
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

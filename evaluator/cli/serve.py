@@ -1,0 +1,33 @@
+"""`policy serve`: the HTTP API (see server.py), on loopback and a fixed port unless told otherwise."""
+from __future__ import annotations
+
+from . import bundle as cli_bundle, log_writing
+from ..repo import signing
+from ..load.problems import PolicyInputError, Problem
+
+
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8350
+
+
+def add_commands(sub) -> None:
+    s = sub.add_parser("serve", help="serve the evaluator over HTTP (POST /evaluate, /policies, /docs, ...)")
+    s.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    s.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    cli_bundle.add_source_args(s)
+    log_writing.add_log_args(s)
+
+
+def cmd_serve(args) -> int:
+    try:
+        from ..serve import app as server
+    except ImportError as exc:
+        raise PolicyInputError([Problem("policy serve", 0, 0, f"the HTTP server needs the 'serve' extra "
+                                        f"(pip install -e '.[serve]'): {exc}", "missing_dependency")]) from None
+    repo = cli_bundle.repo_for(args)
+    key = signing.load_private(args.log_key) if args.log_key else None
+    server.serve(repo, args.host, args.port, args.engine, args.log, key)
+    return 0
+
+
+COMMANDS = {"serve": cmd_serve}

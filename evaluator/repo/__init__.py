@@ -1,0 +1,1 @@
+"""Stage 2, the repository: clauses, policies, rule sets and interpretations loaded and cross-checked; versions by date; the manifest and its digest, signed bundles, snapshots of other revisions, the access lists."""

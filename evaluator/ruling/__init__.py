@@ -1,0 +1,1 @@
+"""Stage 6, the ruling: evaluate a case (its kind's module), explain why rules did not fire, alternative readings as data."""

@@ -1,0 +1,71 @@
+"""Rulings: evaluate a case into the public ruling format, and compare it with the case's expectations."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import explain
+from ..engine.engines import EngineError
+from ..engine.engines import FactError as EngineFactError
+from ..kinds.errors import FactError, RulingError
+from . import readings as alt
+from ..kinds import KINDS
+
+
+def evaluate(case, repo, engine, readings: dict | None = None, compare_readings: bool = True, why_not=()) -> dict:
+    """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force).
+
+    `readings` ({interpretation: alternative code}) rules under alternative readings (evaluator/ruling/readings.py); with
+    `compare_readings` the ruling notes every other executable reading under which its results would differ.
+    `why_not`: rule ids (or "all") whose non-firing the ruling explains, clause by clause (explain.py)."""
+    base, readings = repo, dict(readings or {})
+    repo = alt.variant(base, readings)
+    try:
+        tr = KINDS[case.kind](case, repo, engine)
+        if compare_readings:
+            tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings)
+    except EngineFactError as exc:
+        raise FactError(exc.fact, f"the rule engine cannot take fact '{exc.fact}': {exc.reason}",
+                        "no_ruling") from None
+    except EngineError as exc:
+        raise RulingError(f"the rule engine failed: {exc}") from None
+    for iid, code in sorted(readings.items()):
+        tr.notes.insert(0, {"code": "reading_chosen", "en": f"Ruled under the alternative reading '{code}' of "
+                            f"{iid} (policy eval --reading), not the reading the repository uses.",
+                            "zh": f"按解读 {iid} 的另一种读法 '{code}' 裁决(--reading),而非本库采用的解读。",
+                            "clauses": list(base.interpretations[iid][0]["clauses"]), "interpretations": [iid]})
+    ruling = {
+        "id": case.id,
+        "kind": case.kind,
+        "as_of": case.as_of.isoformat(),
+        "results": tr.results,
+        "trace": tr.entries,
+        "policy": {"digest": repo.digest, "versions": dict(sorted(tr.versions.items())), "engine": engine.name},
+        "notes": tr.notes,
+    }
+    if readings:
+        ruling["readings"] = dict(sorted(readings.items()))
+    if why_not:
+        ruling["why_not"] = explain.why_not_entries(tr.rule_runs, why_not, repo)
+    if case.expect is not None:
+        ruling["expect"] = compare(case.expect, tr.results)
+    return ruling
+
+
+def _same(expected, actual) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    if isinstance(expected, (int, Decimal, float)) and isinstance(actual, (int, Decimal, float)):
+        return Decimal(str(expected)) == Decimal(str(actual))
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(_same(e, a) for e, a in zip(expected, actual))
+    return expected == actual
+
+
+def compare(expect: dict, results: dict) -> dict:
+    mismatches = []
+    for name, want in expect.items():
+        if name not in results:
+            mismatches.append({"result": name, "expected": want, "actual": None, "missing": True})
+        elif not _same(want, results[name]):
+            mismatches.append({"result": name, "expected": want, "actual": results[name]})
+    return {"passed": not mismatches, "mismatches": mismatches}

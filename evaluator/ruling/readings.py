@@ -1,0 +1,166 @@
+"""Alternative readings made executable: an interpretation's alternative may carry a `patch` (changes to policy or
+rule data the reading amounts to, e.g. raises `combine: max`). `variant(repo, {interpretation: code})` is the
+repository as that reading would have it (cached, copied only where patched); `differences(...)` re-rules a case
+under every other executable reading of the interpretations its ruling rests on and says where the result differs.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+from ..engine import conditions
+from ..cases import catalogue
+from ..kinds.errors import RulingError
+from ..kinds import KINDS
+from ..render.text import show
+
+
+class ReadingError(Exception):
+    pass
+
+
+def readings_of(repo, iid: str) -> dict:
+    """code -> patch (None for the reading the repository uses) of every executable reading of an interpretation."""
+    it = repo.interpretations[iid][0]
+    out = {it["reading"]["code"]: None}
+    for alt in it.get("alternatives", []):
+        if "patch" in alt:
+            out[alt["code"]] = alt["patch"]
+    return out
+
+
+def parse_choice(repo, text: str) -> tuple[str, str]:
+    """'INTERPRETATION=ALTERNATIVE' checked against interpretations/: (interpretation id, reading code)."""
+    iid, sep, code = text.partition("=")
+    if not sep or not iid or not code:
+        raise ReadingError(f"--reading '{text}': write INTERPRETATION=ALTERNATIVE, e.g. "
+                           "raises_add_up_highest_only_capped=max_of_raises")
+    if iid not in repo.interpretations:
+        raise ReadingError(f"--reading: no interpretation '{iid}' (known: {', '.join(sorted(repo.interpretations))})")
+    it = repo.interpretations[iid][0]
+    codes = [it["reading"]["code"]] + [a["code"] for a in it.get("alternatives", [])]
+    if code not in codes:
+        raise ReadingError(f"--reading: interpretation '{iid}' has no reading '{code}' (it has: {', '.join(codes)})")
+    if code not in readings_of(repo, iid):
+        raise ReadingError(f"--reading: the alternative '{code}' of '{iid}' carries no patch, so it cannot be "
+                           "evaluated; add one to interpretations/ (docs/verification.md)")
+    return iid, code
+
+
+def resolve(data, path: str):
+    """The (container, key) a patch path names inside a file's data; a list of objects with ids (or codes) is
+    indexed by id (or code), any list by position."""
+    parts = path.split("/")
+    node = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, dict):
+            if part not in node and not last:
+                raise KeyError(f"no field '{part}'")
+            key = part
+        elif isinstance(node, list):
+            if part.isdigit() and int(part) < len(node):
+                key = int(part)
+            else:
+                matches = [j for j, x in enumerate(node) if isinstance(x, dict) and part in (x.get("id"), x.get("code"))]
+                if not matches:
+                    raise KeyError(f"no element with id or code '{part}'")
+                key = matches[0]
+        else:
+            raise KeyError(f"'{part}' goes inside a value that is neither an object nor a list")
+        if last:
+            return node, key
+        node = node[key]
+    raise KeyError("empty path")
+
+
+def apply_patches(repo, patches: list):
+    """(the repository with the patches applied to copies of their targets, {target: patched versions})."""
+    touched = {}
+    for p in patches:
+        table = repo.rulesets if p["target"] in repo.rulesets else repo.policies
+        if p["target"] not in table:
+            raise KeyError(f"no policy or rule set '{p['target']}'")
+        if p["target"] not in touched:
+            touched[p["target"]] = [dataclasses.replace(v, data=copy.deepcopy(v.data)) for v in table[p["target"]]]
+        for v in touched[p["target"]]:
+            container, key = resolve(v.data, p["path"])
+            container[key] = copy.deepcopy(p["value"])
+    policies, rulesets = dict(repo.policies), dict(repo.rulesets)
+    compiled = dict(repo.compiled_rules)
+    problems = []
+    types = catalogue.fact_types(repo.schema_dir) if any(t in repo.rulesets for t in touched) else {}
+    for target, versions in touched.items():
+        if target in repo.rulesets:
+            rulesets[target] = versions
+            for v in versions:
+                rules, probs = conditions.parse_ruleset(v, types.get(v.data["case_kind"], {}))
+                compiled[(v.id, v.version)] = rules
+                problems += probs
+        else:
+            policies[target] = versions
+    return dataclasses.replace(repo, policies=policies, rulesets=rulesets, compiled_rules=compiled,
+                               problems=list(repo.problems) + problems), touched
+
+
+def variant(repo, choices: dict):
+    """The repository under the chosen readings ({interpretation id: reading code}); the repo itself when none."""
+    patches = []
+    for iid, code in sorted(choices.items()):
+        patch = readings_of(repo, iid).get(code)
+        if patch:
+            patches += patch
+    if not patches:
+        return repo
+    cache = repo.__dict__.setdefault("_reading_variants", {})
+    key = tuple(sorted(choices.items()))
+    if key not in cache:
+        cache[key] = apply_patches(repo, patches)[0]
+    return cache[key]
+
+
+def relied_on(repo, versions_used: dict) -> list[str]:
+    """Interpretations named by the policy and rule versions a ruling used (including rules that did not fire)."""
+    out = []
+    for pid, number in versions_used.items():
+        for table in (repo.policies, repo.rulesets):
+            for v in table.get(pid, []):
+                if v.version == number:
+                    out += v.data.get("interpretations", [])
+                    for rule in v.data.get("rules", []):
+                        out += rule.get("interpretations", [])
+    return [i for i in dict.fromkeys(out) if i in repo.interpretations]
+
+
+def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict) -> list[dict]:
+    """Notes for every executable reading, other than the one used, under which this case's results would differ."""
+    notes = []
+    for iid in relied_on(repo, versions_used):
+        it = repo.interpretations[iid][0]
+        used = choices.get(iid, it["reading"]["code"])
+        for code in readings_of(repo, iid):
+            if code == used:
+                continue
+            other = {k: c for k, c in choices.items() if k != iid}
+            if code != it["reading"]["code"]:
+                other[iid] = code
+            try:
+                alt = KINDS[case.kind](case, variant(repo, other), engine).results
+            except RulingError as exc:
+                notes.append(_note(iid, it, code, used, f"no ruling could be made ({exc})",
+                                   f"无法作出裁决({exc})"))
+                continue
+            diff = [k for k in results if k in alt and alt[k] != results[k]]
+            if diff:
+                en = ", ".join(f"{k} = {show(alt[k])} ({show(results[k])} under the reading used)" for k in diff)
+                zh = ",".join(f"{k} 为 {show(alt[k])}(所用解读为 {show(results[k])})" for k in diff)
+                notes.append(_note(iid, it, code, used, en, zh))
+    return notes
+
+
+def _note(iid, it, code, used, en, zh) -> dict:
+    return {"code": "alternative_reading",
+            "en": f"The text leaves a choice here ({iid}): under the alternative reading '{code}' instead of "
+                  f"'{used}', {en}.",
+            "zh": f"此处文本存在不同解读({iid}):若采用 '{code}' 而非 '{used}',{zh}。",
+            "clauses": list(it["clauses"]), "interpretations": [iid]}

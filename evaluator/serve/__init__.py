@@ -1,0 +1,1 @@
+"""The HTTP API (policy serve): FastAPI over the Python API, with its OpenAPI document."""
