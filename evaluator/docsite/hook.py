@@ -4,6 +4,7 @@ on_config loads and indexes the repository once and expands each generated secti
 generated pages (File.generated: nothing is written into docs/); on_page_markdown fills the markers of hand-written
 pages. A repository with problems fails the build: the site never documents rules the evaluator would refuse.
 """
+# mkdocs loads this file by its path, not as part of the package: its imports must be absolute.
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from .. import api
-from .. import docsite as site
+from evaluator import api
+from evaluator import docsite as site
 
 _built: dict = {}
 
