@@ -123,7 +123,7 @@ def test_periodic_checkpoints_with_log_key(tmp_path):
 
 WRITER = """
 import sys
-from evaluator import decision_log
+from evaluator.audit import decision_log
 entry = {"kind": "case", "input_digest": "sha256:" + sys.argv[2], "input": "{}", "results": "{}",
          "clauses": "[]", "policy_digest": "sha256:p", "engine": "reference", "ruling_digest": "sha256:r"}
 for i in range(int(sys.argv[3])):

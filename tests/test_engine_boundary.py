@@ -40,7 +40,7 @@ def test_facts_fire_every_matching_rule_in_declared_order():
 
 
 def test_nothing_matched_neither_raises_nor_crashes_even_first_in_a_fresh_process():
-    code = ("from evaluator import engines\nfrom tests.test_engine_boundary import rules\n"
+    code = ("from evaluator.engine import engines\nfrom tests.test_engine_boundary import rules\n"
             "print(engines.DurableEngine().fire(rules({'fact': 'x', 'op': 'eq', 'value': 5}), {'x': 1}, 't'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=str(ROOT))
