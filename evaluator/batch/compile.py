@@ -1,8 +1,9 @@
 """Compile the worker ruling for one date into lookup arrays and condition closures.
 
-Everything is read from the policy versions and rule sets in force on the date, through the same helpers the
-per-case path uses (`kinds.worker.salary_band`, `column_top`, `level_row`, `part_ref`, `interpretations_of`): a table row becomes an array
-cell, a rule's condition a numpy closure. The clauses and interpretations each result rests on are registered once
+Everything is read from the policy versions and rule sets in force on the date through the worker's step functions
+(kinds/worker.py: `salary_band`, `raise_levels`, `combined_raise`, `level_cap`, `star_row`, `award` and the clauses
+each cites), tabulated over every value the facts may take: a step is defined once, there, and becomes an array
+cell here; a rule's condition becomes a numpy closure. The clauses and interpretations each result rests on are registered once
 per distinct combination in `Basis`, and each row of the output refers to one by code.
 """
 from __future__ import annotations
@@ -111,7 +112,6 @@ def compile_worker(repo, day: dt.date) -> Program:
     band_basis = np.zeros_like(band, dtype=np.int32)
     band_err = np.zeros_like(band, dtype=np.int16)
     for p, post in enumerate(posts):
-        post_src = next((x["source"] for x in table["posts"] if x["code"] == post), None)
         for y in range(max_years + 1):
             row, b = W.salary_band(table, post, y)
             if row is None:
@@ -119,22 +119,22 @@ def compile_worker(repo, day: dt.date) -> Program:
                                        f"'{post}' covering {y} years")
                 continue
             band[p, y] = row["level"]
-            band_basis[p, y] = basis.id([row["source"], post_src], common.interpretations_of(tv))
+            band_basis[p, y] = basis.id(W.band_cites(table, row, post), common.interpretations_of(tv))
     t.update(band=band, band_basis=band_basis, band_err=band_err)
 
     # level rows: coefficient (by code into `coefficients`) and base pay; probation's row is the last code
     rows = {r["level"]: r for r in table["levels"]}
     coefficients = [rows[lv]["coefficient"] if lv in rows else Decimal(0) for lv in range(top_level + 1)]
     base = np.array([rows[lv]["base_pay"] if lv in rows else 0 for lv in range(top_level + 1)], np.int64)
-    coef_basis = np.array([basis.id([rows[lv]["source"]], common.interpretations_of(tv)) if lv in rows else 0
-                           for lv in range(top_level + 1)], np.int32)
-    base_basis = np.array([basis.id([rows[lv]["source"], table["benchmark_source"]], common.interpretations_of(tv))
+    coef_basis = np.array([basis.id(W.coefficient_cites(table, rows[lv]), common.interpretations_of(tv))
+                           if lv in rows else 0 for lv in range(top_level + 1)], np.int32)
+    base_basis = np.array([basis.id(W.base_pay_cites(table, rows[lv]), common.interpretations_of(tv))
                            if lv in rows else 0 for lv in range(top_level + 1)], np.int32)
     prow = table["probation"]
     coefficients.append(prow["coefficient"])
     t.update(base=base, coef_basis=coef_basis, base_basis=base_basis, prob_coef=len(coefficients) - 1,
              prob_base=int(prow["base_pay"]),
-             prob_basis=basis.id([pd["source"], prow["source"]], common.interpretations_of(pv)))
+             prob_basis=basis.id(W.probation_cites(table, pd), common.interpretations_of(pv)))
     missing_row = np.array([0] + [0 if lv in rows else error("years_of_service",
                                                                           f"the salary table has no row for level {lv}")
                                   for lv in range(1, top_level + 1)], np.int16)
@@ -143,46 +143,36 @@ def compile_worker(repo, day: dt.date) -> Program:
     # raises: education and certificate levels, combined and capped as the policy says
     if rv is not None:
         rd = rv.data["data"]
-        edu_lv = {r["code"]: r["levels"] for r in rd["education"]}
-        cert_lv = {r["code"]: r["levels"] for r in rd["certificate"]}
+        edu_lv, edu_err = _levels(rd, "education", edus, error)
+        cert_lv, cert_err = _levels(rd, "certificate", certs, error)
         raise_ = np.zeros((len(edus), len(certs)), np.int16)
         level_basis = np.zeros((len(edus), len(certs), top_level + 1), np.int32)
-        for e, ecode in enumerate(edus):
-            for c, ccode in enumerate(certs):
-                el, cl = edu_lv.get(ecode), cert_lv.get(ccode)
+        for e, el in enumerate(edu_lv):
+            for c, cl in enumerate(cert_lv):
                 if el is None or cl is None:
-                    continue  # the fact enum and the policy disagree: caught below as a row error
-                raise_[e, c] = el + cl if rd["combine"] == "sum" else max(el, cl)
-                cites = [rd["cap_source"]]
-                if el:
-                    cites.insert(0, rd["education_source"])
-                if cl:
-                    cites.insert(0, rd["certificate_source"])
+                    continue  # the fact enum and the policy disagree: a row error (edu_err, cert_err)
+                raise_[e, c] = W.combined_raise(rd, el, cl)
+                cites = W.raise_cites(rd, el, cl)
                 for lv, r in rows.items():
                     level_basis[e, c, lv] = basis.id(cites + [r["source"]], common.interpretations_of(rv))
-        top = np.array([W.column_top(table, p) if any(p in r["years"] for r in table["levels"]) else 0
-                        for p in posts], np.int16)
-        if rd["cap"] != "post_column_top":
-            top[:] = top_level
-        t.update(raise_=raise_, top=top, level_basis=level_basis,
-                 edu_err=np.array([0 if e in edu_lv else error("education", f"the raises policy has no "
-                                                                       f"education '{e}'") for e in edus], np.int16),
-                 cert_err=np.array([0 if c in cert_lv else error("certificate", f"the raises policy has no "
-                                                                       f"certificate '{c}'") for c in certs], np.int16))
+        top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
+        t.update(raise_=raise_, top=top, level_basis=level_basis, edu_err=edu_err, cert_err=cert_err)
     else:
         t["raises_err"] = error("on_probation", rv_err)
 
     # performance allowance by stars; probation's own figure
     if av is not None:
         ad = av.data["data"]
-        star_rows = {r["stars"]: r for r in ad["rows"]}
-        t["allow"] = np.array([star_rows[s]["amount"] if s in star_rows else 0 for s in range(stars_max + 1)],
-                              np.int64)
-        t["allow_basis"] = np.array([basis.id([star_rows[s]["source"], ad["basis"]], common.interpretations_of(av))
-                                     if s in star_rows else 0 for s in range(stars_max + 1)], np.int32)
-        t["allow_err"] = np.array([0 if s in star_rows else error("party_org_stars", "the performance allowance "
-                                                                  f"table has no row for {s} stars")
-                                   for s in range(stars_max + 1)], np.int16)
+        allow, allow_basis, allow_err = (np.zeros(stars_max + 1, dt_) for dt_ in (np.int64, np.int32, np.int16))
+        for s in range(stars_max + 1):
+            try:
+                srow = W.star_row(ad, s)
+            except RulingError as exc:
+                allow_err[s] = error("party_org_stars", str(exc))
+                continue
+            allow[s] = srow["amount"]
+            allow_basis[s] = basis.id(W.allowance_cites(ad, srow), common.interpretations_of(av))
+        t.update(allow=allow, allow_basis=allow_basis, allow_err=allow_err)
         t["prob_allow"] = int(pd["performance_allowance"])
         t["prob_allow_basis"] = basis.id([pd["source"]], common.interpretations_of(pv))
     else:
@@ -201,9 +191,9 @@ def compile_worker(repo, day: dt.date) -> Program:
     award = np.zeros(max_years + 1, np.int64)
     award_basis = np.zeros(max_years + 1, np.int32)
     for y in range(max_years + 1):
-        a = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if y >= a["min_years"]), None)
-        award[y] = a["amount"] if a else hd["otherwise"]
-        award_basis[y] = basis.id([a["source"] if a else hd["otherwise_source"]], common.interpretations_of(hv))
+        amount, cites, _ = W.award(hd, y)
+        award[y] = amount
+        award_basis[y] = basis.id(cites, common.interpretations_of(hv))
     t.update(award=award, award_basis=award_basis)
 
     cd = cv.data["data"]
@@ -238,6 +228,18 @@ def compile_worker(repo, day: dt.date) -> Program:
         rulesets.append(rs)
 
     return Program(day, repo.digest, versions, specs, basis, errors, t, rulesets, kinds, coefficients)
+
+
+def _levels(rd: dict, group: str, codes, error) -> tuple[list, np.ndarray]:
+    """The raise of each code of a fact's enum (None where the policy has none) and the row error for it."""
+    levels, errs = [], np.zeros(len(codes), np.int16)
+    for i, code in enumerate(codes):
+        try:
+            levels.append(W.raise_levels(rd, group, code))
+        except RulingError as exc:
+            levels.append(None)
+            errs[i] = error(group, str(exc))
+    return levels, errs
 
 
 def _cents(amount) -> int:

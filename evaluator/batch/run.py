@@ -1,7 +1,11 @@
 """Apply a compiled program to a roster's columns: every worker result as an array, and for each result the code of
 its basis (the clause ids and interpretation ids it rests on, in Program.basis).
 
-The steps follow kinds/worker.py one for one; the differential tests hold every row equal to the per-case ruling.
+Every lookup comes from the program's tables, which batch/compile.py fills by calling the worker's step functions
+(kinds/worker.py) on every value the facts may take: a change to a step is made there. What is composed here as array
+code is the arithmetic over unbounded values: the raised level capped (min of band + raise and cap), the retiree
+top-up from a pension, the certificate clock from dates and the unqualified streak; the differential tests
+(tests/test_batch_differential.py) hold every row equal to the per-case ruling.
 """
 from __future__ import annotations
 

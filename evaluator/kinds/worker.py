@@ -23,7 +23,15 @@ HONOURS = "workforce.long_service_honours"
 CERTIFICATE = "workforce.certificate_deadline"
 
 
+# The worker's steps, one function each. The per-case ruling below calls them on one worker's facts and traces
+# what they give; the vectorised evaluator (batch/compile.py) tabulates the same functions over every value the
+# facts may take (the case schema's enums and bounds), so a step over the posts, years, education, certificates
+# or stars is changed here and both paths follow. Steps over unbounded values (the retiree top-up from a pension,
+# the certificate clock from dates, the unqualified streak) are composed again as array code in batch/run.py;
+# tests/test_batch_differential.py holds those equal row by row.
+
 def salary_band(table, post: str, years: int):
+    """The salary table's row whose band of years for `post` covers `years`, and the band; (None, None) if none."""
     for row in table["levels"]:
         band = row["years"].get(post)
         if band and band["min"] <= years and ("max" not in band or years <= band["max"]):
@@ -31,12 +39,83 @@ def salary_band(table, post: str, years: int):
     return None, None
 
 
+def band_cites(table, row, post: str) -> list:
+    """The clauses behind a band: the level's row and the post's column."""
+    return [row["source"], next((p["source"] for p in table["posts"] if p["code"] == post), None)]
+
+
 def column_top(table, post: str) -> int:
-    return max(row["level"] for row in table["levels"] if post in row["years"])
+    """The highest level of a post's column (0 when the table has no column for the post)."""
+    return max((row["level"] for row in table["levels"] if post in row["years"]), default=0)
 
 
 def level_row(table, level: int):
     return next(row for row in table["levels"] if row["level"] == level)
+
+
+def raise_levels(rd: dict, group: str, code: str) -> int:
+    """The levels the raises policy adds for an education (group "education") or certificate ("certificate")."""
+    for r in rd[group]:
+        if r["code"] == code:
+            return r["levels"]
+    raise RulingError(f"the raises policy has no {group} '{code}'")
+
+
+def combined_raise(rd: dict, education_levels: int, certificate_levels: int) -> int:
+    """The two raises combined as the policy says: added up, or the larger one."""
+    if rd["combine"] == "sum":
+        return education_levels + certificate_levels
+    return max(education_levels, certificate_levels)
+
+
+def level_cap(table, rd: dict, post: str) -> int:
+    """The level a raise may not pass: the top of the post's column, or the table's top level."""
+    if rd["cap"] == "post_column_top":
+        return column_top(table, post)
+    return max(r["level"] for r in table["levels"])
+
+
+def raise_cites(rd: dict, education_levels: int, certificate_levels: int) -> list:
+    """The clauses behind a raised level: those of the raises that apply, and the cap's."""
+    cites = [rd["cap_source"]]
+    if education_levels:
+        cites.insert(0, rd["education_source"])
+    if certificate_levels:
+        cites.insert(0, rd["certificate_source"])
+    return cites
+
+
+def coefficient_cites(table, lrow) -> list:
+    return [lrow["source"]]
+
+
+def base_pay_cites(table, lrow) -> list:
+    return [lrow["source"], table["benchmark_source"]]
+
+
+def probation_cites(table, pd: dict) -> list:
+    """The clauses behind probation's level, coefficient and base pay."""
+    return [pd["source"], table["probation"]["source"]]
+
+
+def star_row(ad: dict, stars: int):
+    """The performance allowance's row for a party organisation's stars."""
+    row = next((r for r in ad["rows"] if r["stars"] == stars), None)
+    if row is None:
+        raise RulingError(f"the performance allowance table has no row for {stars} stars")
+    return row
+
+
+def allowance_cites(ad: dict, row) -> list:
+    return [row["source"], ad["basis"]]
+
+
+def award(hd: dict, years: int):
+    """(amount, clauses, the threshold reached or None) of the long-service honours for `years` of service."""
+    a = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if years >= a["min_years"]), None)
+    if a is None:
+        return hd["otherwise"], [hd["otherwise_source"]], None
+    return a["amount"], [a["source"]], a["min_years"]
 
 
 def rule_worker(case, repo, engine) -> Trace:
@@ -54,15 +133,14 @@ def rule_worker(case, repo, engine) -> Trace:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
     tr.add("salary.band_level", row["level"], part_ref(tv, "band_level"),
            {"post": post, "years_of_service": years, "band": band["text"]},
-           [row["source"], next(p["source"] for p in table["posts"] if p["code"] == post)], interpretations_of(tv))
+           band_cites(table, row, post), interpretations_of(tv))
 
     pv = policy(PROBATION)
     probation = f["on_probation"]
     if probation:
         prow = table["probation"]
-        pd = pv.data["data"]
         level, coefficient, base_pay = None, prow["coefficient"], prow["base_pay"]
-        cites = [pd["source"], prow["source"]]
+        cites = probation_cites(table, pv.data["data"])
         inputs = {"on_probation": True}
         tr.add("salary.level", None, part_ref(pv, "level"), inputs, cites, interpretations_of(pv))
         tr.add("salary.coefficient", coefficient, part_ref(pv, "coefficient"), inputs, cites, interpretations_of(pv))
@@ -70,43 +148,36 @@ def rule_worker(case, repo, engine) -> Trace:
     else:
         rv = policy(RAISES)
         rd = rv.data["data"]
-        edu = next(r for r in rd["education"] if r["code"] == f["education"])
-        cert = next(r for r in rd["certificate"] if r["code"] == f["certificate"])
-        raise_ = edu["levels"] + cert["levels"] if rd["combine"] == "sum" else max(edu["levels"], cert["levels"])
-        top = column_top(table, post) if rd["cap"] == "post_column_top" else max(r["level"] for r in table["levels"])
+        el = raise_levels(rd, "education", f["education"])
+        cl = raise_levels(rd, "certificate", f["certificate"])
+        raise_ = combined_raise(rd, el, cl)
+        top = level_cap(table, rd, post)
         level = min(row["level"] + raise_, top)
-        inputs = {"band_level": row["level"], "education": f["education"], "education_raise": edu["levels"],
-                  "certificate": f["certificate"], "certificate_raise": cert["levels"], "combine": rd["combine"],
+        inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
+                  "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
                   "cap": top, "capped": row["level"] + raise_ > top}
-        cites = [rd["cap_source"]]
-        if edu["levels"]:
-            cites.insert(0, rd["education_source"])
-        if cert["levels"]:
-            cites.insert(0, rd["certificate_source"])
-        tr.add("salary.level", level, part_ref(rv, "level"), inputs, cites + [row["source"]], interpretations_of(rv))
+        tr.add("salary.level", level, part_ref(rv, "level"), inputs, raise_cites(rd, el, cl) + [row["source"]],
+               interpretations_of(rv))
         lrow = level_row(table, level)
         coefficient, base_pay = lrow["coefficient"], lrow["base_pay"]
-        tr.add("salary.coefficient", coefficient, part_ref(tv, "coefficient"), {"level": level}, [lrow["source"]],
+        tr.add("salary.coefficient", coefficient, part_ref(tv, "coefficient"), {"level": level},
+               coefficient_cites(table, lrow), interpretations_of(tv))
+        tr.add("salary.base_pay", base_pay, part_ref(tv, "base_pay"), {"level": level}, base_pay_cites(table, lrow),
                interpretations_of(tv))
-        tr.add("salary.base_pay", base_pay, part_ref(tv, "base_pay"), {"level": level},
-               [lrow["source"], table["benchmark_source"]], interpretations_of(tv))
 
     if "party_org_stars" in f:
         av = policy(ALLOWANCE)
         ad = av.data["data"]
         stars = f["party_org_stars"]
-        star_row = next((r for r in ad["rows"] if r["stars"] == stars), None)
-        if star_row is None:
-            raise RulingError(f"the performance allowance table has no row for {stars} stars")
+        srow = star_row(ad, stars)
         if probation:
             amount = pv.data["data"]["performance_allowance"]
             tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
                    {"on_probation": True, "party_org_stars": stars}, [pv.data["data"]["source"]], interpretations_of(pv))
         else:
-            amount = star_row["amount"]
+            amount = srow["amount"]
             tr.add("salary.performance_allowance", amount, part_ref(av, "performance_allowance"),
-                   {"party_org_stars": stars, "label": star_row["label"]}, [star_row["source"], ad["basis"]],
-                   interpretations_of(av))
+                   {"party_org_stars": stars, "label": srow["label"]}, allowance_cites(ad, srow), interpretations_of(av))
         for iid in interpretations_of(av):
             tr.note_interpretation(iid)
 
@@ -122,10 +193,10 @@ def rule_worker(case, repo, engine) -> Trace:
 
     hv = policy(HONOURS)
     hd = hv.data["data"]
-    award = next((a for a in sorted(hd["awards"], key=lambda a: -a["min_years"]) if years >= a["min_years"]), None)
-    tr.add("honor.award", award["amount"] if award else hd["otherwise"], part_ref(hv, "award"),
-           {"years_of_service": years, **({"threshold": award["min_years"]} if award else {})},
-           [award["source"] if award else hd["otherwise_source"]], interpretations_of(hv))
+    amount, cites, threshold = award(hd, years)
+    tr.add("honor.award", amount, part_ref(hv, "award"),
+           {"years_of_service": years, **({"threshold": threshold} if threshold is not None else {})}, cites,
+           interpretations_of(hv))
 
     cv = policy(CERTIFICATE)
     due, cert_inputs = _certificate_due(f, cv.data["data"])
