@@ -16,6 +16,7 @@ from .engine import engines
 from .repo import repository
 from .kinds.errors import RulingError
 from .load.problems import PolicyInputError
+from .render.notes import worded
 from .render.text import show
 from .ruling.evaluate import evaluate
 
@@ -101,7 +102,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         if only_expected and case.expect is None:
             continue
         try:
-            r = evaluate(case, repo, engine, readings, compare_readings, why_not=why_not)
+            r = worded(evaluate(case, repo, engine, readings, compare_readings, why_not=why_not))
         except RulingError as exc:
             # A fact the ruling cannot use is pointed at; anything else is about the date (no policy in force).
             fact = getattr(exc, "fact", None)

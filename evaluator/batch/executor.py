@@ -18,6 +18,7 @@ from ..repo import repository
 from ..engine import engines
 from ..cases.files import Case
 from ..kinds.errors import RulingError
+from ..render.notes import worded
 from ..ruling.evaluate import evaluate
 
 _CACHE: dict = {}
@@ -44,7 +45,7 @@ def rule_partition(root: str, engine: str, as_of: dt.date, names: list, rows: li
         try:
             # The table row holds results and their clauses, not the notes on other readings: those re-rule the
             # case once per alternative reading (5x the work), so they are made only for the full rulings.
-            r = evaluate(case_of(wid, facts, as_of), repo, eng, compare_readings=full)
+            r = worded(evaluate(case_of(wid, facts, as_of), repo, eng, compare_readings=full))
         except RulingError as exc:
             out.append((row, wid, None, str(exc), None))
             continue

@@ -153,6 +153,7 @@ def _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json) -> int:
 
     from ..engine import engines
     from ..kinds.errors import RulingError
+    from ..render.notes import worded
     from ..ruling.evaluate import evaluate
     from ..batch.executor import case_of
 
@@ -167,8 +168,8 @@ def _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json) -> int:
         return 2
     i = int(hits[0])
     try:
-        r = evaluate(case_of(args.explain, to_case_facts(ro.facts, specs, i), args.as_of), repo,
-                     engines.make(args.engine))
+        r = worded(evaluate(case_of(args.explain, to_case_facts(ro.facts, specs, i), args.as_of), repo,
+                            engines.make(args.engine)))
     except RulingError as exc:
         _err(f"{ro.path}: row {ro.row[i]} [worker {args.explain}]: {exc}")
         return 2

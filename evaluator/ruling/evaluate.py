@@ -15,7 +15,8 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force).
 
     `readings` ({interpretation: alternative code}) rules under alternative readings (evaluator/ruling/readings.py); with
-    `compare_readings` the ruling notes every other executable reading under which its results would differ.
+    `compare_readings` the ruling notes every other executable reading under which its results would differ (as data:
+    render.notes.worded gives them the published wording, `en` and `zh`, where the ruling is finished for output).
     `why_not`: rule ids (or "all") whose non-firing the ruling explains, clause by clause (explain.py)."""
     base, readings = repo, dict(readings or {})
     repo = alt.variant(base, readings)

@@ -1,7 +1,11 @@
 """Alternative readings made executable: an interpretation's alternative may carry a `patch` (changes to policy or
 rule data the reading amounts to, e.g. raises `combine: max`). `variant(repo, {interpretation: code})` is the
 repository as that reading would have it (cached, copied only where patched); `differences(...)` re-rules a case
-under every other executable reading of the interpretations its ruling rests on and says where the result differs.
+under every other executable reading of the interpretations its ruling rests on and notes where the result differs.
+
+Those notes are data (`reading_note`): the interpretation, the reading used, the alternative, and per result that
+differs the value under each (or the error that stopped the ruling under the alternative). render/notes.py words
+them (`en`, `zh`) where the ruling is finished for output (`render.notes.worded`).
 """
 from __future__ import annotations
 
@@ -12,7 +16,6 @@ from ..engine import conditions
 from ..cases import catalogue
 from ..kinds.errors import RulingError
 from ..kinds import KINDS
-from ..render.text import show
 
 
 class ReadingError(Exception):
@@ -147,20 +150,26 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
             try:
                 alt = KINDS[case.kind](case, variant(repo, other), engine).results
             except RulingError as exc:
-                notes.append(_note(iid, it, code, used, f"no ruling could be made ({exc})",
-                                   f"无法作出裁决({exc})"))
+                notes.append(reading_note(iid, it, code, used, error=str(exc)))
                 continue
-            diff = [k for k in results if k in alt and alt[k] != results[k]]
+            diff = [{"result": k, "value": alt[k], "value_used": results[k]}
+                    for k in results if k in alt and alt[k] != results[k]]
             if diff:
-                en = ", ".join(f"{k} = {show(alt[k])} ({show(results[k])} under the reading used)" for k in diff)
-                zh = ",".join(f"{k} 为 {show(alt[k])}(所用解读为 {show(results[k])})" for k in diff)
-                notes.append(_note(iid, it, code, used, en, zh))
+                notes.append(reading_note(iid, it, code, used, differences=diff))
     return notes
 
 
-def _note(iid, it, code, used, en, zh) -> dict:
-    return {"code": "alternative_reading",
-            "en": f"The text leaves a choice here ({iid}): under the alternative reading '{code}' instead of "
-                  f"'{used}', {en}.",
-            "zh": f"此处文本存在不同解读({iid}):若采用 '{code}' 而非 '{used}',{zh}。",
-            "clauses": list(it["clauses"]), "interpretations": [iid]}
+ALTERNATIVE_READING = "alternative_reading"
+
+
+def reading_note(iid: str, it: dict, code: str, used: str, differences=(), error: str | None = None) -> dict:
+    """A note, as data, that the case would be ruled otherwise under the alternative reading `code` of the
+    interpretation `iid` (the reading `used` was used): each result that differs with its value under the
+    alternative (`value`) and under the reading used (`value_used`), or the `error` that stopped the ruling."""
+    note = {"code": ALTERNATIVE_READING, "interpretation": iid, "reading_used": used, "alternative": code}
+    if error is not None:
+        note["error"] = error
+    else:
+        note["differences"] = list(differences)
+    note.update(clauses=list(it["clauses"]), interpretations=[iid])
+    return note
