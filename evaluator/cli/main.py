@@ -147,7 +147,7 @@ def cmd_eval(args) -> int:
         for prob in outcome.problems:
             _err(str(prob))
         rulings += outcome.rulings
-        per_file.append((path, outcome.rulings))
+        per_file.append((outcome.rulings, {case.id: case for case, _ in outcome.cases}))
         unusable |= outcome.unusable
         failed += outcome.failed
     log_writing.log_rulings(args, repo, outcomes, choices)

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from pathlib import Path
 
-from ..cases import files as case_files
-from ..load.problems import PolicyInputError
 from .markdown_blocks import esc, table, value
 
 
@@ -105,20 +102,13 @@ def _errors_markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cases_by_id(path, schema_dir) -> dict:
-    """The cases of a file with their facts as given (the ruling itself does not repeat them)."""
-    try:
-        return {c.id: c for c in case_files.load(path, schema_dir).cases}
-    except PolicyInputError:
-        return {}
-
-
 def render(outcomes: list, repo, fmt: str, issued: dt.date | None = None) -> str:
-    """`outcomes`: [(case file path, [ruling or {"errors"}])]. Returns one Markdown or HTML document."""
+    """`outcomes`: [([ruling or {"errors"}], {case id: Case})], the cases being those the rulings were made on (as
+    loaded for the ruling, never read again: the facts shown are the facts ruled). Returns one Markdown or HTML
+    document."""
     issued = issued or dt.date.today()
     parts = []
-    for path, rulings in outcomes:
-        by_id = _cases_by_id(Path(path), repo.schema_dir)
+    for rulings, by_id in outcomes:
         for r in rulings:
             if "results" in r:
                 parts.append(ruling_markdown(r, repo, by_id.get(r["id"]), issued=issued))
