@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..cases import values
+
 # Fields that identify an item of a list of mappings, so that items are matched by identity, not by position.
 ITEM_KEYS = ("code", "id", "level", "stars", "min_years", "year", "name")
 ENVELOPE = ("status", "effective_from", "effective_to", "encodes", "interpretations", "errata", "title")
@@ -37,22 +39,25 @@ class Change:
         return f"{self.subject}{where}: {self.what}{tail}" + (f" — {self.note}" if self.note else "")
 
 
+def _quoted(text: str) -> str:
+    one = text.replace("\n", " ")
+    return f"「{one}」" if len(one) <= 120 else f"「{one[:118]}…」"
+
+
+def _summary(d: dict, show) -> str:
+    """An item of policy data by its identifying field, the rest elided."""
+    for k in ITEM_KEYS:
+        if k in d:
+            return f"{{{k}: {d[k]}, …}}"
+    return "{…}"
+
+
+# A value in a change: "(none)", text quoted 「…」 on one line (cut at 120 characters), an item by its key.
+VALUE = values.Style(none="(none)", string=_quoted, mapping=_summary)
+
+
 def _show(v) -> str:
-    if v is None:
-        return "(none)"
-    if isinstance(v, str):
-        one = v.replace("\n", " ")
-        return f"「{one}」" if len(one) <= 120 else f"「{one[:118]}…」"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, dict):
-        for k in ITEM_KEYS:
-            if k in v:
-                return f"{{{k}: {v[k]}, …}}"
-        return "{…}"
-    if isinstance(v, list):
-        return "[" + ", ".join(_show(x) for x in v) + "]"
-    return str(v)
+    return values.show(v, VALUE)
 
 
 def _item_key(a: list, b: list) -> str | None:

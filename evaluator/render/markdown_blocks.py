@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..cases import values
+
 
 def esc(text) -> str:
     """Text safe inside a Markdown table cell or paragraph (no markup, no line breaks)."""
@@ -17,19 +19,16 @@ def code(text) -> str:
     return f"`{text}`"
 
 
+# A value in a Markdown cell: "—" for none, booleans in both languages, lists without brackets, dicts as "k: v; …",
+# numbers as they are and anything else escaped.
+VALUE = values.Style(none="—", true="是 `true`", false="否 `false`", string=esc, brackets=False,
+                     scalar=lambda v: str(v) if isinstance(v, (int, Decimal, float)) else esc(v),
+                     mapping=lambda d, show: "; ".join(f"{k}: {show(x)}" for k, x in d.items()))
+
+
 def value(v) -> str:
     """A ruling or policy value as shown in a cell."""
-    if v is None:
-        return "—"
-    if isinstance(v, bool):
-        return "是 `true`" if v else "否 `false`"
-    if isinstance(v, (int, Decimal, float)):
-        return str(v)
-    if isinstance(v, list):
-        return "[]" if not v else ", ".join(value(x) for x in v)
-    if isinstance(v, dict):
-        return "; ".join(f"{k}: {value(x)}" for k, x in v.items())
-    return esc(v)
+    return values.show(v, VALUE)
 
 
 def table(headers: list[str], rows: list[list]) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from ..cases import values
+
 
 def _default(o):
     if isinstance(o, Decimal):
@@ -17,15 +19,8 @@ def to_json(obj, indent: int | None = 2) -> str:
 
 
 def show(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(show(x) for x in value) + "]"
-    if isinstance(value, dict):  # findings, a roster's per-worker results
-        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    """A value in a report or a note: null, true/false, [a, b], {k: v} (cases.values.show's plain style)."""
+    return values.show(value)
 
 
 # How each modality reads in a report: the force of the rule in Chinese and English, and what a departure means.

@@ -6,6 +6,7 @@ does not depend on the engine: `all` lists every failed part, `any` says that no
 """
 from __future__ import annotations
 
+from ..cases import values
 from ..engine.conditions import holds
 
 _OP_EN = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "is one of", "exists": "is given"}
@@ -13,14 +14,14 @@ _OP_ZH = {"eq": "等于", "ne": "不等于", "lt": "小于", "le": "小于或等
           "in": "属于", "exists": "已提供"}
 
 
+# A fact's value in an explanation: as in reports, except that a missing value and a dict print as Python's str
+# (kept so that the explanations read as before), and dates (and times) in ISO form.
+VALUE = values.Style(none="None", mapping=lambda d, show: str(d),
+                     scalar=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+
+
 def _show(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, list):
-        return "[" + ", ".join(_show(x) for x in v) + "]"
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return str(v)
+    return values.show(v, VALUE)
 
 
 def describe(cond: dict, lang: str) -> str:
