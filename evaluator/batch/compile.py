@@ -66,10 +66,7 @@ class Program:
 
 
 def _need(repo, pid, day, versions):
-    try:
-        v = repo.version_in_force(pid, day)
-    except LookupError as exc:
-        raise RulingError(str(exc)) from None
+    v = common.version_in_force(repo, pid, day)
     versions[v.id] = v
     return v
 
@@ -203,12 +200,8 @@ def compile_worker(repo, day: dt.date) -> Program:
 
     # exit grounds: every rule set in force for worker cases, each rule's condition compiled
     kinds = column_kinds(specs, catalogue.DERIVED_FACTS["worker"])
-    try:
-        rule_versions = repo.rulesets_in_force("worker", day)
-    except LookupError as exc:
-        raise RulingError(str(exc)) from None
     rulesets = []
-    for v in rule_versions:
+    for v in common.rulesets_in_force(repo, "worker", day):
         versions[v.id] = v
         rules = repo.compiled_rules[(v.id, v.version)]
         if len(rules) > 16:

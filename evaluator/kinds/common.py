@@ -6,12 +6,25 @@ from decimal import Decimal
 from .errors import RulingError
 
 
-def in_force(tr, repo, policy_id: str, day):
-    """The version of a policy in force on `day`, recorded as used by the ruling."""
+def version_in_force(repo, policy_id: str, day):
+    """The version of a policy in force on `day`; none in force is a RulingError (the case cannot be ruled)."""
     try:
-        v = repo.version_in_force(policy_id, day)
+        return repo.version_in_force(policy_id, day)
     except LookupError as exc:
         raise RulingError(str(exc)) from None
+
+
+def rulesets_in_force(repo, case_kind: str, day):
+    """The rule set versions for `case_kind` in force on `day`; a RulingError as for version_in_force."""
+    try:
+        return repo.rulesets_in_force(case_kind, day)
+    except LookupError as exc:
+        raise RulingError(str(exc)) from None
+
+
+def in_force(tr, repo, policy_id: str, day):
+    """The version of a policy in force on `day`, recorded as used by the ruling."""
+    v = version_in_force(repo, policy_id, day)
     tr.use(v)
     return v
 
@@ -35,6 +48,9 @@ def share(part, whole) -> Decimal | None:
 
 def tidy(d: Decimal):
     """An integral Decimal as int, otherwise the Decimal without trailing zeros."""
-    if d == d.to_integral_value():
-        return int(d)
-    return d.normalize()
+    return int_if_whole(d) if d == d.to_integral_value() else d.normalize()
+
+
+def int_if_whole(d: Decimal):
+    """An integral Decimal as int, otherwise the Decimal as it is (its decimal places kept: 400.50 stays 400.50)."""
+    return int(d) if d == d.to_integral_value() else d

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..engine.conditions import holds
-from .common import part_ref
-from .errors import RulingError
-from .rulesets import plain
+from .common import part_ref, rulesets_in_force
+from .rulesets import fire, note_readings, plain
 from .trace import Trace
 
 RESULT_OF = {"must": "compliance.violations", "as_a_rule": "compliance.advisories"}
@@ -22,17 +20,11 @@ RESULT_OF = {"must": "compliance.violations", "as_a_rule": "compliance.advisorie
 def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.date,
         report_unchecked: bool = True) -> None:
     """Fire the compliance rule sets of `kind` in force on `day` and record their findings in the trace."""
-    try:
-        versions = [v for v in repo.rulesets_in_force(kind, day) if v.data["result"] == "compliance.findings"]
-    except LookupError as exc:
-        raise RulingError(str(exc)) from None
+    versions = [v for v in rulesets_in_force(repo, kind, day) if v.data["result"] == "compliance.findings"]
     found = {"compliance.violations": [], "compliance.advisories": []}
     unchecked = []
     for v in versions:
-        tr.use(v)
-        rules = repo.compiled_rules[(v.id, v.version)]
-        fired = set(engine.fire(rules, facts, kind, case_id))
-        tr.rules_ran(v, rules, facts, fired)
+        rules, fired = fire(tr, repo, engine, v, kind, case_id, facts)
         passed, passed_inputs, passed_cites = [], {}, []
         for r in rules:
             ref = part_ref(v, r.id)
@@ -45,9 +37,7 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
                 found[RESULT_OF[r.modality]].append(finding)
                 tr.add(RESULT_OF[r.modality], finding, ref, inputs, r.cites, r.interpretations, set_result=False,
                        modality=r.modality)
-                for note in r.notes:
-                    if "when" not in note or holds(note["when"], facts):
-                        tr.note_interpretation(note["interpretation"])
+                note_readings(tr, r, facts)
             elif missing:
                 if report_unchecked:
                     unchecked.append(r.id)

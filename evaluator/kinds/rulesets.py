@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..engine.conditions import holds
-from .errors import RulingError
+from .common import rulesets_in_force
 from .trace import Trace
 
 
@@ -14,24 +14,16 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
     Each fired rule gets a trace entry citing its clauses; a rule set where nothing fired gets one entry with the
     value [] that shows every fact its rules read, citing the clauses the rule set encodes.
     """
-    try:
-        versions = repo.rulesets_in_force(case_kind, day)
-    except LookupError as exc:
-        raise RulingError(str(exc)) from None
+    versions = rulesets_in_force(repo, case_kind, day)
     for v in versions:
-        tr.use(v)
-        rules = repo.compiled_rules[(v.id, v.version)]
-        fired = set(engine.fire(rules, facts, case_kind, case_id))
-        tr.rules_ran(v, rules, facts, fired)
+        rules, fired = fire(tr, repo, engine, v, case_kind, case_id, facts)
         result = v.data["result"]
         for r in rules:
             if r.id not in fired:
                 continue
             tr.add(result, r.id, f"{v.id}@{v.version}#{r.id}", {n: plain(facts.get(n)) for n in r.facts},
                    r.cites, r.interpretations, set_result=False, modality=r.modality)
-            for note in r.notes:
-                if "when" not in note or holds(note["when"], facts):
-                    tr.note_interpretation(note["interpretation"])
+            note_readings(tr, r, facts)
         if not fired:
             read = sorted({n for r in rules for n in r.facts})
             tr.add(result, [], f"{v.id}@{v.version}#none", {n: plain(facts.get(n)) for n in read},
@@ -39,5 +31,23 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
         tr.results[result] = sorted(r.id for r in rules if r.id in fired)
 
 
+def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: dict) -> tuple[list, set]:
+    """Run one rule set version on the facts with the engine: (its rules, the ids of those that fired), recorded in
+    the trace as used and as run (for why-not explanations)."""
+    tr.use(version)
+    rules = repo.compiled_rules[(version.id, version.version)]
+    fired = set(engine.fire(rules, facts, case_kind, case_id))
+    tr.rules_ran(version, rules, facts, fired)
+    return rules, fired
+
+
+def note_readings(tr: Trace, rule, facts: dict) -> None:
+    """The readings a fired rule says it rests on (where their `when` holds), noted on the ruling."""
+    for note in rule.notes:
+        if "when" not in note or holds(note["when"], facts):
+            tr.note_interpretation(note["interpretation"])
+
+
 def plain(v):
+    """A fact's value as a trace input: dates in ISO form."""
     return v.isoformat() if isinstance(v, dt.date) else v

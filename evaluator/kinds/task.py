@@ -9,7 +9,8 @@ against the lists, and a name that matches nothing is an error naming the neares
 from __future__ import annotations
 
 from ..repo.access_lists import nearest, normalise
-from .errors import FactError, RulingError
+from .common import in_force
+from .errors import UnusableFact
 from .trace import Trace
 
 COMMUNITY = "reform.community_access_list"
@@ -23,12 +24,7 @@ def rule_task(case, repo, engine) -> Trace:
     f = case.facts
 
     def policy(pid):
-        try:
-            v = repo.version_in_force(pid, case.as_of)
-        except LookupError as exc:
-            raise RulingError(str(exc)) from None
-        tr.use(v)
-        return v
+        return in_force(tr, repo, pid, case.as_of)
 
     cv, sv = policy(COMMUNITY), policy(STATION)
     cl, sl = cv.data["data"], sv.data["data"]
@@ -106,7 +102,7 @@ def _cell_row(cl: dict, item: dict, column: str) -> dict:
 
 def _one_of(f: dict, listed: str, unlisted: str) -> str:
     if listed in f and unlisted in f:
-        raise FactError(unlisted, f"give either '{listed}' or '{unlisted}', not both", "inconsistent")
+        raise UnusableFact(unlisted, f"give either '{listed}' or '{unlisted}', not both", "inconsistent")
     return listed if listed in f else unlisted
 
 
@@ -118,12 +114,12 @@ def _department(f: dict, cl: dict) -> dict | None:
                   if normalise(given) in (normalise(d["name"]), d["code"])), None)
     if key == "unlisted_department":
         if match:
-            raise FactError(key, f"'{given}' is named on 附件2 as {_label(match)}: give it as 'department'",
+            raise UnusableFact(key, f"'{given}' is named on 附件2 as {_label(match)}: give it as 'department'",
                             "inconsistent")
         return None
     if match is None:
         near = nearest(given, [d["name"] for d in cl["departments"]])
-        raise FactError(key, f"'{given}' is not a department named on 附件2 社区工作事项准入清单; nearest names: "
+        raise UnusableFact(key, f"'{given}' is not a department named on 附件2 社区工作事项准入清单; nearest names: "
                         f"{', '.join(near)}. A department the list does not name can be given as "
                         "'unlisted_department'", "unknown_name")
     return match
@@ -137,7 +133,7 @@ def _item(f: dict, cl: dict, sl: dict) -> tuple[str | None, dict | None]:
         given = int(given)  # "7" from a JSON form means item 7: no name on either list is a number
     if key == "item" and isinstance(given, int):
         if not 1 <= given <= len(cl["items"]):
-            raise FactError(key, f"附件2 社区工作事项准入清单 has no item {given}: its items are numbered 1 to "
+            raise UnusableFact(key, f"附件2 社区工作事项准入清单 has no item {given}: its items are numbered 1 to "
                             f"{len(cl['items'])}", "unknown_name")
         return "community", cl["items"][given - 1]
     for where, items in (("community", cl["items"]), ("service_station", sl["items"])):
@@ -145,7 +141,7 @@ def _item(f: dict, cl: dict, sl: dict) -> tuple[str | None, dict | None]:
         if match:
             if key == "unlisted_item":
                 annex = "附件2" if where == "community" else "附件1"
-                raise FactError(key, f"'{given}' is item {match['number']} of {annex}: give it as 'item'",
+                raise UnusableFact(key, f"'{given}' is item {match['number']} of {annex}: give it as 'item'",
                                 "inconsistent")
             return where, match
     if key == "unlisted_item":
@@ -153,7 +149,7 @@ def _item(f: dict, cl: dict, sl: dict) -> tuple[str | None, dict | None]:
     names = {it["name"]: f"附件2 item {it['number']}" for it in cl["items"]}
     names.update({it["name"]: f"附件1 item {it['number']}" for it in sl["items"]})
     near = nearest(given, names)
-    raise FactError(key, f"'{given}' is not the name of an item of 附件2 社区工作事项准入清单 or 附件1 "
+    raise UnusableFact(key, f"'{given}' is not the name of an item of 附件2 社区工作事项准入清单 or 附件1 "
                     f"社区服务站服务事项清单; nearest names: "
                     + "; ".join(f"「{n}」 ({names[n]})" for n in near)
                     + ". Work on neither list can be given as 'unlisted_item'", "unknown_name")
