@@ -9,7 +9,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..kinds.errors import RulingError
-from ..kinds import worker as W
+from ..kinds import common, worker as W
 from . import compile as bcompile
 from . import run
 from .facts import from_case_facts
@@ -61,7 +61,7 @@ def _value(prog, rulesets: dict, name: str, v, case):
         cents = int(v)
         if cents == prog.t.get("retiree_min_cents"):  # max(minimum, difference) gives the minimum as written on a tie
             minimum = Decimal(str(prog.versions[W.RETIREE].data["data"]["minimum"]))
-            return int(minimum) if minimum == minimum.to_integral_value() else minimum
+            return common.int_if_whole(minimum)
         if cents % 100 == 0:
             return cents // 100
         # base pay - pension in Decimal keeps the pension's decimal places (1999.5 -> 400.5, 1999.50 -> 400.50)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from .. import api
 from ..batch import rulings
 from ..cases import files as cases, roster_csv as roster
+from ..kinds.common import int_if_whole
 from . import policy_diff
 from ..load.problems import PolicyInputError
 
@@ -21,10 +22,6 @@ MONTHLY_PAY = ("salary.retiree_top_up", "salary.base_pay")  # result names: the 
 
 def _num(v) -> Decimal:
     return Decimal(str(v)) if v is not None else Decimal(0)
-
-
-def _plain(d: Decimal):
-    return int(d) if d == d.to_integral_value() else d
 
 
 def _rulings(repo, path, display, engine, day: dt.date | None, fixed: bool):
@@ -105,17 +102,17 @@ def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) 
             workers.append({"id": wid, "area": area,
                             "level": [x.get("salary.level"), y.get("salary.level")],
                             "base_pay": [x.get("salary.base_pay"), y.get("salary.base_pay")],
-                            "monthly_cost": [_plain(cost_a), _plain(cost_b)]})
+                            "monthly_cost": [int_if_whole(cost_a), int_if_whole(cost_b)]})
     rows = []
     for area in sorted(areas):
         s = areas[area]
         s["difference"] = s["monthly_cost_after"] - s["monthly_cost_before"]
-        rows.append({k: _plain(v) if isinstance(v, Decimal) else v for k, v in s.items()})
+        rows.append({k: int_if_whole(v) if isinstance(v, Decimal) else v for k, v in s.items()})
     total = {"workers": sum(r["workers"] for r in rows),
              "level_changed": sum(r["level_changed"] for r in rows),
              "base_pay_changed": sum(r["base_pay_changed"] for r in rows)}
     for k in ("monthly_cost_before", "monthly_cost_after", "difference"):
-        total[k] = _plain(sum((Decimal(str(r[k])) for r in rows), Decimal(0)))
+        total[k] = int_if_whole(sum((Decimal(str(r[k])) for r in rows), Decimal(0)))
     return {"roster": display, "as_of": day.isoformat(), "monthly_pay": list(MONTHLY_PAY),
             "areas": rows, "total": total, "workers": workers, "rejected": rejected}
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from . import derived
 from .errors import RulingError
 from .rulesets import apply_rulesets
-from .common import in_force, interpretations_of, part_ref
+from .common import in_force, int_if_whole, interpretations_of, part_ref
 from .trace import Trace
 
 SALARY_TABLE = "workforce.salary_table"
@@ -186,7 +186,7 @@ def rule_worker(case, repo, engine) -> Trace:
         yd = yv.data["data"]
         pension = f["pension_monthly"]
         top_up = max(Decimal(yd["minimum"]), Decimal(base_pay) - Decimal(str(pension)))
-        top_up = int(top_up) if top_up == top_up.to_integral_value() else top_up
+        top_up = int_if_whole(top_up)
         tr.add("salary.retiree_top_up", top_up, part_ref(yv, "retiree_top_up"),
                {"base_pay": base_pay, "pension_monthly": pension, "minimum": yd["minimum"]}, [yd["source"]],
                interpretations_of(yv))
