@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .cases import files as case_files
 from .engine import engines
-from .repo import repository
+from .repo import manifest, repository
 from .kinds.errors import RulingError
 from .load.problems import PolicyInputError
 from .render.notes import worded
@@ -139,13 +139,12 @@ def case_input(case) -> dict:
 
 
 # Hypothetical reforms (examples/reforms/) hold draft policy files for `policy diff`, not cases.
-NOT_CASES = ("examples/reforms",)
 
 
-def case_files_of(repo, dirs=("tests/cases", "examples")) -> list[Path]:
+def case_files_of(repo, dirs=manifest.CASE_DIRS) -> list[Path]:
     """Every case file the repository keeps (tests and examples)."""
     out = []
-    skip = [repo.root / d for d in NOT_CASES]
+    skip = [repo.root / d for d in manifest.NOT_CASES]
     for sub in dirs:
         base = repo.root / sub
         if base.is_dir():

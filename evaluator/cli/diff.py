@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import api
 from ..engine import engines
 from ..checks import impact, policy_diff
-from ..repo import repository, snapshots
+from ..repo import manifest, repository, snapshots
 from ..cases import roster_csv as roster
 from .common import public_key
 from ..load.problems import PolicyInputError, Problem
@@ -71,7 +71,7 @@ def cmd_diff(args) -> int:
     if args.roster is not None:
         roster.load(args.roster, new.schema_dir, roster_day, str(args.roster))  # an unusable roster fails first
     engine = engines.make(args.engine)
-    case_root = next((r for r in (new_root, old_root, base) if any((r / d).is_dir() for d in snapshots.CASE_DIRS)),
+    case_root = next((r for r in (new_root, old_root, base) if any((r / d).is_dir() for d in manifest.CASE_DIRS)),
                      base)
     case_repo = repository.Repository(root=case_root, schema_dir=case_root / "schemas")
     files = [(case_repo.rel(p), p) for p in api.case_files_of(case_repo)]

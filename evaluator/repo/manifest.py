@@ -18,6 +18,9 @@ import rfc8785
 # The directories a policy state consists of (errata live in the clause files; sources/ because clauses are
 # checked verbatim against it).
 CONTENT_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas")
+# Where the repository keeps its case files (tests and examples), and the folders under them that hold other files.
+CASE_DIRS = ("tests/cases", "examples")
+NOT_CASES = ("examples/reforms",)
 MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
 FORMAT = "yinchuan-policy-bundle/1"

@@ -16,8 +16,6 @@ from pathlib import Path
 
 from . import bundle, manifest, repository
 
-CASE_DIRS = ("tests/cases", "examples")
-
 
 class SnapshotError(Exception):
     """The state cannot be found or read; the message says why."""
@@ -40,7 +38,7 @@ def git_root(path: Path) -> Path | None:
         return None
 
 
-def from_git(root: Path, rev: str, dirs=manifest.CONTENT_DIRS + CASE_DIRS) -> Path:
+def from_git(root: Path, rev: str, dirs=manifest.CONTENT_DIRS + manifest.CASE_DIRS) -> Path:
     """Export the given directories of a git revision of the repository at root into a temporary directory."""
     top = git_root(root)
     if top is None:
@@ -120,7 +118,7 @@ def apply_overlay(base: Path, overlay: Path) -> Path:
         raise SnapshotError(f"{overlay / OVERLAY}: an overlay must say status: not_adopted (it is a draft, not policy)")
     dest = Path(tempfile.mkdtemp(prefix="policy-draft-"))
     atexit.register(shutil.rmtree, dest, ignore_errors=True)
-    for sub in manifest.CONTENT_DIRS + CASE_DIRS:
+    for sub in manifest.CONTENT_DIRS + manifest.CASE_DIRS:
         if (base / sub).is_dir():
             shutil.copytree(base / sub, dest / sub, ignore=shutil.ignore_patterns("reforms"))
     base_repo = repository.load(dest)
