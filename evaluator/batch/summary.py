@@ -69,6 +69,8 @@ def policy_figures(s: dict, df: pl.DataFrame, repo, as_of, certificates: pl.Seri
 
     from ..engine import engines
     from ..kinds.errors import RulingError
+    from ..kinds.common import share
+    from ..kinds.roster import target_met
     from ..ruling.evaluate import evaluate
     from .executor import case_of
 
@@ -93,10 +95,11 @@ def policy_figures(s: dict, df: pl.DataFrame, repo, as_of, certificates: pl.Seri
     except LookupError:
         return
     if certificates is not None and len(certificates):
-        got = float(certificates.is_in(td["certificate"]["counts"]).mean())
-        s["targets_2025"] = {"year": td["year"], "certified_share": round(got, 4),
+        # the roster kind's definition, in exact decimals; the share is shown rounded to 4 places
+        got = share(int(certificates.is_in(td["certificate"]["counts"]).sum()), len(certificates))
+        s["targets_2025"] = {"year": td["year"], "certified_share": round(float(got), 4),
                              "certified_target": float(td["certificate"]["min_share"]),
-                             "certified_met": got >= td["certificate"]["min_share"],
+                             "certified_met": target_met(got, td["certificate"]),
                              "education": "not measurable from the pay codes (college_or_below mixes 大专 and "
                                           "below); use the roster case kind with education_level",
                              "satisfaction": "a community figure, not in a worker roster"}

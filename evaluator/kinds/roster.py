@@ -25,6 +25,11 @@ def _worker_case(case, entry: dict, i: int, levels: dict):
                 case.json_path + ("facts", "workers", i, "facts"))
 
 
+def target_met(value, target: dict) -> bool | None:
+    """Whether a share (an exact Decimal, or None when there is no one to count) reaches a 2025 target."""
+    return None if value is None else value >= target["min_share"]
+
+
 def rule_roster(case, repo, engine) -> Trace:
     tr = Trace(repo)
     f, day = case.facts, case.as_of
@@ -66,7 +71,7 @@ def rule_roster(case, repo, engine) -> Trace:
     tr.add("roster.satisfaction", satisfaction, "given#satisfaction", {}, [td["satisfaction"]["source"]], [])
     for name, value, target in (("education", edu, td["education"]), ("certificate", cert, td["certificate"]),
                                 ("satisfaction", satisfaction, td["satisfaction"])):
-        met = None if value is None else value >= target["min_share"]
+        met = target_met(value, target)
         tr.add(f"targets.{name}_met", met, part_ref(tv, f"{name}_met"),
                {"share": value, "target": target["min_share"], "year": td["year"]}, [target["source"]],
                interpretations_of(tv))
