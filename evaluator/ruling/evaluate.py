@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from . import explain
 from ..engine.engines import EngineError
-from ..engine.engines import FactError as EngineFactError
-from ..kinds.errors import FactError, RulingError
+from ..engine.engines import FactError
+from ..kinds.errors import RulingError, UnusableFact
 from . import readings as alt
 from ..kinds import KINDS
 
@@ -24,8 +24,8 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
         tr = KINDS[case.kind](case, repo, engine)
         if compare_readings:
             tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings)
-    except EngineFactError as exc:
-        raise FactError(exc.fact, f"the rule engine cannot take fact '{exc.fact}': {exc.reason}",
+    except FactError as exc:
+        raise UnusableFact(exc.fact, f"the rule engine cannot take fact '{exc.fact}': {exc.reason}",
                         "no_ruling") from None
     except EngineError as exc:
         raise RulingError(f"the rule engine failed: {exc}") from None
