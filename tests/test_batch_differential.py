@@ -128,3 +128,23 @@ def test_generated_roster_equals_per_case_on_durable_rules(repo, tmp_path, as_of
     assert vec["salary.retiree_top_up"].drop_nulls().len() > 0
     grounds = set(" ".join(vec["exit.grounds"].cast(pl.String).to_list()).split())
     assert len(grounds) == 9
+
+
+def test_a_step_changed_in_kinds_worker_changes_both_paths(repo, tmp_path, monkeypatch):
+    """The worker's steps are defined once (kinds/worker.py): the compiled program tabulates the same functions, so a
+    step changed there changes the vectorised rulings too, and the two paths still agree row by row."""
+    from evaluator.kinds import worker as W
+
+    as_of = dt.date(2025, 1, 1)
+    path = tmp_path / "roster.parquet"
+    roster.write(roster.generate(300, seed=12), path)
+    before, _, _, _ = both_ways(repo, path, as_of)
+    monkeypatch.setattr(W, "combined_raise", lambda rd, education_levels, certificate_levels: 0)  # no raises
+    monkeypatch.setattr(W, "award", lambda hd, years: (7, [hd["otherwise_source"]], None))
+    vec, per, vec_errors, per_errors = both_ways(repo, path, as_of)
+    assert vec_errors == per_errors
+    assert_same(vec, per)
+    ruled = vec.filter(pl.col("salary.level").is_not_null())
+    assert (ruled["salary.level"] == ruled["salary.band_level"]).all()
+    assert (vec["honor.award"] == 7).all()
+    assert not before["salary.level"].drop_nulls().equals(ruled["salary.level"])

@@ -126,3 +126,24 @@ def test_households_at_a_band_edge_show_the_literal_readings(tmp_path):
     assert "staffing.committee_size = 7 (5 under the reading used)" in notes["range_keeps_both_ends"]
     assert "lower_band_wins" not in notes  # 3000 → 5 under that reading too
     assert alt_notes(ruling(out, "c4000")) == []  # inside the middle band every reading agrees
+
+
+def test_the_ruling_stage_notes_other_readings_as_data_and_render_words_them(repo):
+    """The ruling stage carries the values; render/notes.py words them, as the published ruling gives them."""
+    from evaluator.cases import files as case_files
+    from evaluator.engine import engines
+    from evaluator.render.notes import worded
+    from evaluator.ruling.evaluate import evaluate
+
+    case = next(c for c in case_files.load(EXAMPLES, repo.schema_dir).cases
+                if c.id == "party_secretary_bachelor_social_worker")
+    r = evaluate(case, repo, engines.make("reference"))
+    [data] = [n for n in alt_notes(r) if n.get("alternative") == "max_of_raises"]
+    assert "en" not in data and data["interpretation"] == RAISES
+    assert data["reading_used"] == "sum_highest_capped_at_column_top"
+    assert {"result": "salary.level", "value": 12, "value_used": 13} in data["differences"]
+    worded(r)
+    [note] = [n for n in alt_notes(r) if "'max_of_raises'" in n["en"]]
+    assert list(note) == ["code", "en", "zh", "clauses", "interpretations"]
+    assert "salary.level = 12 (13 under the reading used)" in note["en"]
+    assert "salary.level 为 12(所用解读为 13)" in note["zh"]

@@ -160,3 +160,19 @@ def test_handwritten_links_to_repository_files_point_at_generated_pages(model):
     out = site.fill(text, model, "contract.md")
     assert "[a](reference/schema-cases.md)" in out
     assert "[b](policies/workforce.salary_table.md)" in out and "[c](other.md)" in out
+
+
+def test_a_ruling_document_shows_the_facts_that_were_ruled_not_the_file_read_again(repo, tmp_path):
+    import datetime as dt
+
+    from evaluator.render import document
+
+    src = tmp_path / "one.yaml"
+    src.write_text("id: one\nkind: worker\nas_of: 2024-07-01\nfacts: {post: deputy, years_of_service: 5}\n",
+                   encoding="utf-8")
+    outcome = api.evaluate_file(repo, src, "reference")
+    src.write_text("id: one\nkind: worker\nas_of: 2024-07-01\nfacts: {post: deputy, years_of_service: 31}\n",
+                   encoding="utf-8")  # changed after the ruling
+    md = document.render([(outcome.rulings, {c.id: c for c, _ in outcome.cases})], repo, "markdown",
+                         issued=dt.date(2024, 7, 2))
+    assert "| `years_of_service` | 5 | 案例 given |" in md and "31" not in md.split("结果 Results")[0]
