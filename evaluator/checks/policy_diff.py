@@ -71,31 +71,27 @@ def _item_key(a: list, b: list) -> str | None:
     return None
 
 
+def _matched(old: dict, new: dict, where):
+    """The differences between two mappings whose entries are matched by key (`where(key)` names an entry)."""
+    for k in list(old) + [k for k in new if k not in old]:
+        sub = where(k)
+        if k not in new:
+            yield sub, "removed", old[k], None
+        elif k not in old:
+            yield sub, "added", None, new[k]
+        else:
+            yield from deep(old[k], new[k], sub)
+
+
 def deep(a, b, path: str = ""):
     """Yield (path, what, old, new) for every difference between two JSON-like values."""
     if isinstance(a, dict) and isinstance(b, dict):
-        for k in list(a) + [k for k in b if k not in a]:
-            sub = f"{path}.{k}" if path else str(k)
-            if k not in b:
-                yield sub, "removed", a[k], None
-            elif k not in a:
-                yield sub, "added", None, b[k]
-            else:
-                yield from deep(a[k], b[k], sub)
+        yield from _matched(a, b, lambda k: f"{path}.{k}" if path else str(k))
         return
     if isinstance(a, list) and isinstance(b, list):
         key = _item_key(a, b)
         if key:
-            old = {x[key]: x for x in a}
-            new = {x[key]: x for x in b}
-            for k in list(old) + [k for k in new if k not in old]:
-                sub = f"{path}[{key}={k}]"
-                if k not in new:
-                    yield sub, "removed", old[k], None
-                elif k not in old:
-                    yield sub, "added", None, new[k]
-                else:
-                    yield from deep(old[k], new[k], sub)
+            yield from _matched({x[key]: x for x in a}, {x[key]: x for x in b}, lambda k: f"{path}[{key}={k}]")
             return
         if all(not isinstance(x, (dict, list)) for x in a + b) and (len(set(map(str, a))) == len(a)):
             for x in a:
