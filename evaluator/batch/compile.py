@@ -153,7 +153,11 @@ def compile_worker(repo, day: dt.date) -> Program:
                 for lv, r in rows.items():
                     level_basis[e, c, lv] = basis.id(cites + [r["source"]], common.interpretations_of(rv))
         top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
-        t.update(raise_=raise_, top=top, level_basis=level_basis, edu_err=edu_err, cert_err=cert_err)
+        # the raised and capped level of every (post, years, education, certificate): one take per row in run.py
+        bands, raises, tops = band.tolist(), raise_.tolist(), top.tolist()
+        level = np.array([[[[W.capped_level(b, r, tops[p])[0] for r in row] for row in raises] for b in bands[p]]
+                          for p in range(len(posts))], np.int16)
+        t.update(raise_=raise_, top=top, level=level, level_basis=level_basis, edu_err=edu_err, cert_err=cert_err)
     else:
         t["raises_err"] = error("on_probation", rv_err)
 

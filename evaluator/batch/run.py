@@ -3,8 +3,8 @@ its basis (the clause ids and interpretation ids it rests on, in Program.basis).
 
 Every lookup comes from the program's tables, which batch/compile.py fills by calling the worker's step functions
 (kinds/worker.py) on every value the facts may take: a change to a step is made there. What is composed here as array
-code is the arithmetic over unbounded values: the raised level capped (min of band + raise and cap), the retiree
-top-up from a pension, the certificate clock from dates and the unqualified streak; the differential tests
+code is the arithmetic over unbounded values: the retiree top-up from a pension, the certificate clock from dates
+and the unqualified streak; the differential tests
 (tests/test_batch_differential.py) hold every row equal to the per-case ruling.
 """
 from __future__ import annotations
@@ -72,7 +72,7 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         _table_error(err, t["edu_err"], edu, ~prob)
         _table_error(err, t["cert_err"], cert, ~prob)
         ec = edu.astype(np.intp) * t["raise_"].shape[1] + cert
-        level = np.minimum(band + np.take(t["raise_"], ec), np.take(t["top"], post))
+        level = np.take(t["level"], py * t["raise_"].size + ec)  # the capped level, tabulated by compile
         level_basis = np.take(t["level_basis"], ec * t["level_basis"].shape[2] + band)
     lvl = level.astype(np.intp)
     np.putmask(lvl, prob, len(t["base"]))  # probation's row: the entry _with adds past the last level

@@ -23,12 +23,13 @@ HONOURS = "workforce.long_service_honours"
 CERTIFICATE = "workforce.certificate_deadline"
 
 
-# The worker's steps, one function each. The per-case ruling below calls them on one worker's facts and traces
-# what they give; the vectorised evaluator (batch/compile.py) tabulates the same functions over every value the
-# facts may take (the case schema's enums and bounds), so a step over the posts, years, education, certificates
-# or stars is changed here and both paths follow. Steps over unbounded values (the retiree top-up from a pension,
-# the certificate clock from dates, the unqualified streak) are composed again as array code in batch/run.py;
-# tests/test_batch_differential.py holds those equal row by row.
+# The worker's steps, one function each: THE place to change how a worker is ruled. The per-case ruling below calls
+# them on one worker's facts and traces what they give; the vectorised evaluator (batch/compile.py) tabulates the
+# same functions over every value the facts may take (the case schema's enums and bounds), so a step over the
+# posts, years, education, certificates, probation or stars is changed here and both paths follow (a new fact a
+# step reads becomes one more axis of its table in batch/compile.py). Steps over unbounded values (the retiree
+# top-up from a pension, the certificate clock from dates, the unqualified streak) are composed again as array
+# code in batch/run.py; tests/test_batch_differential.py holds those equal row by row.
 
 def salary_band(table, post: str, years: int):
     """The salary table's row whose band of years for `post` covers `years`, and the band; (None, None) if none."""
@@ -73,6 +74,11 @@ def level_cap(table, rd: dict, post: str) -> int:
     if rd["cap"] == "post_column_top":
         return column_top(table, post)
     return max(r["level"] for r in table["levels"])
+
+
+def capped_level(band_level: int, raise_: int, cap: int) -> tuple[int, bool]:
+    """The band's level raised, but not past the cap: (the level, whether the cap bound)."""
+    return min(band_level + raise_, cap), band_level + raise_ > cap
 
 
 def raise_cites(rd: dict, education_levels: int, certificate_levels: int) -> list:
@@ -152,10 +158,10 @@ def rule_worker(case, repo, engine) -> Trace:
         cl = raise_levels(rd, "certificate", f["certificate"])
         raise_ = combined_raise(rd, el, cl)
         top = level_cap(table, rd, post)
-        level = min(row["level"] + raise_, top)
+        level, capped = capped_level(row["level"], raise_, top)
         inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
                   "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
-                  "cap": top, "capped": row["level"] + raise_ > top}
+                  "cap": top, "capped": capped}
         tr.add("salary.level", level, part_ref(rv, "level"), inputs, raise_cites(rd, el, cl) + [row["source"]],
                interpretations_of(rv))
         lrow = level_row(table, level)
