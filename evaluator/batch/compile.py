@@ -1,10 +1,10 @@
 """Compile the worker ruling for one date into lookup arrays and condition closures.
 
 Everything is read from the policy versions and rule sets in force on the date through the worker's step functions
-(kinds/worker.py: `salary_band`, `raise_levels`, `combined_raise`, `level_cap`, `star_row`, `award` and the clauses
-each cites), tabulated over every value the facts may take: a step is defined once, there, and becomes an array
-cell here; a rule's condition becomes a numpy closure. The clauses and interpretations each result rests on are registered once
-per distinct combination in `Basis`, and each row of the output refers to one by code.
+(kinds/worker.py: `salary_band`, `raise_levels`, `combined_raise`, `level_cap`, `capped_level`, `star_row`, `award`
+and the clauses each cites), tabulated over every value the facts may take: a step is defined once, there, and
+becomes an array cell here; a rule's condition becomes a numpy closure. The clauses and interpretations each result
+rests on are registered once per distinct combination in `Basis`, and each row of the output refers to one by code.
 """
 from __future__ import annotations
 
@@ -149,9 +149,8 @@ def compile_worker(repo, day: dt.date) -> Program:
                 if el is None or cl is None:
                     continue  # the fact enum and the policy disagree: a row error (edu_err, cert_err)
                 raise_[e, c] = W.combined_raise(rd, el, cl)
-                cites = W.raise_cites(rd, el, cl)
                 for lv, r in rows.items():
-                    level_basis[e, c, lv] = basis.id(cites + [r["source"]], common.interpretations_of(rv))
+                    level_basis[e, c, lv] = basis.id(W.level_cites(rd, el, cl, r), common.interpretations_of(rv))
         top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
         # the raised and capped level of every (post, years, education, certificate): one take per row in run.py
         bands, raises, tops = band.tolist(), raise_.tolist(), top.tolist()
@@ -175,7 +174,7 @@ def compile_worker(repo, day: dt.date) -> Program:
             allow_basis[s] = basis.id(W.allowance_cites(ad, srow), common.interpretations_of(av))
         t.update(allow=allow, allow_basis=allow_basis, allow_err=allow_err)
         t["prob_allow"] = int(pd["performance_allowance"])
-        t["prob_allow_basis"] = basis.id([pd["source"]], common.interpretations_of(pv))
+        t["prob_allow_basis"] = basis.id(W.probation_allowance_cites(pd), common.interpretations_of(pv))
     else:
         t["allow_missing"] = error("party_org_stars", av_err)
 

@@ -91,6 +91,11 @@ def raise_cites(rd: dict, education_levels: int, certificate_levels: int) -> lis
     return cites
 
 
+def level_cites(rd: dict, education_levels: int, certificate_levels: int, band_row) -> list:
+    """The clauses behind the salary level: the raises', the cap's and the band's row."""
+    return raise_cites(rd, education_levels, certificate_levels) + [band_row["source"]]
+
+
 def coefficient_cites(table, lrow) -> list:
     return [lrow["source"]]
 
@@ -102,6 +107,10 @@ def base_pay_cites(table, lrow) -> list:
 def probation_cites(table, pd: dict) -> list:
     """The clauses behind probation's level, coefficient and base pay."""
     return [pd["source"], table["probation"]["source"]]
+
+
+def probation_allowance_cites(pd: dict) -> list:
+    return [pd["source"]]
 
 
 def star_row(ad: dict, stars: int):
@@ -162,7 +171,7 @@ def rule_worker(case, repo, engine) -> Trace:
         inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
                   "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
                   "cap": top, "capped": capped}
-        tr.add("salary.level", level, part_ref(rv, "level"), inputs, raise_cites(rd, el, cl) + [row["source"]],
+        tr.add("salary.level", level, part_ref(rv, "level"), inputs, level_cites(rd, el, cl, row),
                interpretations_of(rv))
         lrow = level_row(table, level)
         coefficient, base_pay = lrow["coefficient"], lrow["base_pay"]
@@ -179,7 +188,8 @@ def rule_worker(case, repo, engine) -> Trace:
         if probation:
             amount = pv.data["data"]["performance_allowance"]
             tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
-                   {"on_probation": True, "party_org_stars": stars}, [pv.data["data"]["source"]], interpretations_of(pv))
+                   {"on_probation": True, "party_org_stars": stars}, probation_allowance_cites(pv.data["data"]),
+                   interpretations_of(pv))
         else:
             amount = srow["amount"]
             tr.add("salary.performance_allowance", amount, part_ref(av, "performance_allowance"),
