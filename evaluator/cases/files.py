@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
+from ..load.limits import MAX_CASES
 from ..load.problems import PolicyInputError, Problem
 from ..load.validation import validate_paths
 from ..load.yaml_strict import Document, load_file
@@ -65,6 +66,9 @@ def _exact(value):
 def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None) -> CaseFile:
     shown = doc.path
     data = doc.data
+    if not isinstance(data, (dict, list)):
+        raise PolicyInputError([doc.problem((), "this is not a case file: it holds a single value, not a mapping "
+                                            "with 'cases' (or one case)", "schema")])
     if isinstance(data, dict) and "cases" in data:
         items = data["cases"] if isinstance(data["cases"], list) else None
         prefix = ("cases",)
@@ -73,6 +77,10 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
     if items is None or not items:
         raise PolicyInputError([doc.problem(("cases",), "'cases' must be a non-empty list of cases", "schema")])
 
+    if len(items) > MAX_CASES:
+        raise PolicyInputError([doc.problem(prefix, f"{len(items)} cases in one file; at most {MAX_CASES} (each "
+                                            "ruling is kept for the output: split the file, or rule a roster of "
+                                            "workers with `policy batch`)", "too_many_cases")])
     out = CaseFile(shown)
     if prefix:
         for key in data:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from .limits import MAX_SHOWN_CHARS, shown
 from .problems import Problem
 from .yaml_strict import Document, json_path_text
 
@@ -26,7 +27,11 @@ def _multiple_of(validator, step, instance, schema):
     # Exact decimal arithmetic: 0.3 is a multiple of 0.01 (float division says otherwise).
     if not validator.is_type(instance, "number"):
         return
-    if Decimal(str(instance)) % Decimal(str(step)) != 0:
+    try:
+        remainder = Decimal(str(instance)) % Decimal(str(step))
+    except InvalidOperation:  # a value so large against the step that the quotient has no exact decimal
+        remainder = None
+    if remainder != 0:
         yield ValidationError(f"{instance} is not a multiple of {step}")
 
 
@@ -75,7 +80,9 @@ def _type_name(t) -> str:
 
 def _show(value) -> str:
     if isinstance(value, str):
-        return repr(value)
+        # a short value is quoted (control characters escaped); a long one is only measured, so that a path to
+        # some other file (a symlink to a system file) never gets that file's text echoed into an error
+        return repr(shown(value)) if len(value) <= MAX_SHOWN_CHARS else f"text of {len(value)} characters"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:

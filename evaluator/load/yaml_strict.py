@@ -16,13 +16,9 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from . import limits
+from .compose import LimitError, compose
 from .problems import PolicyInputError, Problem
-
-MAX_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 64
-# Constructed values allowed per distinct node of the document (see _Builder).
-MAX_EXPANSION = 4
-MIN_NODE_BUDGET = 20_000
 
 _STD = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
@@ -83,8 +79,8 @@ class _Loader(yaml.SafeLoader):
 
 
 class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """The same composer on libyaml (about 6x faster); only used when the text parses, so that error messages stay
-    those of the pure-Python parser."""
+    """The same on libyaml's parser (much faster); only used when the text parses, so that error messages stay
+    those of the pure-Python parser. Both only parse: the tree is composed by compose.compose, flat and bounded."""
 
     def resolve(self, kind, value, implicit):
         if kind is ScalarNode and implicit[0]:
@@ -92,14 +88,20 @@ class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         return super().resolve(kind, value, implicit)
 
 
-def _compose_fast(text: str):
+def _compose_fast(text: str, path: str):
     loader = _FastLoader(text)
     try:
-        return loader.get_single_node()
+        return compose(loader)
     except yaml.YAMLError:
         return False  # let the pure-Python parser say what is wrong, and where
+    except LimitError as exc:
+        raise _limit_error(exc, path) from None
     finally:
         loader.dispose()
+
+
+def _limit_error(exc: LimitError, path: str) -> PolicyInputError:
+    return PolicyInputError([Problem(path, *_pos(exc.mark), exc.message, exc.code)])
 
 
 def _pos(mark) -> tuple[int, int]:
@@ -117,9 +119,9 @@ def _plain_words(exc: yaml.MarkedYAMLError) -> str:
 
 
 def load_text(text: str, path: str) -> Document:
-    node = _compose_fast(text)
-    if node is not False:
-        return _document(node, text, path)
+    composed = _compose_fast(text, path)
+    if composed is not False:
+        return _document(*composed, path)
     try:
         loader = _Loader(text)  # the reader refuses control characters (e.g. NUL) here, before any parsing
     except yaml.reader.ReaderError as exc:
@@ -128,7 +130,9 @@ def load_text(text: str, path: str) -> Document:
         raise PolicyInputError([Problem(path, line, col, f"character #x{exc.character:04x} is not allowed in YAML "
                                         "or JSON text", "yaml_syntax")]) from None
     try:
-        node = loader.get_single_node()
+        composed = compose(loader)
+    except LimitError as exc:
+        raise _limit_error(exc, path) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = _pos(mark) if mark else (1, 1)
@@ -137,35 +141,39 @@ def load_text(text: str, path: str) -> Document:
         raise PolicyInputError([Problem(path, 1, 1, f"YAML error: {exc}", "yaml_syntax")]) from None
     finally:
         loader.dispose()
-    return _document(node, text, path)
+    return _document(*composed, path)
 
 
-def _document(node, text: str, path: str) -> Document:
+def _document(node, distinct: int, path: str) -> Document:
     if node is None:
         raise PolicyInputError([Problem(path, 1, 1, "the file is empty: it holds no YAML document", "empty_file")])
-    builder = _Builder(path, _distinct_nodes(node))
+    builder = _Builder(path, distinct)
     data = builder.build(node)
     return Document(path, data, builder.marks, builder.key_marks)
 
 
-def load_file(path: Path | str, display_path: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
+def load_file(path: Path | str, display_path: str | None = None, max_bytes: int = limits.MAX_BYTES) -> Document:
     """Load a YAML or JSON file strictly. Raises PolicyInputError with positioned problems."""
-    p = Path(path)
     shown = display_path or str(path)
+    return load_bytes(read_bounded(path, shown, max_bytes), shown)
+
+
+def read_bounded(path: Path | str, shown: str, max_bytes: int = limits.MAX_BYTES) -> bytes:
+    """The bytes of a file, read through a bound: at most `max_bytes`, whatever the file is (a pipe, /dev/stdin,
+    `<(…)` or a device report a size of 0, so the size the file claims is not trusted)."""
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise PolicyInputError(
-                [Problem(shown, 0, 0, f"the file is {size} bytes, over the limit of {max_bytes} bytes", "too_large")]
-            )
-        raw = p.read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(max_bytes + 1)
     except FileNotFoundError:
         raise PolicyInputError([Problem(shown, 0, 0, "no such file", "not_found")]) from None
     except IsADirectoryError:
         raise PolicyInputError([Problem(shown, 0, 0, "this is a directory, not a file", "not_found")]) from None
     except OSError as exc:
         raise PolicyInputError([Problem(shown, 0, 0, f"cannot read the file: {exc.strerror}", "unreadable")]) from None
-    return load_bytes(raw, shown)
+    if len(raw) > max_bytes:
+        raise PolicyInputError([Problem(shown, 0, 0, f"the file is over the limit of {max_bytes} bytes; refused",
+                                        "too_large")])
+    return raw
 
 
 def load_bytes(raw: bytes, path: str) -> Document:
@@ -186,22 +194,6 @@ def load_bytes(raw: bytes, path: str) -> Document:
     return load_text(text, path)
 
 
-def _distinct_nodes(root) -> int:
-    """How many nodes the document really holds (an alias counts once): the yardstick for expansion."""
-    seen, stack = set(), [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for k, v in node.value:
-                stack.extend((k, v))
-    return len(seen)
-
-
 class _Builder:
     def __init__(self, path: str, distinct: int):
         self.path = path
@@ -209,7 +201,7 @@ class _Builder:
         self.key_marks: dict = {}
         self.count = 0
         # Aliases may reuse a value a few times; a "billion laughs" document multiplies it exponentially.
-        self.budget = max(MIN_NODE_BUDGET, MAX_EXPANSION * distinct)
+        self.budget = max(limits.MIN_NODE_BUDGET, limits.MAX_EXPANSION * distinct)
 
     def _fail(self, node, message, code="invalid"):
         line, col = _pos(node.start_mark)
@@ -223,8 +215,8 @@ class _Builder:
         if self.count > self.budget:
             self._fail(node, "the document expands to too many values (aliases multiplying data?); refused",
                        "too_large")
-        if depth > MAX_DEPTH:
-            self._fail(node, f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?); refused", "too_deep")
+        if depth > limits.MAX_DEPTH:
+            self._fail(node, f"nesting deeper than {limits.MAX_DEPTH} levels (a recursive alias?); refused", "too_deep")
         if node.tag not in _ALLOWED_TAGS and node.tag != "?":
             if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith(_STD + "python/"):
                 self._fail(node, f"the YAML tag {node.tag!r} is not allowed; only plain data is accepted",
@@ -278,16 +270,25 @@ class _Builder:
             return _BOOL[text]
         if tag in ("?", _STD + "int"):
             if _INT10.match(text):
-                return int(text)
+                return self._number(node, text, lambda: int(text))
             if _INT8.match(text):
-                return int(text[2:], 8)
+                return self._number(node, text, lambda: int(text[2:], 8))
             if _INT16.match(text):
-                return int(text[2:], 16)
+                return self._number(node, text, lambda: int(text[2:], 16))
         if tag in ("?", _STD + "float"):
             if _FLOAT.match(text):
-                return Decimal(text)
+                return self._number(node, text, lambda: Decimal(text))
             if _SPECIAL_FLOAT.match(text):
                 self._fail(node, f"'{text}' is not a finite number; write a plain number", "not_finite")
         if tag != "?":
             self._fail(node, f"'{text}' cannot be read as {tag.rsplit(':', 1)[-1]}", "invalid")
         return text
+
+    def _number(self, node: ScalarNode, text: str, read):
+        """A number, range-checked as it is read (limits.py): never a 5000-digit integer or 1e999999999."""
+        why = limits.number_text_problem(text)
+        value = read() if why is None else None
+        why = why or limits.number_problem(value)
+        if why:
+            self._fail(node, f"'{limits.shown(text, limits.MAX_NUMBER_CHARS)}': {why}", "number_range")
+        return value
