@@ -86,18 +86,14 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         engine = engines.make(engine)
     out.problems.extend(cf.problems)
     out.unusable = bool(cf.problems)
-    good = {c.id: c for c in cf.cases}
-    bad: dict = {}
-    for prob in cf.problems:
-        bad.setdefault(prob.case, []).append(prob)
-    done = set()
-    for name in cf.order:
-        if name in done:
-            continue
-        done.add(name)
-        case = good.get(name)
+    of_entries = {id(p) for e in cf.entries for p in e.problems}
+    file_level = [p for p in cf.problems if id(p) not in of_entries]
+    if file_level:  # e.g. an unknown field at the top of the file: in the output too, not only on stderr
+        out.rulings.append({"file": cf.path, "errors": [p.as_json() for p in file_level]})
+    for entry in cf.entries:
+        case = entry.case
         if case is None:
-            out.rulings.append({"id": name, "errors": [p.as_json() for p in bad.get(name, [])]})
+            out.rulings.append(error_entry(entry.id, entry.index, entry.line, entry.problems))
             continue
         if only_expected and case.expect is None:
             continue
@@ -110,7 +106,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
             prob = case.doc.problem(case.json_path + where, str(exc), getattr(exc, "code", "no_ruling"),
                                     case=case.id)
             out.problems.append(prob)
-            out.rulings.append({"id": case.id, "errors": [prob.as_json()]})
+            out.rulings.append(error_entry(case.id, entry.index, entry.line, [prob]))
             out.cases.append((case, None))
             out.unusable = True
             continue
@@ -128,6 +124,12 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
                         "expectation_failed", case=case.id))
         out.rulings.append(r)
     return out
+
+
+def error_entry(case_id: str, index: int, line: int, problems: list) -> dict:
+    """The output entry of a case that cannot be ruled: its id, its position (0-based index among the file's cases,
+    and line) and why, so that every case of an input is accounted for even when two share an id."""
+    return {"id": case_id, "index": index, "line": line, "errors": [p.as_json() for p in problems]}
 
 
 def case_input(case) -> dict:

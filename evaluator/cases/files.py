@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
-from ..load.limits import MAX_CASES
+from ..load.limits import MAX_CASES, MAX_DEPTH, number_problem
 from ..load.problems import PolicyInputError, Problem
 from ..load.validation import validate_paths
 from ..load.yaml_strict import Document, load_file
@@ -35,11 +35,30 @@ class Case:
 
 
 @dataclass
+class Entry:
+    """One case of a file as written, good or bad: what every output accounts for, by position (two cases may
+    share an id; a case without an id gets the placeholder `#N`, which an explicit id may also spell)."""
+    id: str
+    index: int  # 0-based position among the file's cases
+    line: int
+    case: Case | None  # None when the case cannot be ruled
+    problems: list = field(default_factory=list)
+
+
+@dataclass
 class CaseFile:
     path: str
     cases: list = field(default_factory=list)  # usable cases, in file order
     problems: list = field(default_factory=list)  # problems of unusable cases (and file-level ones)
     order: list = field(default_factory=list)  # every case id (or placeholder) in file order, good or bad
+    entries: list = field(default_factory=list)  # an Entry per case in file order, good or bad
+
+    def refuse(self, entry: Entry, problems: list) -> None:
+        """Take a case out of the ruling with the problems that say why (e.g. a roster row without an area)."""
+        if entry.case is not None:
+            self.cases = [c for c in self.cases if c is not entry.case]
+            entry.case = None
+        entry.problems += problems
 
 
 def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = None,
@@ -50,16 +69,28 @@ def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = No
 
 def from_data(data, schema_dir: Path, name: str = "<data>", as_of_override: dt.date | None = None) -> CaseFile:
     """Cases given as Python data (e.g. parsed JSON from another system); floats become exact Decimals."""
-    return from_document(Document(name, _exact(data), {}, {}), schema_dir, as_of_override)
+    doc = Document(name, None, {}, {})
+    problems: list = []
+    doc.data = _exact(data, doc, (), problems)
+    if problems:
+        raise PolicyInputError(problems)
+    return from_document(doc, schema_dir, as_of_override)
 
 
-def _exact(value):
+def _exact(value, doc: Document, path: tuple, problems: list):
+    """Floats as exact Decimals, and the data held to the loader's limits (nesting, numbers), as a file is."""
+    if len(path) > MAX_DEPTH:
+        problems.append(doc.problem(path, f"nesting deeper than {MAX_DEPTH} levels; refused", "too_deep"))
+        return None
+    if isinstance(value, (int, float, Decimal)) and (why := number_problem(value)):
+        problems.append(doc.problem(path, why, "number_range"))
+        return None
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, dict):
-        return {k: _exact(v) for k, v in value.items()}
+        return {k: _exact(v, doc, path + (k,), problems) for k, v in value.items()}
     if isinstance(value, list):
-        return [_exact(v) for v in value]
+        return [_exact(v, doc, path + (i,), problems) for i, v in enumerate(value)]
     return value
 
 
@@ -93,9 +124,12 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
         cpath = prefix + (i,) if prefix else ()
         name = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
         out.order.append(name)
+        entry = Entry(name, i, doc.position(cpath)[0], None)
+        out.entries.append(entry)
         errs = [p for _, p in validate_paths(doc, schema_dir, "cases", cpath, "/$defs/case", case=name)]
         if errs:
             out.problems.extend(errs)
+            entry.problems = errs
             continue
         if name in seen:
             errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line {seen[name]})",
@@ -110,10 +144,12 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
         errs += _kind_checks(item["kind"], facts, doc, cpath + ("facts",), name, schema_dir)
         if errs:
             out.problems.extend(errs)
+            entry.problems = errs
             continue
         as_of = as_of_override or dt.date.fromisoformat(item["as_of"])
-        out.cases.append(Case(name, item["kind"], as_of, facts, item["facts"], item.get("expect"), doc, cpath,
-                              item.get("description", "")))
+        entry.case = Case(name, item["kind"], as_of, facts, item["facts"], item.get("expect"), doc, cpath,
+                          item.get("description", ""))
+        out.cases.append(entry.case)
     return out
 
 
