@@ -1,7 +1,7 @@
 """Arithmetic: the figures of a table agree with one another.
 
-- salary tables: base pay = coefficient × benchmark pay on every row (and the probation row), levels numbered once,
-  coefficients strictly rising with the level, each post's column a contiguous run of levels whose bands rise with
+- salary tables: base pay = coefficient × benchmark pay on every row (and the probation row) (levels numbered once
+  and without a hole are checked as the repository loads, repo/table_shape.py), coefficients strictly rising with the level, each post's column a contiguous run of levels whose bands rise with
   the level, and the top of each column holding its open-ended band (the top is the raises' cap, 在本岗位等级范围内);
 - allowances by stars: one row per star count, amounts strictly rising with the stars;
 - ranked lists (rows with `rank`, e.g. degrees and certificates): ranks 0, 1, 2… in order, and the raise they give
@@ -44,17 +44,9 @@ def _salary_table(v, report) -> None:
             _add(report, v, path + ("base_pay",), f"{name}: base pay {row['base_pay']} ≠ coefficient "
                  f"{row['coefficient']} × benchmark {d['benchmark_pay']} = {want.normalize():f} "
                  f"({row.get('source', 'no clause')}, {d['benchmark_source']})", "base_pay_mismatch")
-    seen = {}
-    for path, row in rows[: len(d["levels"])]:
-        if row["level"] in seen:
-            _add(report, v, path + ("level",), f"level {row['level']} appears twice (also at line "
-                 f"{v.doc.position(seen[row['level']])[0]})", "duplicate_level")
-        seen.setdefault(row["level"], path)
+    # levels numbered once and without a hole: checked when the repository loads (repo/table_shape.py)
     ordered = sorted(rows[: len(d["levels"])], key=lambda pr: pr[1]["level"])
     for (pa, a), (pb, b) in zip(ordered, ordered[1:]):
-        if b["level"] != a["level"] + 1 and b["level"] != a["level"]:
-            _add(report, v, pb + ("level",), f"no level between {a['level']} and {b['level']}: levels must run "
-                 "without a hole", "level_missing")
         if not Decimal(str(b["coefficient"])) > Decimal(str(a["coefficient"])):
             _add(report, v, pb + ("coefficient",), f"coefficient of level {b['level']} ({b['coefficient']}, "
                  f"{b['source']}) is not above that of level {a['level']} ({a['coefficient']}, line "

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import access_lists, manifest
+from . import access_lists, manifest, table_shape
 from ..engine import conditions
 from ..cases import catalogue
 from ..load.problems import PolicyInputError, Problem
@@ -162,6 +162,7 @@ def load(root: Path | str) -> Repository:
     _index_versions(repo, docs["rules"], repo.rulesets, "rules")
     _check_references(repo)
     repo.problems.extend(access_lists.check(repo))
+    repo.problems.extend(table_shape.check(repo))
     _compile_rules(repo)
     repo.digest = _digest(repo)
     return repo
