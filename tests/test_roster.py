@@ -44,7 +44,7 @@ def test_bad_cells_are_positioned_and_the_others_kept(repo, tmp_path):
         msgs[(p.line, p.col, p.case)] = msgs.get((p.line, p.col, p.case), "") + p.message + "\n"
     assert "'on_probation' must be true or false, not 'yes'" in msgs[(2, 18, "a")]
     assert "'area' is empty" in msgs[(3, 3, "b")]
-    assert "the row has 3 fields, the header 5" in msgs[(5, 1, "d")]
+    assert "the line has 3 fields, the header 5" in msgs[(5, 1, "d")]
     out = rulings.rule_roster(repo, r)
     assert "errors" in out["a"] and "errors" in out["b"] and "errors" in out["d"] and out["c"]["results"]["salary.base_pay"] == 2700
 

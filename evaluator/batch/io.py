@@ -9,6 +9,7 @@ dropped silently. Problems with the file itself (unreadable, unknown or missing 
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import os
 import re
@@ -20,7 +21,10 @@ import numpy as np
 import polars as pl
 
 from ..cases.catalogue import case_schema
+from ..load import csv_lines
+from ..load.limits import MAX_ROSTER_BYTES
 from ..load.problems import PolicyInputError, Problem
+from ..load.yaml_strict import read_bounded
 from .facts import GRADE_PREFIX, Column, Facts
 
 EXTRA_COLUMNS = ("id", "area")
@@ -46,9 +50,15 @@ def _problem(path: str, msg: str, code: str, col: int = 0) -> PolicyInputError:
 TYPED = {"integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean}
 
 
-def read_frame(path: Path, specs: dict) -> pl.DataFrame:
+def read_frame(path: Path, specs: dict) -> tuple[pl.DataFrame, np.ndarray | None, list]:
     """The roster with integer, number and boolean facts typed where every value parses strictly, and everything
-    else as text; a CSV with any unparsable value is read again all as text so each bad field can be reported."""
+    else as text; a CSV with any unparsable value is read again all as text so each bad field can be reported.
+
+    Returns (frame, the 1-based row number of each frame row or None when they are 1..n, rejected rows). A CSV
+    line with a structural fault (not UTF-8, an unbalanced quote, a field too many or too few) is a rejected row
+    (row, id, "", None, reason) and the other lines are read (load/csv_lines.py). The usual roster is seen to be
+    well formed from three byte counts (no quote, and exactly header-width - 1 commas per line) and read by polars
+    as it is; any other is checked line by line."""
     shown = str(path)
     if not path.is_file():
         raise _problem(shown, "the roster file does not exist", "not_found")
@@ -56,15 +66,43 @@ def read_frame(path: Path, specs: dict) -> pl.DataFrame:
     try:
         if path.suffix.lower() == ".parquet":
             df = pl.read_parquet(path)
-            return df.select(_parquet_column(df[c], specs.get(c)) for c in df.columns)
+            return df.select(_parquet_column(df[c], specs.get(c)) for c in df.columns), None, []
         if path.suffix.lower() == ".csv":
-            try:
-                return pl.read_csv(path, infer_schema=False, schema_overrides=typed, raise_if_empty=False)
-            except pl.exceptions.ComputeError:
-                return pl.read_csv(path, infer_schema=False, raise_if_empty=False)
+            raw = read_bounded(path, shown, MAX_ROSTER_BYTES)
+            if _plain_csv(raw):
+                del raw  # polars reads the file itself: the bytes are not held twice
+                try:
+                    return _read_csv(path, typed), None, []
+                except pl.exceptions.PolarsError:
+                    raw = read_bounded(path, shown, MAX_ROSTER_BYTES)
+            lines = csv_lines.split(raw, shown)
+            rejects = [(n - 1, first, "", None, why) for n, first, why in lines.rejects]
+            rejects += [(n - 1, "", "", None, "a blank line: no worker") for n in lines.blank]
+            rows = np.flatnonzero(lines.ok) + 1
+            df = _read_csv(io.BytesIO(lines.clean()), typed)
+            return df, rows, sorted(rejects)
     except (pl.exceptions.PolarsError, OSError) as exc:
         raise _problem(shown, f"cannot read the roster: {str(exc).splitlines()[0]}", "unreadable") from None
     raise _problem(shown, f"a roster is a .csv or .parquet file, not '{path.suffix}'", "unreadable")
+
+
+def _plain_csv(raw: bytes) -> bool:
+    """No quote anywhere and as many commas as the header has on every line (a line short of a field and another
+    with one too many would cancel out, but polars refuses the one too many)."""
+    end = raw.find(b"\n")
+    if end < 0 or b'"' in raw or raw.startswith(csv_lines.BOM):
+        return False
+    lines = raw.count(b"\n") - 1 + (not raw.endswith(b"\n"))
+    return raw.count(b",") == raw.count(b",", 0, end) * (lines + 1)
+
+
+def _read_csv(source, typed: dict) -> pl.DataFrame:
+    try:
+        return pl.read_csv(source, infer_schema=False, schema_overrides=typed, raise_if_empty=False)
+    except pl.exceptions.ComputeError:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+        return pl.read_csv(source, infer_schema=False, raise_if_empty=False)
 
 
 def _parquet_column(s: pl.Series, spec) -> pl.Series:
@@ -100,11 +138,14 @@ def _check_header(df: pl.DataFrame, specs: dict, shown: str) -> dict[int, str]:
     return grades
 
 
-def read_roster(path: Path | str, specs: dict, schema_dir) -> Roster:
+def read_roster(path: Path | str, specs: dict, schema_dir, areas: list | None = None) -> Roster:
+    """The roster's rows checked as worker cases; `areas`: the area codes a row's `area` may name (those of the
+    cost-sharing policy, kinds/funding.area_codes), checked when the roster has the column."""
     path = Path(path)
-    df = read_frame(path, specs)
+    df, file_rows, structural = read_frame(path, specs)
     grade_cols = _check_header(df, specs, str(path))
     n = df.height
+    file_rows = np.arange(1, n + 1) if file_rows is None else file_rows
     ids = df["id"].fill_null("")
     gspec = next(s for s in specs.values() if s.type == "grades")
     # Each column is checked on its own (polars and numpy let go of the GIL while they work), so the columns are
@@ -125,6 +166,10 @@ def read_roster(path: Path | str, specs: dict, schema_dir) -> Roster:
     columns = {name: next(parsed) for name, spec in specs.items() if spec.type != "grades"}
     grades = {year: next(parsed) for year in sorted(grade_cols)}
 
+    if areas is not None and "area" in df.columns:
+        text = df["area"].cast(pl.String)
+        known = text.is_in(list(areas)).fill_null(False).to_numpy()
+        bad.append((~known, "area", text, f"not an area of the cost-sharing policy: one of {', '.join(areas)}"))
     # the semantic checks of case files (evaluator/cases/files.py)
     b, h = columns["birth_date"], columns["hire_date"]
     bad.append((b.present & h.present & (h.values < b.values), "hire_date", df.get_column("hire_date", default=None),
@@ -141,15 +186,16 @@ def read_roster(path: Path | str, specs: dict, schema_dir) -> Roster:
         idx = np.flatnonzero(mask)
         reject[idx] = True
         vals = values.gather(idx).to_list() if values is not None and len(idx) else [None] * len(idx)
-        rejects += [(int(i) + 1, ids[int(i)], fname, v, reason) for i, v in zip(idx, vals)]
+        rejects += [(int(file_rows[i]), ids[int(i)], fname, v, reason) for i, v in zip(idx, vals)]
+    rejects += structural
     rejects.sort(key=lambda r: r[0])
     keep = ~reject
     facts = Facts(n, columns, grades)
     if reject.any():  # a copy of every column only when rows are dropped
         facts = facts.take(keep)
-    rows = np.flatnonzero(keep) + 1
+    rows = file_rows[keep]
     area = df["area"].filter(pl.Series(keep)) if "area" in df.columns else None
-    return Roster(str(path), n, facts, rows, ids.filter(pl.Series(keep)), area, rejects)
+    return Roster(str(path), n + len(structural), facts, rows, ids.filter(pl.Series(keep)), area, rejects)
 
 
 def _checked(task) -> tuple:

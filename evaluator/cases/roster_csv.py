@@ -14,9 +14,7 @@ reports a bad row at line:col in the case schema's words, which the batch reader
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -24,8 +22,10 @@ from pathlib import Path
 
 from . import files as cases
 from .catalogue import case_schema
+from ..load import csv_lines, limits
+from ..load.limits import MAX_BYTES
 from ..load.problems import PolicyInputError, Problem
-from ..load.yaml_strict import Document
+from ..load.yaml_strict import Document, read_bounded
 
 ROW_COLUMNS = ("id", "area")
 KIND = "worker"
@@ -42,7 +42,12 @@ class Roster:
     case_file: cases.CaseFile
     areas: dict = field(default_factory=dict)  # worker id -> area
     problems: list = field(default_factory=list)  # file-level and row problems
-    rows: int = 0
+    rows: int = 0  # the rows of the file that hold something (blank lines are skipped)
+
+    @property
+    def rejected(self) -> int:
+        """Rows not ruled: every problem of a row is at that row's line."""
+        return len({p.line for p in self.problems})
 
 
 def _column_types(schema_dir: Path) -> dict:
@@ -72,6 +77,17 @@ def _cell(text: str, kind: str):
     return text
 
 
+def _number_problem(text: str, kind: str) -> str | None:
+    """Why a number cell is beyond the loader's limits (load/limits.py) before it is read; None when it is not."""
+    if kind not in ("integer", "number"):
+        return None
+    why = limits.number_text_problem(text)
+    if why is None and (_INT.match(text) or kind == "number"):
+        value = _cell(text, kind)
+        why = limits.number_problem(value) if not isinstance(value, str) else None
+    return why
+
+
 def _field_columns(line: str) -> list[int]:
     """1-based character columns where each comma-separated field of a raw CSV line starts."""
     cols, quoted = [1], False
@@ -83,29 +99,25 @@ def _field_columns(line: str) -> list[int]:
     return cols
 
 
-def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str | None = None) -> Roster:
+def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str | None = None,
+         areas: list | None = None) -> Roster:
+    """The roster's rows as worker cases. A row with a structural fault (load/csv_lines.py), a bad cell or an `area`
+    that is not one of `areas` (the cost-sharing policy's, kinds/funding.area_codes) is rejected with its line and
+    the other rows are still read: rows = ruled + rejected."""
     shown = display_path or str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyInputError([Problem(shown, 0, 0, f"cannot read the roster: {exc}", "not_found")]) from None
-    raw_lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise PolicyInputError([Problem(shown, 1, 1, "the roster is empty: expected a header row", "empty_file")]) \
-            from None
+    lines = csv_lines.split(read_bounded(path, shown, MAX_BYTES), shown)
+    header = lines.header
     types = _column_types(schema_dir)
-    head_cols = _field_columns(raw_lines[0])
+    head_cols = _field_columns(lines.raw[: lines.starts[0] if lines.data_lines else len(lines.raw)]
+                               .decode("utf-8").rstrip("\r\n"))
     problems = []
     for i, name in enumerate(header):
         if _GRADE.match(name):
             continue
         if name not in types and name not in ROW_COLUMNS:
             problems.append(Problem(shown, 1, head_cols[min(i, len(head_cols) - 1)],
-                                    f"unknown column '{name}'; expected id, area, worker facts and grade_YYYY",
-                                    "schema"))
+                                    f"unknown column '{limits.shown(name)}'; expected id, area, worker facts and "
+                                    "grade_YYYY", "schema"))
         elif types.get(name) in ("array", "object"):
             problems.append(Problem(shown, 1, head_cols[min(i, len(head_cols) - 1)],
                                     f"'{name}' is a list and cannot be given in a roster column", "schema"))
@@ -114,34 +126,41 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
             problems.append(Problem(shown, 1, 1, f"missing required column '{need}'", "schema"))
     if problems:
         raise PolicyInputError(problems)
-    items, marks, key_marks, areas = [], {}, {}, {}
-    for n, row in enumerate(reader):
-        line = reader.line_num
+    structural = [Problem(shown, n, 1, why, "row_structure", first or f"row{n}") for n, first, why in lines.rejects]
+    items, marks, key_marks, areas_of, row_problems = [], {}, {}, {}, []
+    for k in (k for k, good in enumerate(lines.ok.tolist()) if good):
+        line = k + 2
+        row = lines.cells(k)
         if not any(c.strip() for c in row):
             continue
-        cols = _field_columns(raw_lines[line - 1]) if line - 1 < len(raw_lines) else [1]
+        cols = _field_columns(lines.text(k))
         i = len(items)
         marks[("cases", i)] = (line, 1)
         values = dict(zip(header, (c.strip() for c in row)))
         wid = values.get("id") or f"row{line}"
-        if len(row) != len(header):
-            problems.append(Problem(shown, line, 1, f"the row has {len(row)} fields, the header {len(header)}",
-                                    "schema", wid))
         facts = {}
-        for j, name in enumerate(header[:len(row)]):
+        for j, name in enumerate(header):
             pos = (line, cols[j] if j < len(cols) else 1)
             if name == "id":
                 marks[("cases", i, "id")] = pos
             elif name == "area":
-                if not values["area"]:
-                    problems.append(Problem(shown, *pos, "'area' is empty: each worker needs the county-level area "
-                                            "that pays them", "schema", wid))
-                areas[wid] = values["area"]
+                area = values["area"]
+                if not area:
+                    row_problems.append((i, Problem(shown, *pos, "'area' is empty: each worker needs the "
+                                                    "county-level area that pays them", "schema", wid)))
+                elif areas is not None and area not in areas:
+                    row_problems.append((i, Problem(shown, *pos, f"'area' is '{limits.shown(area)}', not an area of "
+                                                    f"the cost-sharing policy: one of {', '.join(areas)}",
+                                                    "unknown_area", wid)))
+                areas_of[wid] = area
             elif _GRADE.match(name):
                 if values[name] != "":
-                    k = len(facts.setdefault("assessments", []))
+                    n = len(facts.setdefault("assessments", []))
                     facts["assessments"].append({"year": int(_GRADE.match(name).group(1)), "grade": values[name]})
-                    marks[("cases", i, "facts", "assessments", k, "grade")] = pos
+                    marks[("cases", i, "facts", "assessments", n, "grade")] = pos
+            elif values[name] != "" and (why := _number_problem(values[name], types[name])):
+                row_problems.append((i, Problem(shown, *pos, f"'{name}' is '{limits.shown(values[name], limits.MAX_NUMBER_CHARS)}': "
+                                                f"{why}", "number_range", wid)))
             elif values[name] != "":
                 facts[name] = _cell(values[name], types[name])
                 marks[("cases", i, "facts", name)] = pos
@@ -149,11 +168,17 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
         marks[("cases", i, "facts")] = (line, 1)
         items.append({"id": wid, "kind": KIND, "as_of": as_of.isoformat(), "facts": facts})
     if not items:
-        raise PolicyInputError([Problem(shown, 2, 1, "the roster has no workers", "empty_file")])
+        raise PolicyInputError(structural + [Problem(shown, 2, 1, "the roster has no workers that can be read",
+                                                     "empty_file")])
     doc = Document(shown, {"cases": items}, marks, key_marks)
     cf = cases.from_document(doc, schema_dir, as_of)
-    # A row with the wrong number of fields or without an area: reported like a bad case, and not ruled on.
-    refused = {p.case for p in problems}
-    cf.cases = [c for c in cf.cases if c.id not in refused]
-    cf.problems = problems + cf.problems
-    return Roster(shown, cf, areas, cf.problems, len(items))
+    # A row without an area (or with an unknown one): reported like a bad case, and not ruled on.
+    for i, prob in row_problems:
+        cf.refuse(cf.entries[i], [prob])
+    cf.problems = structural + [p for _, p in row_problems] + cf.problems
+    # rows that could not be read at all are entries too, in line order: every row is accounted for
+    merged = sorted(cf.entries + [cases.Entry(p.case, 0, p.line, None, [p]) for p in structural], key=lambda e: e.line)
+    for k, e in enumerate(merged):
+        e.index = k
+    cf.entries, cf.order = merged, [e.id for e in merged]
+    return Roster(shown, cf, areas_of, cf.problems, len(items) + len(structural))

@@ -15,6 +15,7 @@ from ..batch import rulings
 from ..cases import files as cases, roster_csv as roster
 from ..kinds.common import int_if_whole
 from . import policy_diff
+from ..kinds.funding import area_codes
 from ..load.problems import PolicyInputError
 
 MONTHLY_PAY = ("salary.retiree_top_up", "salary.base_pay")  # result names: the first present is the month's pay
@@ -72,8 +73,8 @@ def cases_impact(old_repo, new_repo, case_files: list, engine, day: dt.date | No
 
 
 def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) -> dict:
-    before_roster = roster.load(path, old_repo.schema_dir, day, display)
-    after_roster = roster.load(path, new_repo.schema_dir, day, display)
+    before_roster = roster.load(path, old_repo.schema_dir, day, display, area_codes(old_repo, day))
+    after_roster = roster.load(path, new_repo.schema_dir, day, display, area_codes(new_repo, day))
     a = rulings.rule_roster(old_repo, before_roster)
     b = rulings.rule_roster(new_repo, after_roster)
     areas: dict = {}
@@ -113,7 +114,11 @@ def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) 
              "base_pay_changed": sum(r["base_pay_changed"] for r in rows)}
     for k in ("monthly_cost_before", "monthly_cost_after", "difference"):
         total[k] = int_if_whole(sum((Decimal(str(r[k])) for r in rows), Decimal(0)))
+    # rows in = ruled + rejected: a row is rejected when it cannot be read or ruled in either state
+    rejected_rows = len({r["line"] for r in rejected if r.get("line")}
+                        | {("after", r["case"]) for r in rejected if not r.get("line")})
     return {"roster": display, "as_of": day.isoformat(), "monthly_pay": list(MONTHLY_PAY),
+            "rows": before_roster.rows, "ruled": total["workers"], "rejected_rows": rejected_rows,
             "areas": rows, "total": total, "workers": workers, "rejected": rejected}
 
 

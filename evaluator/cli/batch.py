@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from .common import err as _err
-from .common import refuse_broken
+from .common import output_problem, refuse_broken
+from ..load.limits import shown
 from .log_writing import add_log_args, log_batch
 
 SHOWN = 16  # rejects printed; all of them are in the rejects file
@@ -64,6 +65,7 @@ def cmd_batch(args) -> int:
     from ..batch import compile as bcompile
     from ..batch import executor, frame, io, memory, run, summary
     from ..batch.facts import to_case_facts, worker_specs
+    from ..kinds.funding import area_codes
 
     memory.keep_freed_memory()
     repo = api.load(args.repo)
@@ -72,10 +74,20 @@ def cmd_batch(args) -> int:
     if args.explain is None and args.out is None:
         _err("policy batch: give --out RULINGS (or --explain WORKER_ID)")
         return 2
+    if args.explain is None:
+        rejects_path = args.rejects or args.out.with_suffix(".rejects.csv")
+        outputs = [("--out", args.out), ("--rejects", rejects_path), ("--summary", args.summary),
+                   ("--trace-out", args.trace_out if args.traced else None)]
+        inputs = [args.roster] + ([args.log] if getattr(args, "log", None) else [])
+        for i, (what, path) in enumerate(outputs):
+            others = [p for _, p in outputs[:i] if p is not None]  # two outputs to one file: one would be lost
+            bad = path is not None and output_problem(path, inputs + others, what)
+            if bad:
+                raise bad
     started = time.perf_counter()
     bar = tqdm(total=3, desc="policy batch", unit="step", delay=2, file=sys.stderr, disable=None)
     specs = worker_specs(repo.schema_dir)
-    ro = io.read_roster(args.roster, specs, repo.schema_dir)
+    ro = io.read_roster(args.roster, specs, repo.schema_dir, area_codes(repo, args.as_of))
     bar.update(1)
 
     if args.explain is not None:
@@ -117,7 +129,6 @@ def cmd_batch(args) -> int:
         bar.update(1)
     rejects.sort(key=lambda r: r[0])
     io.write_rulings(df, args.out)
-    rejects_path = args.rejects or args.out.with_suffix(".rejects.csv")
     if rejects or args.rejects:
         io.write_rejects(rejects_path, rejects)
     bar.update(1)
@@ -140,9 +151,11 @@ def cmd_batch(args) -> int:
               f"{args.engine} (traced)" if args.traced else "vectorised",
               {k: s[k] for k in ("rows", "ruled", "rejected", "base_pay_monthly", "retiree_top_up_monthly",
                                  "with_exit_ground")})
+    line = 1 if args.roster.suffix.lower() == ".csv" else None  # a CSV row is one line after the header
     for r in rejects[:SHOWN]:
-        _err(f"{ro.path}: row {r[0]} [worker {r[1]}] {r[2] or 'ruling'}: {r[4]}"
-             + (f" (value {r[3]!r})" if r[3] is not None else ""))
+        where = f"{ro.path}:{r[0] + line}" if line else ro.path
+        _err(f"{where}: row {r[0]} [worker {shown(r[1] or '')}] {r[2] or 'row'}: {r[4]}"
+             + (f" (value {shown(repr(r[3]))})" if r[3] is not None else ""))
     if len(rejects) > SHOWN:
         _err(f"... {len(rejects) - SHOWN} more in {rejects_path}")
     return 2 if rejects else 0

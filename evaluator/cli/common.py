@@ -36,3 +36,19 @@ def public_key(path: Path | None):
         return signing.load_public(path)
     except signing.SigningError as exc:
         raise fail(str(exc), "bad_key") from None
+
+
+def output_problem(out: Path, inputs: list, what: str = "output") -> PolicyInputError | None:
+    """Why `out` cannot be written as an output file: it is one of the inputs (a roster overwritten with its own
+    rulings), a directory, or in a directory that does not exist. None when it can be written."""
+    shown = str(out)
+    if out.is_dir():
+        return fail(f"{what} {shown} is a directory; give a file name", "bad_output", shown)
+    if not out.parent.is_dir():
+        return fail(f"{what} {shown}: the directory {out.parent} does not exist", "bad_output", shown)
+    for src in inputs:
+        if src is not None and (Path(src).resolve() == out.resolve()
+                                or (out.exists() and Path(src).exists() and out.samefile(src))):
+            return fail(f"{what} {shown} is also {src}, which this command reads or writes: choose another file",
+                        "bad_output", shown)
+    return None

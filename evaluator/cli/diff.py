@@ -3,7 +3,8 @@
 OLD and NEW are each a git revision (exported with git archive, never checked out), a path to a repository tree,
 or a bundle (verified with --key); NEW may also be a draft reform (a directory with overlay.yaml, e.g.
 examples/reforms/benchmark-2200), applied on top of OLD. Exit 0 when the comparison was made (whether or not
-anything changed), 2 when a state or the roster cannot be used.
+anything changed), 2 when a state or the roster cannot be used, or when rows of the roster were rejected (the others
+are still ruled and reported).
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ..engine import engines
 from ..checks import impact, policy_diff
 from ..repo import manifest, repository, snapshots
 from ..cases import roster_csv as roster
+from ..kinds.funding import area_codes
+from ..load.limits import shown
 from .common import public_key
 from ..load.problems import PolicyInputError, Problem
 from ..render.text import show, to_json
@@ -69,7 +72,8 @@ def cmd_diff(args) -> int:
     takes_effect = policy_diff.change_date(old, new)
     roster_day = args.as_of or takes_effect or dt.date.today()
     if args.roster is not None:
-        roster.load(args.roster, new.schema_dir, roster_day, str(args.roster))  # an unusable roster fails first
+        # an unusable roster fails first
+        roster.load(args.roster, new.schema_dir, roster_day, str(args.roster), area_codes(new, roster_day))
     engine = engines.make(args.engine)
     case_root = next((r for r in (new_root, old_root, base) if any((r / d).is_dir() for d in manifest.CASE_DIRS)),
                      base)
@@ -86,7 +90,7 @@ def cmd_diff(args) -> int:
         print(to_json(report))
     else:
         print(_text(report, changes, args))
-    return 0
+    return 2 if report.get("roster", {}).get("rejected_rows") else 0
 
 
 def _text(r: dict, changes, args) -> str:
@@ -120,8 +124,8 @@ def _text(r: dict, changes, args) -> str:
     if "roster" in r:
         ro = r["roster"]
         t = ro["total"]
-        out += ["", f"Roster {ro['roster']} as of {ro['as_of']}: {t['workers']} workers ruled, "
-                    f"{len(ro['rejected'])} rejected; level changes for {t['level_changed']}, "
+        out += ["", f"Roster {ro['roster']} as of {ro['as_of']}: {ro['rows']} rows, {ro['ruled']} workers ruled, "
+                    f"{ro['rejected_rows']} rejected; level changes for {t['level_changed']}, "
                     f"base pay for {t['base_pay_changed']}",
                 f"  monthly cost = the first of {', '.join(ro['monthly_pay'])} (performance pay is yearly)",
                 f"  {'area':<14}{'workers':>8}{'level Δ':>9}{'pay Δ':>7}{'monthly before':>16}{'after':>12}"
@@ -132,7 +136,7 @@ def _text(r: dict, changes, args) -> str:
                        f"{('+' if a['difference'] > 0 else '') + show(a['difference']):>12}")
         for rej in ro["rejected"]:
             where = f"{rej['path']}:{rej['line']}:{rej['col']}: " if "path" in rej else ""
-            out.append(f"  rejected: {where}[{rej.get('case')}] {rej['message']}")
+            out.append(f"  rejected: {where}[{shown(str(rej.get('case')))}] {rej['message']}")
     return "\n".join(out)
 
 

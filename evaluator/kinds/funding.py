@@ -16,6 +16,15 @@ TRAINING = "workforce.training"
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN}
 
 
+def area_codes(repo, day) -> list[str] | None:
+    """The areas the cost-sharing policy in force on `day` names: the only areas a worker's pay can be charged to
+    (None when no version is in force that day: there is then no list to check an area against)."""
+    try:
+        return [a["code"] for a in repo.version_in_force(COST, day).data["data"]["areas"]]
+    except LookupError:
+        return None
+
+
 def rule_funding(case, repo, engine) -> Trace:
     tr = Trace(repo)
     f, day = case.facts, case.as_of

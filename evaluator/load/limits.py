@@ -33,8 +33,9 @@ MAX_DECIMAL_PLACES = 10
 # 45-55 KB each (`policy eval --format json`, 2,000 worker cases: 155 MB peak), so 100,000 cases took 5.2 GB and this
 # bound about 1 GB; larger sets of workers go through `policy batch`, which reads rosters column by column.
 MAX_CASES = 20_000
-# Bytes read from one roster CSV given to `policy diff --roster`.
-MAX_ROSTER_BYTES = 64 * 1024 * 1024
+# Bytes read from one roster CSV of `policy batch` (a million workers take about 180 MB; `policy diff --roster`
+# reads at most MAX_BYTES and MAX_CASES rows, since it checks each row as a case).
+MAX_ROSTER_BYTES = 2 * 1024 * 1024 * 1024
 # Characters of a user's value quoted back in a message (the rest is elided): an error never echoes a whole file.
 MAX_SHOWN_CHARS = 80
 
