@@ -119,6 +119,12 @@ def _plain_words(exc: yaml.MarkedYAMLError) -> str:
 
 
 def load_text(text: str, path: str) -> Document:
+    bad = _SURROGATE.search(text)
+    if bad:  # only text handed over as str can hold one (bytes are decoded strictly): it is no character at all
+        pos = bad.start()
+        line, col = text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise PolicyInputError([Problem(path, line, col, "the text holds an unpaired surrogate, which is no "
+                                        "character", "encoding")])
     composed = _compose_fast(text, path)
     if composed is not False:
         return _document(*composed, path)
