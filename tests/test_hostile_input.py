@@ -209,3 +209,16 @@ def test_too_many_cases_in_one_file(tmp_path):
     path.write_text("cases:\n" + one * (limits.MAX_CASES + 1), encoding="utf-8")
     code, out, err = run_policy("eval", path)
     assert code == 2 and "too_many_cases" in err and f"at most {limits.MAX_CASES}" in err
+
+
+def test_the_limits_are_documented_with_their_values():
+    """docs/security.md lists every limit of evaluator/load/limits.py with its value."""
+    doc = (ROOT / "docs/security.md").read_text(encoding="utf-8")
+    names = [n for n in dir(limits) if n.isupper()]
+    assert len(names) >= 10
+    for name in names:
+        value = getattr(limits, name)
+        row = next((ln for ln in doc.splitlines() if ln.startswith("|") and f"`{name}`" in ln), None)
+        assert row is not None, f"{name} is not in docs/security.md"
+        written = f"10<sup>{len(str(value)) - 1}</sup>" if name == "MAX_MAGNITUDE" else f"{value:,}"
+        assert written in row, (name, written, row)
