@@ -222,3 +222,13 @@ def test_the_limits_are_documented_with_their_values():
         assert row is not None, f"{name} is not in docs/security.md"
         written = f"10<sup>{len(str(value)) - 1}</sup>" if name == "MAX_MAGNITUDE" else f"{value:,}"
         assert written in row, (name, written, row)
+
+
+def test_a_bundle_with_deeply_nested_json_is_refused_not_a_recursion_error():
+    """A bundle's manifest and JSON files are parsed with Python's json, which recursed into a RecursionError."""
+    from evaluator.repo import bundle, manifest
+
+    deep = b"[" * 30_000 + b"]" * 30_000
+    assert bundle.verify_files({manifest.MANIFEST: deep}).failures == [
+        (manifest.MANIFEST, "the manifest is not a JSON object with a revision")]
+    assert manifest.file_hash("schemas/x.schema.json", deep) == manifest.sha256(deep)  # hashed as its bytes

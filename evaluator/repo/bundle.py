@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import gzip
 import io
-import json
 import shutil
 import tarfile
 import tempfile
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from . import manifest as mf
+from ..load import json_bounded
 from . import repository, signing
 
 MAX_BUNDLE_BYTES = 256 * 1024 * 1024  # unpacked: far above the few MiB a policy state is
@@ -114,7 +114,7 @@ def verify_files(files: dict[str, bytes], public_key=None) -> Verification:
         fail((mf.MANIFEST, "the manifest is missing"))
     else:
         try:
-            m = json.loads(files[mf.MANIFEST])
+            m = json_bounded.loads(files[mf.MANIFEST])
             v.revision = m["revision"]
             if mf.revision(m) != m["revision"]:
                 fail((mf.MANIFEST, f"the manifest's revision {m['revision']} is not its digest {mf.revision(m)}"))
@@ -127,7 +127,7 @@ def verify_files(files: dict[str, bytes], public_key=None) -> Verification:
             fail((mf.SIGNATURES, "the bundle is not signed (.signatures.json is missing)"))
         else:
             try:
-                tokens = json.loads(files[mf.SIGNATURES])["signatures"]
+                tokens = json_bounded.loads(files[mf.SIGNATURES])["signatures"]
                 if not isinstance(tokens, list) or len(tokens) != 1:
                     raise ValueError
             except (ValueError, KeyError, TypeError):
@@ -136,7 +136,7 @@ def verify_files(files: dict[str, bytes], public_key=None) -> Verification:
                 try:
                     header, payload = signing.verify(tokens[0], public_key)
                     v.key_id = header.get("kid")
-                    body = json.loads(payload)
+                    body = json_bounded.loads(payload)
                     listed = {f["name"]: f["hash"] for f in body["files"]}
                     if m is not None and body.get("revision") != m.get("revision"):
                         fail((mf.SIGNATURES, f"signed revision {body.get('revision')} is not the manifest's"))

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import rfc8785
 
+from ..load import json_bounded
+
 # The directories a policy state consists of (errata live in the clause files; sources/ because clauses are
 # checked verbatim against it).
 CONTENT_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas")
@@ -41,7 +43,8 @@ def file_hash(name: str, data: bytes) -> str:
     """Hex SHA-256 of a file's canonical form (see the module docstring)."""
     if name.endswith(".json"):
         try:
-            return sha256(canonical(json.loads(data.decode("utf-8"))))
+            # bounded: a bundle's JSON file nested thousands deep is hashed as bytes, not a RecursionError
+            return sha256(canonical(json_bounded.loads(data.decode("utf-8"), max_bytes=None)))
         except (ValueError, UnicodeDecodeError, rfc8785.CanonicalizationError):
             pass  # not valid JSON: hash the bytes; loading the file will report the problem
     elif name.endswith(_TEXT_SUFFIXES):
