@@ -77,8 +77,8 @@ def test_the_loader_never_recurses_into_a_deep_document():
 
 # 2. numbers out of range: decimal.InvalidOperation / int() over 4,300 digits, exit 3 and the file aborted
 @pytest.mark.parametrize("value", ["1000000000000000000000000000000", "1e999999999", "9" * 5000, "-1e16",
-                                   "0.00000000000001"], ids=["10**30", "1e999999999", "5000_digits", "-1e16",
-                                                             "14_places"])
+                                   "0." + "0" * 21 + "1"], ids=["10**30", "1e999999999", "5000_digits", "-1e16",
+                                                             "22_places"])
 def test_numbers_out_of_range_are_positioned_and_the_other_cases_ruled(tmp_path, value):
     path = tmp_path / "cases.yaml"
     path.write_text("cases:\n" + WORKER.format(id="good", years=5) + "  - id: payroll\n    kind: funding\n"
