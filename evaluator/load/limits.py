@@ -25,11 +25,12 @@ MAX_EXPANSION = 4
 MIN_NODE_BUDGET = 20_000
 # Numbers: the characters of a number as written (Python refuses int() of over 4,300 digits), its magnitude
 # (below 10^15: exact in the rule engine's 64-bit doubles and far above any amount of yuan) and its decimal places
-# (money has two, coefficients and weights a few; up to 20 are read, so that a rule's constant with more digits than
-# a double holds reaches the engine's own load check, engine/limits.py, which names that fault in its words).
+# (money has two, coefficients and weights a few; up to 21 are read, more than the 17 significant digits a double
+# distinguishes, so that a rule's constant with more digits than a double holds reaches the engine's own load check,
+# engine/limits.py, which names that fault in its words).
 MAX_NUMBER_CHARS = 40
 MAX_MAGNITUDE = 10**15
-MAX_DECIMAL_PLACES = 20
+MAX_DECIMAL_PLACES = 21
 # Cases in one case file or one call: every ruling with its trace is kept until the output is written, measured at
 # 45-55 KB each (`policy eval --format json`, 2,000 worker cases: 155 MB peak), so 100,000 cases took 5.2 GB and this
 # bound about 1 GB; larger sets of workers go through `policy batch`, which reads rosters column by column.
