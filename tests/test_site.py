@@ -175,4 +175,4 @@ def test_a_ruling_document_shows_the_facts_that_were_ruled_not_the_file_read_aga
                    encoding="utf-8")  # changed after the ruling
     md = document.render([(outcome.rulings, {c.id: c for c, _ in outcome.cases})], repo, "markdown",
                          issued=dt.date(2024, 7, 2))
-    assert "| `years_of_service` | 5 | 案例 given |" in md and "31" not in md.split("结果 Results")[0]
+    assert "| `years_of_service` | 5 | 案例 given |" in md and "| `years_of_service` | 31 " not in md  # (a digest may hold "31")
