@@ -201,3 +201,18 @@ def test_stalled_bodies_and_headers_are_closed_and_health_still_answers(live):
     assert any(b"408" in a and b"body_timeout" in a for a in answers)
     assert all(a == b"" or b"408" in a for a in answers)  # closed, or told the body timed out
     assert _health(url) < 1
+
+
+def test_the_server_log_is_rate_limited():
+    import logging
+
+    from evaluator.serve.transport import RateLimited
+    f = RateLimited(per_second=limits.LOG_LINES_PER_S)
+
+    def rec(msg):
+        return logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1, msg, (), None)
+    passed = sum(f.filter(rec(f"attack {i}")) for i in range(10_000))
+    assert passed <= 2 * limits.LOG_LINES_PER_S  # at most one second's worth, or two if the second turned
+    time.sleep(1.1)
+    nxt = rec("after")
+    assert f.filter(nxt) and "dropped" in nxt.getMessage()
