@@ -16,7 +16,7 @@ import pytest
 from evaluator.audit import decision_log
 from evaluator.repo import signing
 
-from .conftest import ROOT, run_policy
+from .conftest import ROOT, rewrite_log, run_policy
 
 EXAMPLES = ROOT / "examples" / "workers.yaml"
 
@@ -36,32 +36,8 @@ def signed_log(tmp_path, keys):
     return db
 
 
-def _rewrite(db, seq: int, old: str, new: str, drop_checkpoints: bool = True) -> None:
-    """The attack of issue 13 (6a), as scripted there: drop the triggers, edit a record, recompute the chain with
-    the project's own hash function, delete the checkpoints, recreate the triggers."""
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    for t in decision_log.TRIGGERS:
-        conn.execute(f"DROP TRIGGER {t}")
-    prev = decision_log.GENESIS
-    for row in conn.execute("SELECT * FROM decisions ORDER BY seq").fetchall():
-        rec = dict(row)
-        if rec["seq"] == seq:
-            assert old in rec["results"]
-            rec["results"] = rec["results"].replace(old, new)
-        rec["prev_hash"] = prev
-        rec["hash"] = prev = decision_log.record_hash(rec)
-        conn.execute("UPDATE decisions SET results = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                     (rec["results"], rec["prev_hash"], rec["hash"], rec["seq"]))
-    if drop_checkpoints:
-        conn.execute("DELETE FROM checkpoints")
-    conn.commit()
-    conn.close()
-    decision_log.connect(db).close()  # triggers back in place
-
-
 def test_rewrite_with_checkpoints_deleted_fails_verify_with_key(signed_log, keys):
-    _rewrite(signed_log, 1, "3500", "3600")
+    rewrite_log(signed_log, 1, "3500", "3600")
     assert run_policy("log", "verify", signed_log)[0] == 0  # the chain alone cannot tell
     code, out, _ = run_policy("log", "verify", signed_log, "--key", keys[1])
     n = len(decision_log.listing(signed_log))
@@ -74,7 +50,7 @@ def test_rewrite_is_caught_by_the_witness_even_when_the_tail_is_accepted(signed_
     witness.parent.mkdir()
     code, out, _ = run_policy("log", "checkpoint", signed_log, "--witness", witness)
     assert code == 0 and "witness of record" in out
-    _rewrite(signed_log, 2, "3", "4")
+    rewrite_log(signed_log, 2, "3", "4")
     code, out, _ = run_policy("log", "verify", signed_log, "--key", keys[1], "--allow-unsigned-tail",
                               "--witness", witness)
     assert code == 1 and "rewritten behind the witness" in out
@@ -126,7 +102,7 @@ def test_a_checkpoint_of_another_log_is_refused(signed_log, keys, tmp_path):
     assert run_policy("log", "checkpoint", other, "--key", keys[0])[0] == 0
     with sqlite3.connect(other) as conn:
         jws = conn.execute("SELECT jws FROM checkpoints").fetchone()[0]
-    _rewrite(signed_log, 1, "3500", "3600")
+    rewrite_log(signed_log, 1, "3500", "3600")
     # graft the other log's checkpoint (same key) after recomputing this log to the same head: not possible, so
     # the attacker can only copy it in as it is; it names the other log's origin and head
     conn = sqlite3.connect(signed_log)
@@ -224,6 +200,21 @@ def test_a_locked_log_is_a_clear_error_within_seconds_and_the_rulings_are_printe
     assert code == 2 and "locked by another process" in err and "Traceback" not in err
     assert took < decision_log.BUSY_TIMEOUT_S + 5
     assert len(json.loads(out)) > 1
+
+
+def test_serve_refuses_a_locked_log_before_serving(tmp_path):
+    db = tmp_path / "d.db"
+    assert run_policy("eval", EXAMPLES, "--log", db)[0] == 0
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        r = subprocess.run([sys.executable, "-m", "evaluator.cli.main", "serve", "--log", str(db), "--port", "0",
+                            "--workers", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert r.returncode == 2 and "locked by another process" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_decision_ids_printed_carried_in_the_ruling_and_listed(tmp_path, repo):

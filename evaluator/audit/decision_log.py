@@ -109,6 +109,19 @@ def connect(path: Path | str, create: bool = True) -> sqlite3.Connection:
     return conn
 
 
+def check_writable(path: Path | str) -> None:
+    """Take the write lock once and let it go: a log that is locked or read-only is refused now (LogError), not at
+    the first ruling (the server checks its log before serving)."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise _writing_error(path, exc) from None
+    finally:
+        conn.close()
+
+
 def open_readonly(path: Path | str) -> sqlite3.Connection:
     """Open the log without writing anything to it: `mode=ro`, or `immutable=1` where SQLite cannot even create
     its shared-memory file next to it (read-only media; a log closed cleanly has no pending write-ahead log)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from . import bundle as cli_bundle, log_writing
+from ..audit import decision_log
 from ..repo import signing
 from ..load.problems import PolicyInputError, Problem
 
@@ -35,9 +36,15 @@ def cmd_serve(args) -> int:
         raise PolicyInputError([Problem("policy serve", 0, 0, f"--workers {args.workers}: give 0 to "
                                         f"{(os.cpu_count() or 1) * 4}", "bad_argument")])
     repo = cli_bundle.repo_for(args)
-    key = signing.load_private(args.log_key) if args.log_key else None
-    server.serve(repo, args.host, args.port, args.engine, args.log, key, workers=args.workers,
-                 allow_hosts=args.allow_host)
+    try:
+        key = signing.load_private(args.log_key) if args.log_key else None
+    except signing.SigningError as exc:
+        raise PolicyInputError([Problem("policy serve", 0, 0, str(exc), "bad_key")]) from None
+    try:
+        server.serve(repo, args.host, args.port, args.engine, args.log, key, workers=args.workers,
+                     allow_hosts=args.allow_host)
+    except decision_log.LogError as exc:
+        raise PolicyInputError([Problem("policy serve", 0, 0, str(exc), "log")]) from None
     return 0
 
 

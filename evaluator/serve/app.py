@@ -27,6 +27,7 @@ from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException
 
+from ..audit import decision_log
 from ..load.problems import PolicyInputError
 from ..render.text import to_json
 from . import guard, limits, openapi_doc, problems, rulings
@@ -73,7 +74,8 @@ class Pool:
             return self.executor.submit(rulings.rule_in_worker, raw, as_of)
 
     def shutdown(self) -> None:
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        """Stop the workers (each finishes the request it is ruling) and wait for them."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _pause(seconds: float) -> bool:
@@ -240,6 +242,8 @@ def serve(repo, host: str, port: int, engine: str, log_path=None, log_key=None, 
     import uvicorn  # only the server needs it
 
     from . import transport
+    if log_path is not None:
+        decision_log.check_writable(log_path)  # a log that cannot be written is refused before serving
     app = create_app(repo, engine, log_path, log_key, workers=workers, host=host, port=port,
                      allow_hosts=allow_hosts)
     app.state.pool.warm()

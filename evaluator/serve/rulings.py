@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
+import threading
+import time
 from http import HTTPStatus
 
 from .. import api
@@ -122,9 +125,17 @@ _WORKER: Ruler | None = None
 
 
 def start_worker(repo, engine: str, log_path, log_key) -> None:
-    """Process-pool initializer (fork): the repository is inherited, not pickled."""
+    """Process-pool initializer (fork): the repository is inherited, not pickled. The worker ends itself when the
+    server that forked it is gone (killed without a chance to stop its pool)."""
     global _WORKER
     _WORKER = Ruler(repo, engine, log_path, log_key)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
 def rule_in_worker(raw: bytes, as_of: str | None) -> tuple[int, str, bytes]:
