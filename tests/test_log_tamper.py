@@ -185,35 +185,31 @@ def test_log_on_a_read_only_file_is_a_clear_error_and_the_rulings_are_printed(re
     assert rulings and all("results" in x and "decision_id" not in x for x in rulings)
 
 
-def test_a_locked_log_is_a_clear_error_within_seconds_and_the_rulings_are_printed(tmp_path):
+@pytest.fixture
+def locked_log(tmp_path):
+    """A log another process holds the write lock of (an open exclusive transaction) while the test runs."""
     db = tmp_path / "d.db"
     assert run_policy("eval", EXAMPLES, "--log", db)[0] == 0
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
-    try:
-        start = time.monotonic()
-        code, out, err = run_policy("eval", EXAMPLES, "--log", db, "--format", "json")
-        took = time.monotonic() - start
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+    yield db
+    holder.execute("ROLLBACK")
+    holder.close()
+
+
+def test_a_locked_log_is_a_clear_error_within_seconds_and_the_rulings_are_printed(locked_log):
+    start = time.monotonic()
+    code, out, err = run_policy("eval", EXAMPLES, "--log", locked_log, "--format", "json")
+    took = time.monotonic() - start
     assert code == 2 and "locked by another process" in err and "Traceback" not in err
     assert took < decision_log.BUSY_TIMEOUT_S + 5
     assert len(json.loads(out)) > 1
 
 
-def test_serve_refuses_a_locked_log_before_serving(tmp_path):
-    db = tmp_path / "d.db"
-    assert run_policy("eval", EXAMPLES, "--log", db)[0] == 0
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
-        r = subprocess.run([sys.executable, "-m", "evaluator.cli.main", "serve", "--log", str(db), "--port", "0",
-                            "--workers", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
+def test_serve_refuses_a_locked_log_before_serving(locked_log):
+    r = subprocess.run([sys.executable, "-m", "evaluator.cli.main", "serve", "--log", str(locked_log), "--port",
+                        "0", "--workers", "0"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 2 and "locked by another process" in r.stderr and "Traceback" not in r.stderr
 
 
