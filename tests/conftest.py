@@ -51,3 +51,30 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) >= count, f"{old!r} not found in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def rewrite_log(db, seq: int, old: str, new: str, drop_checkpoints: bool = True) -> None:
+    """The attack on the decision log of issue 13 (6a), as scripted there: drop the triggers, edit record `seq`,
+    recompute the chain with the project's own hash function, delete the checkpoints, recreate the triggers."""
+    import sqlite3
+
+    from evaluator.audit import decision_log
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    for t in decision_log.TRIGGERS:
+        conn.execute(f"DROP TRIGGER {t}")
+    prev = decision_log.GENESIS
+    for row in conn.execute("SELECT * FROM decisions ORDER BY seq").fetchall():
+        rec = dict(row)
+        if rec["seq"] == seq:
+            assert old in rec["results"]
+            rec["results"] = rec["results"].replace(old, new)
+        rec["prev_hash"] = prev
+        rec["hash"] = prev = decision_log.record_hash(rec)
+        conn.execute("UPDATE decisions SET results = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                     (rec["results"], rec["prev_hash"], rec["hash"], rec["seq"]))
+    if drop_checkpoints:
+        conn.execute("DELETE FROM checkpoints")
+    conn.commit()
+    conn.close()
+    decision_log.connect(db).close()  # triggers back in place

@@ -11,7 +11,7 @@ import pytest
 from evaluator import api
 from evaluator.audit import decision_log
 
-from .conftest import ROOT, edit, run_policy
+from .conftest import ROOT, edit, rewrite_log, run_policy
 
 EXAMPLES = ROOT / "examples" / "workers.yaml"
 
@@ -87,22 +87,7 @@ def test_signed_checkpoint_catches_a_recomputed_chain(logged, tmp_path):
     run_policy("keygen", "--out", tmp_path / "k")
     assert run_policy("log", "checkpoint", logged, "--key", tmp_path / "k/policy-signing.key")[0] == 0
     # Edit record 1 and recompute every hash after it: the chain alone cannot tell.
-    conn = sqlite3.connect(logged)
-    conn.row_factory = sqlite3.Row
-    for t in decision_log.TRIGGERS:
-        conn.execute(f"DROP TRIGGER {t}")
-    prev = decision_log.GENESIS
-    for row in conn.execute("SELECT * FROM decisions ORDER BY seq").fetchall():
-        rec = dict(row)
-        if rec["seq"] == 1:
-            rec["results"] = rec["results"].replace("3500", "3600")
-        rec["prev_hash"] = prev
-        rec["hash"] = prev = decision_log.record_hash(rec)
-        conn.execute("UPDATE decisions SET results = ?, prev_hash = ?, hash = ? WHERE seq = ?",
-                     (rec["results"], rec["prev_hash"], rec["hash"], rec["seq"]))
-    conn.commit()
-    conn.close()
-    decision_log.connect(logged).close()  # triggers back in place
+    rewrite_log(logged, 1, "3500", "3600", drop_checkpoints=False)
     assert run_policy("log", "verify", logged)[0] == 0
     code, out, _ = run_policy("log", "verify", logged, "--key", tmp_path / "k/policy-signing.pub")
     assert code == 1 and "checkpoint 1" in out and "recomputed" in out

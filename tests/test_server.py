@@ -14,9 +14,13 @@ from .conftest import ROOT, run_policy
 EXAMPLES = ROOT / "examples" / "workers.yaml"
 
 
+BASE = "http://127.0.0.1:8350"  # the default bound address: Host and Origin are checked against it
+JSON = {"content-type": "application/json"}
+
+
 @pytest.fixture(scope="module")
 def client(repo):
-    return TestClient(server.create_app(repo, "reference"))
+    return TestClient(server.create_app(repo, "reference"), base_url=BASE, headers=JSON)
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +52,7 @@ def test_single_case_and_as_of(client):
     assert r.status_code == 422 and "no version of 'workforce.salary_table' is in force" in \
         r.json()[0]["errors"][0]["message"]
     r = client.post("/evaluate?as_of=2024-02-30", json=case)
-    assert r.status_code == 400 and "not a real date" in r.json()[0]["errors"][0]["message"]
+    assert r.status_code == 400 and "not a real date" in r.json()["errors"][0]["message"]
 
 
 def test_bad_case_gets_the_cli_message_and_the_others_are_ruled(client, tmp_path):
@@ -72,16 +76,16 @@ def test_bad_case_gets_the_cli_message_and_the_others_are_ruled(client, tmp_path
 
 def test_not_json_and_empty(client):
     r = client.post("/evaluate", content="{\"cases\": [")
-    assert r.status_code == 400 and r.json()[0]["errors"][0]["code"] == "yaml_syntax"
+    assert r.status_code == 400 and r.json()["errors"][0]["code"] == "yaml_syntax"
     r = client.post("/evaluate", content=b"\xff\xfe")
     assert r.status_code == 400
     r = client.post("/evaluate", content="")
-    assert r.status_code == 400 and "empty" in r.json()[0]["errors"][0]["message"]
+    assert r.status_code == 400 and "empty" in r.json()["errors"][0]["message"]
 
 
 def test_bounds(client):
     r = client.post("/evaluate", content=b" " * (server.MAX_BODY + 1))
-    assert r.status_code == 413 and r.json()[0]["errors"][0]["code"] == "too_large"
+    assert r.status_code == 413 and r.json()["type"] == "urn:yinchuan-policy:problem:too_large"
 
     def chunks():  # no Content-Length: the limit still holds
         for _ in range(server.MAX_BODY // 65536 + 2):
@@ -91,11 +95,12 @@ def test_bounds(client):
     case = {"id": "c", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", "years_of_service": 1}}
     many = [{**case, "id": f"c{i}"} for i in range(server.MAX_CASES + 1)]
     r = client.post("/evaluate", json={"cases": many})
-    assert r.status_code == 413 and r.json()[0]["errors"][0]["code"] == "too_many_cases"
+    assert r.status_code == 413 and r.json()["errors"][0]["code"] == "too_many_cases"
 
 
 def test_read_endpoints(client, repo):
-    assert client.get("/health").json() == {"status": "ok", "digest": repo.digest, "engine": "reference"}
+    assert client.get("/health").json() == {"status": "ok", "digest": repo.digest, "engine": "reference",
+                                         "workers": 0, "waiting": 0}
     versions = client.get("/policies").json()["versions"]
     assert {v["id"] for v in versions} >= {"workforce.salary_table", "workforce.exit_grounds"}
     one = client.get("/policies/workforce.salary_table").json()
@@ -147,7 +152,7 @@ def test_docs_work_offline(client):
 
 def test_server_logs_its_rulings(repo, tmp_path):
     db = tmp_path / "d.db"
-    c = TestClient(server.create_app(repo, "reference", log_path=db))
+    c = TestClient(server.create_app(repo, "reference", log_path=db), base_url=BASE)
     case = {"id": "x", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", "years_of_service": 1}}
     for _ in range(3):
         assert c.post("/evaluate", json={"cases": [case, {**case, "id": "y"}]}).status_code == 200
@@ -167,7 +172,7 @@ def test_control_characters_are_a_bad_request_not_a_crash(client, tmp_path):
     # Found by schemathesis: a body of one NUL byte made the YAML reader raise before parsing.
     r = client.post("/evaluate", content=b'{"id":\n "a\x00"}')
     assert r.status_code == 400
-    [err] = r.json()[0]["errors"]
+    [err] = r.json()["errors"]
     assert (err["line"], err["col"]) == (2, 4) and "#x0000 is not allowed" in err["message"]
     path = tmp_path / "nul.yaml"
     path.write_bytes(b"cases: []\x00\n")
@@ -182,7 +187,7 @@ def test_surrogate_escapes(client):
     r = client.post("/evaluate", content=case)
     assert r.status_code == 422 and "\U0001F600" in r.json()[0]["id"]  # one character, refused by the id pattern
     r = client.post("/evaluate", content=case.replace("\\ude00", ""))
-    assert r.status_code == 400 and "unpaired" in r.json()[0]["errors"][0]["message"]
+    assert r.status_code == 400 and "unpaired" in r.json()["errors"][0]["message"]
 
 
 def test_embedded_case_schema_accepts_exactly_what_the_repository_schema_accepts(client, repo):

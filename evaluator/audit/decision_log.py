@@ -4,10 +4,14 @@ Each record holds the decision id, time, the input (the case as given) and its d
 cited, the policy digest, the engine, the repository version, the digest of the whole ruling, and the hash of the
 previous record; its own hash is the SHA-256 of all that in RFC 8785 canonical JSON. A changed record breaks its own
 hash, a deleted one the chain. Triggers refuse UPDATE and DELETE. Checkpoints of the chain head signed with the
-bundle key catch even a chain recomputed from the edit onwards (whoever recomputes it lacks the private key).
+bundle key (checkpoints.py: each commits to the record count, the head hash and the previous checkpoint) catch even
+a chain recomputed from the edit onwards (whoever recomputes it lacks the private key); a witness file kept
+elsewhere catches a log rolled back or rewritten with its checkpoints.
 
 SQLite in WAL mode; every append is one `BEGIN IMMEDIATE` transaction that reads the head and inserts after it, so
-concurrent writers (the server, several processes) serialise on the write lock and lose nothing.
+concurrent writers (the server, several processes) serialise on the write lock and lose nothing. A writer waits at
+most BUSY_TIMEOUT_S for the lock, then gives a clear error. Reading (verify, record, list) opens the file read-only,
+so a log on read-only media can be checked.
 """
 from __future__ import annotations
 
@@ -21,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..repo import signing
+from . import checkpoints as cps_mod
 from ..repo.manifest import canonical, sha256
 from ..render.text import to_json
 
 GENESIS = "0" * 64
-BUSY_TIMEOUT_MS = 60_000
+BUSY_TIMEOUT_S = 5  # how long a writer waits for the lock held by another (one transaction)
 FIELDS = ("seq", "decision_id", "time", "kind", "input_digest", "input", "results", "clauses", "policy_digest",
           "engine", "repository_version", "ruling_digest", "prev_hash")
 
@@ -78,19 +83,62 @@ def _plain(obj):
     return json.loads(_json(obj))
 
 
+def _writing_error(path, exc: sqlite3.Error) -> LogError:
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        why = f"locked by another process (waited {BUSY_TIMEOUT_S} s for it)"
+    elif "readonly" in text or "read-only" in text or "unable to open" in text:
+        why = "cannot be written (a read-only file or directory?)"
+    else:
+        why = f"cannot be used as a decision log ({text})"
+    return LogError(f"{path}: the decision log {why}; nothing was logged")
+
+
 def connect(path: Path | str, create: bool = True) -> sqlite3.Connection:
-    """Open the log; create its tables and triggers only when writing (a check must see removed triggers)."""
+    """Open the log for writing; create its tables and triggers (a check reads with `open_readonly`)."""
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         if create:
             conn.executescript(_SCHEMA)
-    except sqlite3.DatabaseError as exc:
-        raise LogError(f"{path}: cannot use as a decision log: {exc}") from None
+    except sqlite3.Error as exc:
+        raise _writing_error(path, exc) from None
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def check_writable(path: Path | str) -> None:
+    """Take the write lock once and let it go: a log that is locked or read-only is refused now (LogError), not at
+    the first ruling (the server checks its log before serving)."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise _writing_error(path, exc) from None
+    finally:
+        conn.close()
+
+
+def open_readonly(path: Path | str) -> sqlite3.Connection:
+    """Open the log without writing anything to it: `mode=ro`, or `immutable=1` where SQLite cannot even create
+    its shared-memory file next to it (read-only media; a log closed cleanly has no pending write-ahead log)."""
+    if not Path(path).is_file():
+        raise LogError(f"{path}: no such decision log")
+    uri = Path(path).resolve().as_uri()
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=BUSY_TIMEOUT_S)
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            continue
+        except sqlite3.DatabaseError as exc:
+            raise LogError(f"{path}: not a decision log: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        return conn
+    raise LogError(f"{path}: cannot open the decision log for reading")
 
 
 def record_hash(rec: dict) -> str:
@@ -152,6 +200,10 @@ def append(path: Path | str, entries: list[dict], repo_version: str, checkpoint_
             if seq - last >= checkpoint_every:
                 _checkpoint(conn, seq, prev, checkpoint_key)
         conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise _writing_error(path, exc) from None
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -161,25 +213,41 @@ def append(path: Path | str, entries: list[dict], repo_version: str, checkpoint_
     return ids
 
 
-def _checkpoint(conn, seq: int, head_hash: str, private_key) -> None:
-    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    jws = signing.sign({"head_seq": seq, "head_hash": head_hash, "time": now}, private_key)
+def _checkpoint(conn, seq: int, head_hash: str, private_key) -> str:
+    first = conn.execute("SELECT decision_id FROM decisions WHERE seq = 1").fetchone()
+    last = conn.execute("SELECT jws FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
+    body = cps_mod.payload(cps_mod.origin_of(first[0]), seq, head_hash, last[0] if last else None)
+    jws = signing.sign(body, private_key)
     conn.execute("INSERT INTO checkpoints (head_seq, head_hash, time, jws) VALUES (?, ?, ?, ?)",
-                 (seq, head_hash, now, jws))
+                 (seq, head_hash, body["time"], jws))
+    return jws
 
 
-def checkpoint(path: Path | str, private_key) -> tuple[int, str] | None:
-    """Sign the current head now; None when the log is empty."""
+def checkpoint(path: Path | str, private_key) -> tuple[int, str, str] | None:
+    """Sign the current head now: (head_seq, head_hash, jws); None when the log is empty."""
     conn = connect(path)
     try:
         conn.execute("BEGIN IMMEDIATE")
         head = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-        if head:
-            _checkpoint(conn, head["seq"], head["hash"], private_key)
+        jws = _checkpoint(conn, head["seq"], head["hash"], private_key) if head else None
         conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        raise _writing_error(path, exc) from None
     finally:
         conn.close()
-    return (head["seq"], head["hash"]) if head else None
+    return (head["seq"], head["hash"], jws) if head else None
+
+
+def latest_checkpoint(path: Path | str) -> str | None:
+    """The JWS of the log's latest checkpoint (read-only), None when it has none."""
+    conn = open_readonly(path)
+    try:
+        row = conn.execute("SELECT jws FROM checkpoints ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise LogError(f"{path}: not a decision log: {exc}") from None
+    finally:
+        conn.close()
+    return row[0] if row else None
 
 
 @dataclass
@@ -187,12 +255,18 @@ class ChainCheck:
     records: int
     checkpoints: int
     broken: str | None  # the first problem, naming the record; None when the chain holds
+    signed_upto: int = 0  # records 1..signed_upto are covered by a verified checkpoint (with a key)
+    witness: str | None = None  # what the witness confirmed, when one was given
+
+    @property
+    def unsigned_tail(self) -> int:
+        return self.records - self.signed_upto
 
 
-def verify(path: Path | str, public_key=None) -> ChainCheck:
-    if not Path(path).is_file():
-        raise LogError(f"{path}: no such decision log")
-    conn = connect(path, create=False)
+def verify(path: Path | str, public_key=None, witness: Path | str | None = None) -> ChainCheck:
+    """Check the chain; with a public key every checkpoint and their own chain; with a witness file that the log
+    still holds the head the witness saw. Opens the log read-only."""
+    conn = open_readonly(path)
     try:
         present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         missing = [t for t in TRIGGERS if t not in present]
@@ -217,24 +291,55 @@ def verify(path: Path | str, public_key=None) -> ChainCheck:
             broken = f"{name}: its content does not match its hash (it was changed after it was written)"
             break
         prev = hashes[rec["seq"]] = rec["hash"]
+    origin = cps_mod.origin_of(rows[0]["decision_id"]) if rows else None
+    upto, seen = 0, None
     if broken is None and public_key is not None:
-        for cp in cps:
-            try:
-                _, payload = signing.verify(cp["jws"], public_key)
-                body = json.loads(payload)
-            except (signing.SigningError, ValueError) as exc:
-                broken = f"checkpoint {cp['seq']}: its signature does not verify ({exc})"
-                break
-            if (body.get("head_seq"), body.get("head_hash")) != (cp["head_seq"], cp["head_hash"]):
-                broken = f"checkpoint {cp['seq']}: its columns differ from what was signed"
-                break
-            if hashes.get(cp["head_seq"]) != cp["head_hash"]:
-                broken = (f"checkpoint {cp['seq']}: the signed head of record {cp['head_seq']} is not the chain's: "
-                          "records up to it were changed and the chain recomputed")
-                break
+        history = cps_mod.check(cps, hashes, origin, public_key)
+        upto, broken = history.signed_upto, history.broken
+    if broken is None and witness is not None:
+        try:
+            body, jws = cps_mod.read_witness(witness, public_key)
+        except cps_mod.WitnessError as exc:
+            raise LogError(str(exc)) from None
+        broken = cps_mod.against_witness(body, jws, len(rows), hashes, {c["jws"] for c in cps}, origin,
+                                         str(witness))
+        seen = f"holds the head the witness saw (record {body['head_seq']}, {body['head_hash']})"
     if broken is None and missing:
         broken = f"the append-only triggers were removed: {', '.join(missing)}"
-    return ChainCheck(len(rows), len(cps), broken)
+    return ChainCheck(len(rows), len(cps), broken, upto, seen)
+
+
+def listing(path: Path | str, kind: str | None = None, since: dt.datetime | None = None,
+            limit: int | None = None) -> list[dict]:
+    """The records' index (seq, decision id, time, kind, the case id, policy digest), oldest first; read-only."""
+    where, params = [], []
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
+    if since is not None:
+        where.append("time >= ?")
+        params.append(since.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"))
+    sql = ("SELECT seq, decision_id, time, kind, input, policy_digest, engine FROM decisions"
+           + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY seq"
+           + (f" LIMIT {int(limit)}" if limit else ""))
+    conn = open_readonly(path)
+    try:
+        rows = conn.execute(sql, params).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise LogError(f"{path}: not a decision log: {exc}") from None
+    finally:
+        conn.close()
+    out = []
+    for r in rows:
+        try:
+            inp = json.loads(r["input"])
+        except ValueError:
+            inp = {}
+        case = inp.get("case") if isinstance(inp, dict) else None
+        out.append({"seq": r["seq"], "decision_id": r["decision_id"], "time": r["time"], "kind": r["kind"],
+                    "case_id": case.get("id") if isinstance(case, dict) else None,
+                    "policy_digest": r["policy_digest"], "engine": r["engine"]})
+    return out
 
 
 def file_digest(path: Path | str) -> dict:
@@ -245,11 +350,11 @@ def file_digest(path: Path | str) -> dict:
 
 
 def record(path: Path | str, decision_id: str) -> dict:
-    if not Path(path).is_file():
-        raise LogError(f"{path}: no such decision log")
-    conn = connect(path, create=False)
+    conn = open_readonly(path)
     try:
         row = conn.execute("SELECT * FROM decisions WHERE decision_id = ?", (decision_id,)).fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise LogError(f"{path}: not a decision log: {exc}") from None
     finally:
         conn.close()
     if row is None:

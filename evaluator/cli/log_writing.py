@@ -9,6 +9,7 @@ from pathlib import Path
 from ..audit import decision_log
 from ..repo import signing
 from .common import fail as _fail
+from ..load.problems import PolicyInputError
 
 
 def add_log_args(p: argparse.ArgumentParser,
@@ -18,14 +19,24 @@ def add_log_args(p: argparse.ArgumentParser,
                    help="sign a checkpoint of the log's head every 100 records with this key")
 
 
-def log_rulings(args, repo, outcomes, readings: dict | None = None) -> None:
-    """Append the rulings of evaluated files to --log, if given; one transaction for the whole command."""
+def log_rulings(args, repo, outcomes, readings: dict | None = None) -> str | None:
+    """Append the rulings of evaluated files to --log, if given; one transaction for the whole command. Each logged
+    ruling gets its record's `decision_id`; the ids are printed on stderr. A log that cannot be written (locked,
+    read-only) is not the rulings' fault: the message is returned for the caller to print after the rulings."""
     if getattr(args, "log", None) is None:
-        return
-    entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]], readings)
-               for o in outcomes for r in o.rulings if "results" in r]
-    ids = _append(args, repo, entries)
-    print(f"logged {len(ids)} decision(s) to {args.log}", file=sys.stderr)
+        return None
+    rulings = [(r, o) for o in outcomes for r in o.rulings if "results" in r]
+    entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]], readings) for r, o in rulings]
+    try:
+        ids = _append(args, repo, entries)
+    except PolicyInputError as exc:
+        return "; ".join(str(p) for p in exc.problems)
+    for (r, _), did in zip(rulings, ids):
+        r["decision_id"] = did
+    print(f"logged {len(ids)} decision(s) to {args.log}:", file=sys.stderr)
+    for (r, _), did in zip(rulings, ids):
+        print(f"  {did}  case {r['id']}", file=sys.stderr)
+    return None
 
 
 def log_batch(args, repo, inputs: dict, outputs: dict, options: dict, engine: str, summary: dict) -> None:

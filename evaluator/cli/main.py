@@ -150,7 +150,7 @@ def cmd_eval(args) -> int:
         per_file.append((outcome.rulings, {case.id: case for case, _ in outcome.cases}))
         unusable |= outcome.unusable
         failed += outcome.failed
-    log_writing.log_rulings(args, repo, outcomes, choices)
+    log_failed = log_writing.log_rulings(args, repo, outcomes, choices)
     if args.format == "json":
         print(to_json(rulings))
     elif args.format in ("markdown", "html"):
@@ -161,7 +161,9 @@ def cmd_eval(args) -> int:
         bad = len(rulings) - len(good)
         print(f"\n{len(good)} case(s) evaluated" + (f", {bad} not usable (see the errors above)" if bad else "")
               + (f", {failed} with expectations not met" if failed else ""))
-    if unusable:
+    if log_failed:
+        _err(log_failed)  # the rulings above were made but not logged: say so, and the exit code says it too
+    if unusable or log_failed:
         return 2
     return 1 if failed else 0
 

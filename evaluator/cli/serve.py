@@ -1,7 +1,10 @@
-"""`policy serve`: the HTTP API (see server.py), on loopback and a fixed port unless told otherwise."""
+"""`policy serve`: the HTTP API (see serve/app.py), on loopback and a fixed port unless told otherwise."""
 from __future__ import annotations
 
+import os
+
 from . import bundle as cli_bundle, log_writing
+from ..audit import decision_log
 from ..repo import signing
 from ..load.problems import PolicyInputError, Problem
 
@@ -14,6 +17,11 @@ def add_commands(sub) -> None:
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     s.add_argument("--engine", choices=["durable", "reference"], default="durable")
+    s.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes that rule requests (default 1; 0: a thread of the server process)")
+    s.add_argument("--allow-host", action="append", default=[], metavar="NAME[:PORT]",
+                   help="another Host (and http:// Origin) to accept besides the bound address, e.g. a name "
+                        "in front of a reverse proxy; repeatable")
     cli_bundle.add_source_args(s)
     log_writing.add_log_args(s)
 
@@ -24,9 +32,19 @@ def cmd_serve(args) -> int:
     except ImportError as exc:
         raise PolicyInputError([Problem("policy serve", 0, 0, f"the HTTP server needs the 'serve' extra "
                                         f"(pip install -e '.[serve]'): {exc}", "missing_dependency")]) from None
+    if not 0 <= args.workers <= (os.cpu_count() or 1) * 4:
+        raise PolicyInputError([Problem("policy serve", 0, 0, f"--workers {args.workers}: give 0 to "
+                                        f"{(os.cpu_count() or 1) * 4}", "bad_argument")])
     repo = cli_bundle.repo_for(args)
-    key = signing.load_private(args.log_key) if args.log_key else None
-    server.serve(repo, args.host, args.port, args.engine, args.log, key)
+    try:
+        key = signing.load_private(args.log_key) if args.log_key else None
+    except signing.SigningError as exc:
+        raise PolicyInputError([Problem("policy serve", 0, 0, str(exc), "bad_key")]) from None
+    try:
+        server.serve(repo, args.host, args.port, args.engine, args.log, key, workers=args.workers,
+                     allow_hosts=args.allow_host)
+    except decision_log.LogError as exc:
+        raise PolicyInputError([Problem("policy serve", 0, 0, str(exc), "log")]) from None
     return 0
 
 

@@ -3,35 +3,36 @@
 POST /evaluate takes a case file as JSON (one case, or {"cases": [...]}) and answers with the list the CLI prints
 with --format json: a ruling per case, or {"id", "errors"} for a case that cannot be used, whose messages are the
 CLI's, at request:line:col. 200 when every case was ruled on; 422 when some case could not be (the others are
-still ruled on and returned); 400 when the body is not a JSON document; 413 beyond 1 MiB or MAX_CASES cases.
+still ruled on and returned), e.g. a case dated before any version of a policy it needs was in force. Every other
+error is an RFC 9457 problem document (application/problem+json): 400 not a JSON document, 403 a foreign Host or
+Origin, 404, 408 a body that did not arrive in time, 413 too large, too deep or too much work, 415 not
+application/json, 503 busy or the decision log unavailable.
 
 Requests are validated by the repository's JSON Schemas (the CLI's own validation code); the same schemas are
 embedded in the OpenAPI 3.1 document at /openapi.json. The interactive docs (/docs) load their assets from this
-server (fastapi-offline ships them), never from a CDN.
+server (fastapi-offline ships them), never from a CDN. The limits are in limits.py and docs/security.md.
 """
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
+import concurrent.futures as cf
 import json
+import multiprocessing
 import threading
+from http import HTTPStatus
 
 from fastapi import Request
-from fastapi.openapi.utils import get_openapi
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException
 
-from .. import api
-from ..cases import files as cases
 from ..audit import decision_log
-from ..engine import engines
-from . import openapi_doc
-from ..load.problems import PolicyInputError, Problem
+from ..load.problems import PolicyInputError
 from ..render.text import to_json
-from ..load.yaml_strict import load_text
+from . import guard, limits, openapi_doc, problems, rulings
 
-MAX_BODY = 1024 * 1024
-MAX_CASES = 1000
-REQUEST = "request"  # the "file" name problems of a request body are reported at
+MAX_BODY, MAX_CASES = limits.MAX_BODY, limits.MAX_CASES
 
 
 class _JSON(Response):
@@ -41,61 +42,60 @@ class _JSON(Response):
         return to_json(content, indent=None).encode("utf-8")
 
 
-def _problem(message: str, code: str, line: int = 0, col: int = 0) -> dict:
-    return Problem(REQUEST, line, col, message, code).as_json()
+class Pool:
+    """Where rulings run: worker processes (forked: the repository is inherited) or, with workers=0, one thread of
+    this process (the rule engine is not thread-safe). A pool whose process died is replaced."""
 
+    def __init__(self, repo, engine: str, log_path, log_key, workers: int):
+        self.workers, self.args = workers, (repo, engine, log_path, log_key)
+        self.capacity = max(workers, 1) * limits.QUEUE_PER_WORKER
+        self.pending, self.lock = 0, threading.Lock()
+        self.ruler = rulings.Ruler(*self.args) if workers == 0 else None
+        self.executor = self.make()
 
-def _unusable(status: int, problems: list) -> _JSON:
-    return _JSON([{"file": REQUEST, "errors": problems}], status_code=status)
+    def make(self):
+        if self.workers == 0:
+            return cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ruling")
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
+                                      initializer=rulings.start_worker, initargs=self.args)
 
+    def warm(self) -> None:
+        """Start every worker now (before the server's threads exist), each with its repository loaded."""
+        if self.workers:
+            list(self.executor.map(_pause, [0.1] * self.workers))
 
-class BodyLimit:
-    """ASGI middleware: refuse a request body over max_bytes with 413, whether or not Content-Length is sent."""
-
-    def __init__(self, app, max_bytes: int = MAX_BODY):
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        too_big = _unusable(413, [_problem(f"the request body is larger than {self.max_bytes} bytes",
-                                           "too_large")])
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    if int(value) > self.max_bytes:
-                        return await too_big(scope, receive, send)
-                except ValueError:
-                    return await _unusable(400, [_problem("bad Content-Length", "bad_request")])(scope, receive,
-                                                                                                 send)
-        seen = 0
-
-        async def counted():
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge
-            return message
-
+    def submit(self, raw: bytes, as_of):
+        if self.ruler is not None:
+            return self.executor.submit(self.ruler.rule, raw, as_of)
         try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await too_big(scope, receive, send)
+            return self.executor.submit(rulings.rule_in_worker, raw, as_of)
+        except cf.process.BrokenProcessPool:
+            self.executor = self.make()
+            return self.executor.submit(rulings.rule_in_worker, raw, as_of)
+
+    def shutdown(self) -> None:
+        """Stop the workers (each finishes the request it is ruling) and wait for them."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-class _TooLarge(Exception):
-    pass
+def _pause(seconds: float) -> bool:
+    import time
+    time.sleep(seconds)
+    return rulings.ready()
 
 
 def _openapi(app, repo) -> dict:
+    from fastapi.openapi.utils import get_openapi
     doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     doc["openapi"] = "3.1.0"
     comps = doc.setdefault("components", {}).setdefault("schemas", {})
     comps.update(openapi_doc.components(repo.schema_dir))
+    comps["problem"] = problems.schema()
     answer = {"$ref": "#/components/schemas/ruling"}  # the CLI's --format json output
-    unusable = {"type": "array", "items": {"$ref": "#/components/schemas/ruling.unusable"}}
+
+    def problem(description: str) -> dict:
+        return {"description": description, "content": {problems.MEDIA: {"schema": {
+            "$ref": "#/components/schemas/problem"}}}}
     ev = doc["paths"]["/evaluate"]["post"]
     ev["parameters"] = [{"name": "as_of", "in": "query", "required": False,
                          "description": "rule every case on this date instead of its own as_of",
@@ -104,59 +104,65 @@ def _openapi(app, repo) -> dict:
         "schema": {"$ref": "#/components/schemas/cases"}}}}
     ev["responses"] = {
         "200": {"description": "every case ruled on", "content": {"application/json": {"schema": answer}}},
-        "400": {"description": "the body is not a JSON document", "content": {"application/json": {
-            "schema": unusable}}},
-        "413": {"description": f"body over {MAX_BODY} bytes or more than {MAX_CASES} cases",
-                "content": {"application/json": {"schema": unusable}}},
-        "422": {"description": "some case could not be used (the others are ruled on)",
-                "content": {"application/json": {"schema": answer}}},
+        "400": problem("the body is not a JSON document, or as_of is not a date"),
+        "408": problem(f"the body did not arrive within {limits.BODY_TIMEOUT_S} s"),
+        "413": problem(f"body over {limits.MAX_BODY} bytes, nested deeper than {limits.MAX_DEPTH}, more than "
+                       f"{limits.MAX_CASES} cases or more than {limits.MAX_WORK} cases and roster workers"),
+        "415": problem("the body is not sent as application/json"),
+        "422": {"description": "some case could not be used, the others are ruled on: a case the schema refuses, "
+                               "or a valid case the evaluator cannot rule on, such as one dated when no version of "
+                               "a policy it needs was in force (e.g. as_of 2000-01-01); its entry has the errors. "
+                               "A body whose cases cannot be read at all is a problem document.",
+                "content": {"application/json": {"schema": answer},
+                            problems.MEDIA: {"schema": {"$ref": "#/components/schemas/problem"}}}},
+        "503": problem("busy (try again after Retry-After), the ruling took too long, or the decision log "
+                       "cannot be written"),
     }
+    for path, what in (("/policies/{policy_id}", "no such policy or rule set"), ("/clauses/{clause_id}",
+                       "no such clause or unit"), ("/schemas/{name}", "no such schema")):
+        doc["paths"][path]["get"]["responses"]["404"] = problem(what)
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            if op is not ev:
+                op["responses"].pop("422", None)  # FastAPI's own validation answer: the routes take strings
+            op["responses"]["403"] = problem("the Host or Origin is not this server's")
+            op["responses"][str(HTTPStatus.INTERNAL_SERVER_ERROR.value)] = problem(
+                "a bug in the evaluator (no stack trace is sent)")
     return doc
 
 
-def create_app(repo, engine: str = "durable", log_path=None, log_key=None):
-    """The application for a loaded repository (refused if it has problems: no ruling from a broken repository)."""
+def create_app(repo, engine: str = "durable", log_path=None, log_key=None, *, workers: int = 0,
+               host: str = "127.0.0.1", port: int = 8350, allow_hosts=()):
+    """The application for a loaded repository (refused if it has problems: no ruling from a broken repository).
+    Host and Origin must name host:port (or a loopback name when host is loopback, or one of allow_hosts)."""
     if repo.problems:
         raise PolicyInputError(repo.problems)
     app = FastAPIOffline(title="Yinchuan community policies — evaluator API", version="1",
                          description=__doc__.split("\n\n", 1)[1])
-    eng = engines.make(engine)
-    lock = threading.Lock()  # the rule engine is not thread-safe (and gains nothing from threads)
-    repo_version = decision_log.repository_version(repo.root) if log_path else None
+    pool = Pool(repo, engine, log_path, log_key, workers)
+    app.state.pool = pool
 
     @app.post("/evaluate", summary="Rule on cases (the CLI's `policy eval --format json`)")
     async def evaluate(request: Request):
-        as_of = None
-        if "as_of" in request.query_params:
-            try:
-                as_of = dt.date.fromisoformat(request.query_params["as_of"])
-            except ValueError:
-                return _unusable(400, [_problem(f"as_of '{request.query_params['as_of']}' is not a real date "
-                                                "(YYYY-MM-DD)", "bad_request")])
         raw = await request.body()
+        with pool.lock:
+            if pool.pending >= pool.capacity:
+                return problems.response(503, "busy", f"{pool.pending} requests are waiting for a worker",
+                                         headers={"Retry-After": "1"})
+            pool.pending += 1
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return _unusable(400, [_problem("the body is not UTF-8 text", "bad_request")])
-        try:
-            doc = load_text(text, REQUEST)
-        except PolicyInputError as exc:
-            return _unusable(400, [p.as_json() for p in exc.problems])
-        items = doc.data.get("cases") if isinstance(doc.data, dict) else None
-        if isinstance(items, list) and len(items) > MAX_CASES:
-            return _unusable(413, [_problem(f"{len(items)} cases in one request; at most {MAX_CASES}",
-                                            "too_many_cases")])
-        try:
-            cf = cases.from_document(doc, repo.schema_dir, as_of)
-        except PolicyInputError as exc:
-            return _unusable(422, [p.as_json() for p in exc.problems])
-        with lock:
-            out = api.evaluate_cases(repo, cf, eng, api.FileOutcome(REQUEST))
-            if log_path is not None:
-                entries = [decision_log.entry_for_ruling(r, out.inputs[r["id"]])
-                           for r in out.rulings if "results" in r]
-                decision_log.append(log_path, entries, repo_version, log_key)
-        return _JSON(out.rulings, status_code=422 if out.unusable else 200)
+            future = pool.submit(raw, request.query_params.get("as_of"))
+            status, media, body = await asyncio.wait_for(asyncio.wrap_future(future), limits.RULING_TIMEOUT_S)
+        except TimeoutError:
+            return problems.response(503, "ruling_timeout", f"the ruling took longer than "
+                                     f"{limits.RULING_TIMEOUT_S} s", headers={"Retry-After": "1"})
+        except cf.process.BrokenProcessPool:
+            return problems.response(503, "worker_lost", "the worker ruling the request stopped; try again",
+                                     headers={"Retry-After": "1"})
+        finally:
+            with pool.lock:
+                pool.pending -= 1
+        return Response(body, status_code=status, media_type=media)
 
     def _versions(pid=None):
         table = {**repo.policies, **repo.rulesets}
@@ -166,8 +172,8 @@ def create_app(repo, engine: str = "durable", log_path=None, log_key=None):
                  "title": v.data["title"], "file": v.doc.path}
                 for i in sorted(table) if pid in (None, i) for v in table[i]]
 
-    def _not_found(what: str, name: str, known) -> _JSON:
-        return _JSON({"error": f"no {what} '{name}'", "known": sorted(known)}, status_code=404)
+    def _not_found(what: str, name: str, known) -> Response:
+        return problems.response(404, "not_found", f"no {what} '{name[:200]}'", known=sorted(known))
 
     @app.get("/policies", summary="Every version of every policy and rule set")
     def policies():
@@ -202,8 +208,23 @@ def create_app(repo, engine: str = "durable", log_path=None, log_key=None):
         return _JSON(json.loads(path.read_text(encoding="utf-8")))
 
     @app.get("/health", summary="Liveness, and the policy digest served")
-    def health():
-        return _JSON({"status": "ok", "digest": repo.digest, "engine": eng.name})
+    async def health():  # on the event loop: it answers while every worker is busy
+        return _JSON({"status": "ok", "digest": repo.digest, "engine": engine, "workers": workers,
+                      "waiting": pool.pending})
+
+    @app.exception_handler(HTTPException)
+    async def http_problem(request, exc):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problems.response(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request, exc):
+        return problems.response(400, "bad_request", "the request's parameters are not valid")
+
+    @app.exception_handler(Exception)
+    async def internal(request, exc):
+        return problems.response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error",
+                                 "internal error (a bug in the evaluator; the server's log has the details)")
 
     def openapi():
         if app.openapi_schema is None:
@@ -211,11 +232,26 @@ def create_app(repo, engine: str = "durable", log_path=None, log_key=None):
         return app.openapi_schema
 
     app.openapi = openapi
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(guard.Guard, hosts=guard.allowed_hosts(host, port, allow_hosts), max_bytes=limits.MAX_BODY,
+                       body_timeout=limits.BODY_TIMEOUT_S)
     return app
 
 
-def serve(repo, host: str, port: int, engine: str, log_path=None, log_key=None) -> None:
+def serve(repo, host: str, port: int, engine: str, log_path=None, log_key=None, workers: int = 1,
+          allow_hosts=()) -> None:
     import uvicorn  # only the server needs it
 
-    uvicorn.run(create_app(repo, engine, log_path, log_key), host=host, port=port, log_level="info")
+    from . import transport
+    if log_path is not None:
+        decision_log.check_writable(log_path)  # a log that cannot be written is refused before serving
+    app = create_app(repo, engine, log_path, log_key, workers=workers, host=host, port=port,
+                     allow_hosts=allow_hosts)
+    app.state.pool.warm()
+    config = uvicorn.Config(app, host=host, port=port, log_level="info", http=transport.GuardedH11,
+                            timeout_keep_alive=limits.IDLE_TIMEOUT_S, limit_concurrency=limits.MAX_ACTIVE,
+                            h11_max_incomplete_event_size=limits.MAX_HEADER_BYTES)
+    transport.limit_logs()  # after the Config: it configures uvicorn's loggers
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        app.state.pool.shutdown()

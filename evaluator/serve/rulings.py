@@ -1,0 +1,146 @@
+"""The work of one POST /evaluate, run off the event loop: in a worker process (policy serve --workers N) or, for
+tests and `--workers 0`, a thread of the server's own process. It returns (status, media type, body bytes); the
+event loop only moves bytes.
+
+Before the body is parsed its nesting is measured on the raw text (libyaml's composer recurses and overflows the C
+stack near 25,000 levels: one such body must not kill a worker), and after parsing the request's work is bounded by
+its cases and by the workers of its roster cases, so one request of 1 MiB cannot hold a worker for long.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import threading
+import time
+from http import HTTPStatus
+
+from .. import api
+from ..audit import decision_log
+from ..cases import files as cases
+from ..engine import engines
+from ..load.problems import PolicyInputError, Problem
+from ..load.yaml_strict import load_text
+from ..render.text import to_json
+from . import limits, problems
+
+REQUEST = "request"  # the "file" name problems of a request body are reported at
+JSON = "application/json"
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKETS = re.compile(rb"[^\[\]{}]+")
+
+
+def nesting_over(raw: bytes, limit: int = limits.MAX_DEPTH) -> bool:
+    """True when arrays and objects in a JSON text nest deeper than `limit` (strings skipped; stops at the limit)."""
+    depth = 0
+    for ch in _BRACKETS.sub(b"", _STRINGS.sub(b"", raw)):
+        if ch in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def work_of(data) -> int:
+    """Cases in a request, each roster case counting one per worker."""
+    items = data.get("cases") if isinstance(data, dict) and "cases" in data else [data]
+    total = 0
+    for case in items if isinstance(items, list) else []:
+        facts = case.get("facts") if isinstance(case, dict) else None
+        workers = facts.get("workers") if isinstance(facts, dict) else None
+        total += max(len(workers), 1) if isinstance(workers, list) else 1
+    return total
+
+
+def _problem(status: int, code: str, detail: str, problem_list=None):
+    errors = problem_list if problem_list is not None else [Problem(REQUEST, 0, 0, detail, code).as_json()]
+    return status, problems.MEDIA, to_json(problems.body(status, code, detail, errors), indent=None).encode("utf-8")
+
+
+class Ruler:
+    """Everything a worker needs to rule a request: the repository, the engine, the log."""
+
+    def __init__(self, repo, engine: str, log_path=None, log_key=None):
+        self.repo, self.engine = repo, engines.make(engine)
+        self.log_path, self.log_key = log_path, log_key
+        self.repo_version = decision_log.repository_version(repo.root) if log_path else None
+
+    def rule(self, raw: bytes, as_of: str | None) -> tuple[int, str, bytes]:
+        try:
+            return self.rule_unguarded(raw, as_of)
+        except Exception:  # noqa: BLE001 - a bug: logged on the server (rate-limited), a problem for the client
+            logging.getLogger("evaluator.serve").exception("internal error while ruling a request")
+            return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error while ruling the "
+                            "request (a bug in the evaluator; the server's log has the details)")
+
+    def rule_unguarded(self, raw: bytes, as_of_text: str | None) -> tuple[int, str, bytes]:
+        as_of = None
+        if as_of_text is not None:
+            try:
+                as_of = dt.date.fromisoformat(as_of_text)
+            except ValueError:
+                return _problem(400, "bad_request", f"as_of '{as_of_text[:40]}' is not a real date (YYYY-MM-DD)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _problem(400, "bad_request", "the body is not UTF-8 text")
+        if nesting_over(raw):
+            return _problem(413, "too_deep", f"the body nests arrays and objects deeper than {limits.MAX_DEPTH} "
+                                             "levels")
+        try:
+            doc = load_text(text, REQUEST)
+        except PolicyInputError as exc:
+            return _problem(400, "bad_request", "the body is not a JSON document", [p.as_json() for p in
+                                                                                  exc.problems])
+        items = doc.data.get("cases") if isinstance(doc.data, dict) else None
+        if isinstance(items, list) and len(items) > limits.MAX_CASES:
+            return _problem(413, "too_many_cases", f"{len(items)} cases in one request; at most {limits.MAX_CASES}")
+        work = work_of(doc.data)
+        if work > limits.MAX_WORK:
+            return _problem(413, "too_much_work", f"{work} cases and roster workers in one request; at most "
+                                                  f"{limits.MAX_WORK} (split the request, or use policy batch)")
+        try:
+            cf = cases.from_document(doc, self.repo.schema_dir, as_of)
+        except PolicyInputError as exc:
+            return _problem(422, "unusable_cases", "the cases cannot be read", [p.as_json() for p in exc.problems])
+        out = api.evaluate_cases(self.repo, cf, self.engine, api.FileOutcome(REQUEST))
+        if self.log_path is not None:
+            logged = [r for r in out.rulings if "results" in r]
+            entries = [decision_log.entry_for_ruling(r, out.inputs[r["id"]]) for r in logged]
+            try:
+                ids = decision_log.append(self.log_path, entries, self.repo_version, self.log_key)
+            except decision_log.LogError as exc:
+                logging.getLogger("evaluator.serve").error("%s", exc)
+                return _problem(503, "log_unavailable", "the decision log cannot be written, so no ruling is "
+                                "given (this server logs every ruling it gives); try again later")
+            for r, did in zip(logged, ids):
+                r["decision_id"] = did
+        return 422 if out.unusable else 200, JSON, to_json(out.rulings, indent=None).encode("utf-8")
+
+
+_WORKER: Ruler | None = None
+
+
+def start_worker(repo, engine: str, log_path, log_key) -> None:
+    """Process-pool initializer (fork): the repository is inherited, not pickled. The worker ends itself when the
+    server that forked it is gone (killed without a chance to stop its pool)."""
+    global _WORKER
+    _WORKER = Ruler(repo, engine, log_path, log_key)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def rule_in_worker(raw: bytes, as_of: str | None) -> tuple[int, str, bytes]:
+    return _WORKER.rule(raw, as_of)
+
+
+def ready() -> bool:
+    return _WORKER is not None

@@ -1,0 +1,218 @@
+"""The HTTP server against hostile and careless clients (issue 13, failure 7): who may post, what may be posted,
+bodies and connections that stall, requests that would hold a worker, errors as problem documents, OpenAPI complete.
+The last tests run the real server (uvicorn, a worker process) in a subprocess with its timeouts shortened."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from fastapi.testclient import TestClient
+
+from evaluator.audit import decision_log
+from evaluator.serve import app as server, limits
+
+from .conftest import ROOT
+
+BASE = "http://127.0.0.1:8350"
+CASE = {"id": "c", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", "years_of_service": 1}}
+
+
+@pytest.fixture(scope="module")
+def client(repo):
+    return TestClient(server.create_app(repo, "reference"), base_url=BASE)
+
+
+def _is_problem(r, status: int, code: str) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    doc = r.json()
+    assert doc["type"] == f"urn:yinchuan-policy:problem:{code}" and doc["status"] == status
+    assert "Traceback" not in r.text and 'File "' not in r.text
+    return doc
+
+
+def test_cross_site_posts_are_refused_and_never_logged(repo, tmp_path):
+    db = tmp_path / "d.db"
+    c = TestClient(server.create_app(repo, "reference", log_path=db), base_url=BASE)
+    evil = {"origin": "https://evil.example"}
+    body = json.dumps(CASE)
+    # the "simple" requests a foreign page can send without a preflight: text/plain and a form
+    _is_problem(c.post("/evaluate", content=body, headers={**evil, "content-type": "text/plain"}), 403,
+                "foreign_origin")
+    _is_problem(c.post("/evaluate", content="a=1", headers={**evil, "content-type":
+                                                            "application/x-www-form-urlencoded"}), 403,
+                "foreign_origin")
+    _is_problem(c.post("/evaluate", content=body, headers={**evil, "content-type": "application/json"}), 403,
+                "foreign_origin")
+    # DNS rebinding: a foreign name resolving to 127.0.0.1 carries its own Host
+    _is_problem(c.post("/evaluate", content=body, headers={"host": "evil.example:8350",
+                                                           "content-type": "application/json"}), 403,
+                "foreign_host")
+    assert not db.exists() or decision_log.verify(db).records == 0
+    # the server's own page (same origin) and programs without Origin are served, and logged
+    r = c.post("/evaluate", content=body, headers={"origin": BASE, "content-type": "application/json"})
+    assert r.status_code == 200 and r.json()[0]["decision_id"] == decision_log.listing(db)[0]["decision_id"]
+    assert c.get("/health", headers={"host": "localhost:8350"}).status_code == 200
+
+
+def test_only_json_bodies(client):
+    body = json.dumps(CASE)
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                  "application/json; charset=latin-1", None):
+        headers = {"content-type": ctype} if ctype else {}
+        doc = _is_problem(client.post("/evaluate", content=body, headers=headers), 415, "not_json")
+        assert "application/json" in doc["detail"]
+    for ctype in ("application/json", "application/json; charset=utf-8", "application/problem+json"):
+        assert client.post("/evaluate", content=body, headers={"content-type": ctype}).status_code == 200
+
+
+def test_errors_are_problem_documents(client):
+    _is_problem(client.get("/no/such/route"), 404, "not_found")
+    _is_problem(client.get("/evaluate"), 405, "method_not_allowed")
+    doc = _is_problem(client.get("/clauses/nope"), 404, "not_found")
+    assert "nope" in doc["detail"]
+    _is_problem(client.post("/evaluate", content="{", headers={"content-type": "application/json"}), 400,
+                "bad_request")
+
+
+def test_deep_nesting_and_too_much_work_are_refused(client):
+    deep = "[" * 30_000 + "]" * 30_000
+    _is_problem(client.post("/evaluate", content=deep, headers={"content-type": "application/json"}), 413,
+                "too_deep")
+    workers = [{"id": f"w{i}", "post": "grid_worker", "years_of_service": 1} for i in range(limits.MAX_WORK + 1)]
+    roster = {"id": "r", "kind": "roster", "as_of": "2024-01-01", "facts": {"workers": workers}}
+    doc = _is_problem(client.post("/evaluate", json=roster), 413, "too_much_work")
+    assert str(limits.MAX_WORK) in doc["detail"]
+    assert client.get("/health").status_code == 200
+
+
+def test_openapi_declares_every_answer(client):
+    doc = client.get("/openapi.json").json()
+    for path in ("/policies/{policy_id}", "/clauses/{clause_id}", "/schemas/{name}"):
+        assert doc["paths"][path]["get"]["responses"]["404"]["content"]["application/problem+json"]
+    declared = doc["paths"]["/evaluate"]["post"]["responses"]
+    assert {"200", "400", "403", "408", "413", "415", "422", "500", "503"} <= set(declared)
+
+
+def test_a_schema_valid_case_before_any_policy_is_answered_as_declared(client):
+    """as_of 2000-01-01 passes the case schema; the answer is the declared 422: the ruling list with the case as an
+    entry whose errors say no version was in force, valid against the schema the document gives for 422."""
+    from jsonschema import Draft202012Validator
+    doc = client.get("/openapi.json").json()
+    r = client.post("/evaluate", json={**CASE, "as_of": "2000-01-01"})
+    assert r.status_code == 422 and r.headers["content-type"] == "application/json"
+    schema = doc["paths"]["/evaluate"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+    Draft202012Validator({**schema, "components": doc["components"]}).validate(r.json())
+    assert "in force" in r.json()[0]["errors"][0]["message"]
+
+
+# ---- the real server: uvicorn with the guarded protocol and a worker process --------------------------------------
+
+SERVER = """
+import sys
+from evaluator import api
+from evaluator.serve import app, limits, transport
+limits.BODY_TIMEOUT_S = limits.HEADER_TIMEOUT_S = 1
+transport.GuardedH11.header_timeout = 1
+transport.GuardedH11.max_connections = 40
+app.serve(api.load("."), "127.0.0.1", int(sys.argv[1]), "reference", workers=1)
+"""
+
+
+@pytest.fixture(scope="module")
+def live():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(proc.stderr.read().decode())
+    yield port, url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def _health(url) -> float:
+    start = time.monotonic()
+    with urllib.request.urlopen(f"{url}/health", timeout=5) as r:
+        assert json.load(r)["status"] == "ok"
+    return time.monotonic() - start
+
+
+def _post(url, body: bytes):
+    req = urllib.request.Request(f"{url}/evaluate", data=body, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_health_answers_while_a_long_request_is_ruled(live):
+    _, url = live
+    many = json.dumps({"cases": [{**CASE, "id": f"c{i}"} for i in range(limits.MAX_CASES)]}).encode()
+    done = {}
+    t = threading.Thread(target=lambda: done.update(r=_post(url, many)))
+    t.start()
+    time.sleep(0.3)
+    took = _health(url)
+    busy = t.is_alive()
+    t.join()
+    assert done["r"][0] == 200 and len(json.loads(done["r"][1])) == limits.MAX_CASES
+    assert busy, "the long request finished before /health was asked: make it longer"
+    assert took < 1
+
+
+def test_stalled_bodies_and_headers_are_closed_and_health_still_answers(live):
+    port, url = live
+    stalled = []
+    for i in range(60):  # more than the connection cap of the test server
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if i % 2:
+            s.sendall(b"POST /evaluate HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 100\r\n\r\n{" % port)
+        else:
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: 127")  # headers never finished
+        stalled.append(s)
+    time.sleep(2.5)  # past the body and header timeouts
+    answers = []
+    for s in stalled:
+        try:
+            answers.append(s.recv(4096))
+        except OSError:
+            answers.append(b"")
+        s.close()
+    assert any(b"408" in a and b"body_timeout" in a for a in answers)
+    assert all(a == b"" or b"408" in a for a in answers)  # closed, or told the body timed out
+    assert _health(url) < 1
+
+
+def test_the_server_log_is_rate_limited():
+    import logging
+
+    from evaluator.serve.transport import RateLimited
+    f = RateLimited(per_second=limits.LOG_LINES_PER_S)
+
+    def rec(msg):
+        return logging.LogRecord("uvicorn.error", logging.WARNING, __file__, 1, msg, (), None)
+    passed = sum(f.filter(rec(f"attack {i}")) for i in range(10_000))
+    assert passed <= 2 * limits.LOG_LINES_PER_S  # at most one second's worth, or two if the second turned
+    time.sleep(1.1)
+    nxt = rec("after")
+    assert f.filter(nxt) and "dropped" in nxt.getMessage()
