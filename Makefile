@@ -1,31 +1,34 @@
-# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
-PYTHON ?= python3.11
+# Two commands on a fresh machine with Python 3.11, 3.12 or 3.13: `make run` and `make test`.
+# The interpreter is the first of python3.11, python3.12, python3.13 (then python3) on PATH that runs, or PYTHON=...;
+# scripts/venv.sh builds .venv with it and rebuilds .venv when the interpreter changes (README, Python versions).
+PYTHON ?=
+export PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 
-.PHONY: run test check examples clean docs browser
+.PHONY: run test check examples clean docs browser venv versions
 
-$(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "make: $(PYTHON) not found. Python 3.11 is required (durable-rules 2.0.28 does not import on 3.13; see README, Python versions); install it or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,docs,serve]'
-	touch $(STAMP)
+venv:
+	@scripts/venv.sh build $(VENV) test,docs,serve
 
-run: $(STAMP)
+run: venv
 	$(BIN)/policy check
 	$(BIN)/policy eval examples/workers.yaml
 	$(BIN)/policy eval examples/community.yaml examples/street.yaml examples/assessment.yaml examples/funding.yaml examples/roster.yaml
 	$(BIN)/policy eval examples/tasks.yaml
 	@$(MAKE) --no-print-directory docs
 
-test: $(STAMP) browser
+test: venv browser
 	$(BIN)/pytest
+
+# CI's version matrix: the engine's tests and the example rulings on Python 3.12 and 3.13 (each in .venv-X.Y, found
+# as pythonX.Y on PATH), every ruling compared byte for byte with .venv's. MATRIX="3.13" for one version.
+versions: venv
+	@scripts/versions.sh
 
 # The documentation site, generated from the repository's files (mkdocs.yml; pages come from evaluator/docsite/).
 # No --quiet: in mkdocs 1.6.1 it hides the warnings that --strict counts, so a broken link would pass.
-docs: $(STAMP)
+docs: venv
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	@echo "docs: site built in $(CURDIR)/site/ — open site/index.html, or for search: $(BIN)/python -m http.server -d site 8000"
 
@@ -39,4 +42,4 @@ browser:
 	else echo "browser: no apt-get as root here; the browser test will be skipped"; fi
 
 clean:
-	rm -rf $(VENV) site .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-3.1[123] site build/rulings .pytest_cache .hypothesis
