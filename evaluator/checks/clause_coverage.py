@@ -15,7 +15,7 @@ from ..load.problems import PolicyInputError, Problem
 from ..repo.repository import walk_refs
 from ..load.validation import validate
 from ..load.yaml_strict import load_file
-from . import decidable_units
+from . import decidable_units, quoted_force
 
 COVERAGE_DIR = "coverage"
 
@@ -128,6 +128,7 @@ def compute(repo, case_counts: dict | None = None) -> tuple[list[Row], list[Prob
     by = encoded_by(repo, cited)
     entries, unit_entries, signals, problems = load_all(repo)
     problems += decidable_units.check(repo, cited, by, entries, unit_entries, signals)
+    problems += quoted_force.check(repo, signals)
     rows = []
     for cid, kind, doc, cpath in clauses_in_order(repo):
         units = [u["id"] for u in doc.data["clauses"][cpath[1]].get("units", [])]
