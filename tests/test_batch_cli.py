@@ -172,7 +172,8 @@ def test_roster_generator_is_deterministic(tmp_path):
 
 def test_a_row_the_policy_cannot_rule_on_is_rejected_with_the_per_case_reason(repo_copy, tmp_path):
     edit(repo_copy / "policies/workforce.performance_allowance/2019-01-01.yaml",
-         "    - {stars: 5, label: 五星, amount: 1300, source: workforce.annex.salary-table.l13}\n", "")
+         "    - {stars: 5, label: 五星, amount: 1300, source: workforce.annex.salary-table.stars5, "
+         "printed_with_source: workforce.annex.salary-table.l13}\n", "")
     src = write_csv(tmp_path / "roster.csv", GOOD)
     out = tmp_path / "o.parquet"
     code, stdout, stderr = run_policy("--repo", repo_copy, "batch", src, "--as-of", "2025-01-01", "--out", out)

@@ -91,15 +91,16 @@ def rule_task(case, repo, engine) -> Trace:
 def _shared(cl: dict, sl: dict, where: str | None, item: dict | None) -> tuple:
     """(list, item, [interpretation]) after the list's `shared_items`: a subject on both lists goes where the
     policy's reading sends it (by_name keeps the list whose name the case gave)."""
-    number = {"community": "community_item", "service_station": "station_item"}.get(where)
-    pair = next((p for p in cl.get("shared_items", []) if item and number and p[number] == item["number"]), None)
+    key = {"community": "community_source", "service_station": "station_source"}.get(where)
+    pair = next((p for p in cl.get("shared_items", []) if item and key and p[key] == item["source"]), None)
     if pair is None:
         return where, item, []
     goes = where if pair["task_goes_to"] == "by_name" else pair["task_goes_to"]
-    items, key = (cl["items"], "community_item") if goes == "community" else (sl["items"], "station_item")
-    if not 1 <= pair[key] <= len(items):
-        raise RulingError(f"shared_items names item {pair[key]} of a list with {len(items)} items")
-    return goes, items[pair[key] - 1], [pair["interpretation"]]
+    items, key = (cl["items"], "community_source") if goes == "community" else (sl["items"], "station_source")
+    found = next((it for it in items if it["source"] == pair[key]), None)
+    if found is None:
+        raise RulingError(f"shared_items names {pair[key]}, which is not an item of the list it stands for")
+    return goes, found, [pair["interpretation"]]
 
 
 def _label(dept: dict | None, name: str | None = None) -> str:
