@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..repo.access_lists import nearest, normalise
 from .common import in_force
-from .errors import UnusableFact
+from .errors import RulingError, UnusableFact
 from .trace import Trace
 
 COMMUNITY = "reform.community_access_list"
