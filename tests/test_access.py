@@ -198,3 +198,32 @@ def test_task_rulings_meet_the_public_schema(repo):
         for t in r["trace"]:
             for c in t["clauses"]:
                 assert c["text"] == repo.cite(c["id"]).text
+
+
+def test_the_certificate_on_both_lists_is_a_named_reading(repo):
+    # 附件1 18 流动人口婚育证明 and 附件2 19 开具流动人口婚育证明: under by_name the name given decides, and each ruling
+    # says what the two other readings (a patch of shared_items each) would rule instead.
+    cases = {"cases": [
+        {"id": "station_name", "kind": "task", "as_of": "2019-03-01",
+         "facts": {"department": "市卫计委", "item": "流动人口婚育证明"}},
+        {"id": "community_name", "kind": "task", "as_of": "2019-03-01",
+         "facts": {"department": "市卫计委", "item": "开具流动人口婚育证明"}}]}
+    iid = "same_certificate_on_both_lists"
+    for engine in ("durable", "reference"):
+        station, community = api.evaluate_data(repo, cases, engine).rulings
+        assert (station["results"]["access.list"], station["results"]["access.admitted"]) == ("service_station", False)
+        assert (community["results"]["access.list"], community["results"]["access.admitted"]) == ("community", True)
+        alt = [n for n in station["notes"] if n["code"] == "alternative_reading" and n["interpretations"] == [iid]]
+        assert len(alt) == 1 and "'community_list_prevails'" in alt[0]["en"]
+        assert "access.admitted = true (false under the reading used)" in alt[0]["en"]
+        alt = [n for n in community["notes"] if n["code"] == "alternative_reading" and n["interpretations"] == [iid]]
+        assert len(alt) == 1 and "'station_list_prevails'" in alt[0]["en"]
+        assert "access.admitted = false (true under the reading used)" in alt[0]["en"]
+        admitted = [e for e in community["trace"] if e["result"] == "access.admitted"]
+        assert iid in admitted[0]["interpretations"]
+    # Ruled under the alternative, the station's name goes to the community (item 19, 市卫计委 listed: admitted).
+    station, community = api.evaluate_data(repo, cases, readings={iid: "community_list_prevails"}).rulings
+    assert (station["results"]["access.list"], station["results"]["access.item"]) == ("community", 19)
+    assert station["results"]["access.admitted"] is True
+    station, community = api.evaluate_data(repo, cases, readings={iid: "station_list_prevails"}).rulings
+    assert (community["results"]["access.list"], community["results"]["access.admitted"]) == ("service_station", False)

@@ -52,7 +52,7 @@ def test_batch_writes_every_result_with_its_clauses_and_the_digest(repo, tmp_pat
     assert a2["exit.grounds"] == "grid_satisfaction_below_60 two_consecutive_unqualified"
     assert set(a2["exit.grounds.clauses"].split()) == {"workforce.5.14.g2", "workforce.5.14.g8"}
     assert str(a3["salary.retiree_top_up"]) == "399.50"  # 2600 - 2200.50
-    assert a4["certificate.due_date"] == dt.date(2024, 1, 1) and a4["exit.grounds"] == "no_certificate_within_5_years"
+    assert a4["certificate.due_date"] == dt.date(2024, 1, 1) and a4["exit.grounds"] == "no_certificate_next_election_barred"
     assert set(df["policy.digest"].cast(pl.String)) == {repo.digest}
     assert "4 of 4 workers ruled, 0 rejected" in stdout
     s = json.loads((tmp_path / "s.json").read_text())
@@ -61,7 +61,7 @@ def test_batch_writes_every_result_with_its_clauses_and_the_digest(repo, tmp_pat
     assert s["monthly_pay_shares_before_region_part"]["xixia"] == {"monthly_pay": "2600", "city_share": "1820",
                                                                    "area_share": "780"}
     assert s["targets_2025"]["certified_share"] == 0.5 and s["targets_2025"]["certified_met"] is False
-    assert s["exit_grounds"] == {"grid_satisfaction_below_60": 1, "no_certificate_within_5_years": 1,
+    assert s["exit_grounds"] == {"grid_satisfaction_below_60": 1, "no_certificate_next_election_barred": 1,
                                  "two_consecutive_unqualified": 1}
     assert s["with_exit_ground"] == 2
     assert [(r["area"], r["level"], r["workers"], r["base_pay_monthly"]) for r in s["pay_by_area_and_level"]] == [
@@ -172,7 +172,8 @@ def test_roster_generator_is_deterministic(tmp_path):
 
 def test_a_row_the_policy_cannot_rule_on_is_rejected_with_the_per_case_reason(repo_copy, tmp_path):
     edit(repo_copy / "policies/workforce.performance_allowance/2019-01-01.yaml",
-         "    - {stars: 5, label: 五星, amount: 1300, source: workforce.annex.salary-table.l13}\n", "")
+         "    - {stars: 5, label: 五星, amount: 1300, source: workforce.annex.salary-table.stars5, "
+         "printed_with_source: workforce.annex.salary-table.l13}\n", "")
     src = write_csv(tmp_path / "roster.csv", GOOD)
     out = tmp_path / "o.parquet"
     code, stdout, stderr = run_policy("--repo", repo_copy, "batch", src, "--as-of", "2025-01-01", "--out", out)

@@ -248,7 +248,78 @@ def test_static_checks_need_no_file_reads(repo, monkeypatch):
 
 
 @pytest.mark.parametrize("code", ["band_gap", "band_overlap", "base_pay_mismatch", "quote_not_verbatim",
-                                  "unused_interpretation", "version_overlap", "unpinned_figure"])
+                                  "unused_interpretation", "version_overlap", "unpinned_figure",
+                                  "uncited_decidable_unit", "force_not_quoted"])
 def test_codes_are_documented(code):
     from .conftest import ROOT
     assert f"`{code}`" in (ROOT / "docs/verification.md").read_text(encoding="utf-8")
+
+
+UNITS = "coverage/decidable-units.yaml"
+
+
+def test_decidable_unit_neither_cited_nor_excused(repo_copy):
+    # Dropping the excuse of 必须做到“五个及时” leaves a unit with 必须 that nothing cites: the unit's line is named.
+    text = (repo_copy / UNITS).read_text(encoding="utf-8")
+    start = text.index("  - unit: workforce.5.12.five_timely")
+    end = text.index("  - unit:", start + 1)
+    (repo_copy / UNITS).write_text(text[:start] + text[end:], encoding="utf-8")
+    code, out = check(repo_copy)
+    assert code == 1
+    [line] = findings(out, "uncited_decidable_unit")
+    clauses = repo_copy / "clauses/workforce.yaml"
+    assert line.startswith(f"clauses/workforce.yaml:{line_of(clauses, '- id: five_timely')}:")
+    assert "'workforce.5.12.five_timely' holds 必须、应" in line and "workforce.community_compliance@1" in line
+
+
+def test_decidable_signals_are_data(repo_copy):
+    # A word added to the list makes a unit decidable (培训结束后…做为年度个人考核评定依据 holds 做为); a compound
+    # taken off not_modal makes its word count again (以上年 is 以 + 上年, not 以上).
+    edit(repo_copy / UNITS, "modal_words: [必须,", "modal_words: [做为, 必须,")
+    edit(repo_copy / UNITS, ", 以上年]", "]")
+    code, out = check(repo_copy)
+    assert code == 1
+    found = findings(out, "uncited_decidable_unit")
+    assert len(found) == 2
+    assert any("'workforce.5.7.training_assessment' holds 做为" in ln for ln in found)
+    assert any("'workforce.6.17.contribution_base' holds 以上" in ln for ln in found)
+
+
+def test_excuse_of_a_cited_unit_is_stale(repo_copy):
+    path = repo_copy / UNITS
+    path.write_text(path.read_text(encoding="utf-8") + (
+        "  - {unit: workforce.5.7.induction, status: not_encoded, reason: not_decidable, note: x}\n"
+        "  - {unit: reform.5.3, status: not_encoded, reason: exhortation, note: x}\n"
+        "  - {unit: reform.5.2.completion, status: not_encoded, reason: delegated, note: x}\n"), encoding="utf-8")
+    code, out = check(repo_copy)
+    assert code == 1
+    stale = findings(out, "stale_entry")
+    assert any("unit 'workforce.5.7.induction' is marked not_encoded but a policy or rule cites it" in ln
+               for ln in stale)
+    assert any("unit 'reform.5.2.completion' is in clause 'reform.5.2', which coverage/ already marks" in ln
+               for ln in stale)
+    assert re.search(r"coverage/decidable-units\.yaml:\d+:\d+: unknown_clause: 'reform\.5\.3' is not a unit", out)
+
+
+def test_force_must_on_hedged_words(repo_copy):
+    # The certificate ground quotes 一般应在5年内取得 (五、(八)): stated must, it overstates the text.
+    rules = repo_copy / "rules/workforce.exit_grounds/2019-01-01.yaml"
+    text = rules.read_text(encoding="utf-8")
+    at = text.index("  - id: no_certificate_within_5_years")
+    rules.write_text(text[:at] + text[at:].replace("modality: as_a_rule", "modality: must", 1), encoding="utf-8")
+    # A policy entry stating must on a source that says 原则上不得 (reform 三、(二)) is caught too.
+    edit(repo_copy / "policies/reform.community_access_list/2018-09-05.yaml",
+         "not_responsible: {modality: must, source: reform.3.6.not_responsible}",
+         "not_responsible: {modality: must, source: reform.3.2.no_dual_role}")
+    code, out = check(repo_copy)
+    assert code == 1
+    found = findings(out, "force_not_quoted")
+    line = line_of(rules, "- id: no_certificate_within_5_years") + 3  # id, title, cites, modality
+    assert any(ln.startswith(f"rules/workforce.exit_grounds/2019-01-01.yaml:{line}:") and
+               "rule 'no_certificate_within_5_years'" in ln and "workforce.5.8.certificate says 一般" in ln
+               for ln in found), found
+    assert any(ln.startswith("policies/reform.community_access_list/2018-09-05.yaml:") and
+               "reform.3.2.no_dual_role says 原则上" in ln for ln in found), found
+    # The hedge words are data: with none listed, nothing is found.
+    edit(repo_copy / UNITS, "hedges: [原则上, 一般]", "hedges: []")
+    assert not findings(check(repo_copy)[1], "force_not_quoted")

@@ -193,3 +193,19 @@ def test_no_policy_figure_is_written_in_python():
                     and not isinstance(node.value, bool) and Decimal(str(node.value)) in figures:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
     assert not found, "policy figures in Python:\n" + "\n".join(found)
+
+
+def test_the_star_column_is_quoted_by_its_own_cells(repo):
+    # The star column (星级党组织 / 绩效补贴) is printed on the lines of levels 18-13: the allowance quotes its own
+    # cells, 「三星 900」, not the level row 「15级 25-27年 34年及以上 1.85 3700」 it shares lines with.
+    case = {"id": "three_stars", "kind": "worker", "as_of": "2024-07-01",
+            "facts": {"post": "committee_member", "years_of_service": 26, "party_org_stars": 3}}
+    for engine in ("durable", "reference"):
+        [r] = api.evaluate_data(repo, case, engine).rulings
+        [entry] = [t for t in r["trace"] if t["result"] == "salary.performance_allowance"]
+        assert [c["id"] for c in entry["clauses"]] == ["workforce.annex.salary-table.stars3",
+                                                      "workforce.6.16.performance"]
+    assert repo.clauses["workforce.annex.salary-table.stars3"].text == "三星\n900"
+    assert repo.clauses["workforce.annex.salary-table.star_heads"].text == "星级党组织\n绩效补贴"
+    assert "三星" not in repo.clauses["workforce.annex.salary-table.l15"].text
+    assert repo.clauses["workforce.annex.salary-table.l15"].text.endswith("1.85\n3700")

@@ -176,3 +176,9 @@ def test_a_ruling_document_shows_the_facts_that_were_ruled_not_the_file_read_aga
     md = document.render([(outcome.rulings, {c.id: c for c, _ in outcome.cases})], repo, "markdown",
                          issued=dt.date(2024, 7, 2))
     assert "| `years_of_service` | 5 | 案例 given |" in md and "| `years_of_service` | 31 " not in md  # (a digest may hold "31")
+
+
+def test_clause_pages_show_why_a_unit_is_not_encoded(pages):
+    page = pages["clauses/reform.4.3.md"]
+    assert "`reform.4.3.deadline` — not_encoded, organisational: A one-off task of the county-level areas" in page
+    assert "`workforce.5.11.exchange_pay` — pending, planned:" in pages["clauses/workforce.5.11.md"]

@@ -15,6 +15,7 @@ from ..load.problems import PolicyInputError, Problem
 from ..repo.repository import walk_refs
 from ..load.validation import validate
 from ..load.yaml_strict import load_file
+from . import decidable_units, quoted_force
 
 COVERAGE_DIR = "coverage"
 
@@ -29,6 +30,7 @@ class Row:
     encoded_by: list = field(default_factory=list)  # "policy-or-ruleset@version" (with "#rule" for rules)
     cases: int | None = None  # test cases whose ruling cites the clause or one of its units; None when not counted
     units_not_cited: list = field(default_factory=list)  # of an encoded clause: units no policy or rule cites
+    units_excused: dict = field(default_factory=dict)  # of an encoded clause: unit id -> "reason: note" (coverage/)
 
 
 def encoded_by(repo, cited: set | None = None) -> dict:
@@ -71,7 +73,14 @@ def clauses_in_order(repo) -> list[tuple[str, str, object, tuple]]:
 
 def load_entries(repo) -> tuple[dict, list[Problem]]:
     """Clause id -> (entry, Document, json path) from coverage/*.yaml, and the problems of those files."""
-    entries, problems = {}, []
+    entries, _units, _signals, problems = load_all(repo)
+    return entries, problems
+
+
+def load_all(repo) -> tuple[dict, dict, tuple | None, list[Problem]]:
+    """The clause entries (as load_entries), the unit entries (unit ref -> (entry, Document, json path)), the
+    decidable signals ((signals dict, Document) or None) of coverage/*.yaml, and the problems of those files."""
+    entries, units, signals, problems = {}, {}, None, []
     base = repo.root / COVERAGE_DIR
     paths = sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml")) if base.is_dir() else []
     for path in paths:
@@ -84,7 +93,15 @@ def load_entries(repo) -> tuple[dict, list[Problem]]:
         problems += errs
         if errs:
             continue
-        for i, e in enumerate(doc.data["clauses"]):
+        if "signals" in doc.data:
+            if signals is not None:
+                problems.append(doc.problem(("signals",), f"signals are already given in {signals[1].path}",
+                                            "duplicate_id", key=True))
+            else:
+                signals = (doc.data["signals"], doc)
+        for i, e in enumerate(doc.data.get("units", [])):
+            units.setdefault(e["unit"], (e, doc, ("units", i)))
+        for i, e in enumerate(doc.data.get("clauses", [])):
             epath = ("clauses", i)
             ref = e["clause"]
             if ref in entries:
@@ -102,14 +119,16 @@ def load_entries(repo) -> tuple[dict, list[Problem]]:
                                             "coverage is recorded per clause", "unknown_clause"))
                 continue
             entries[ref] = (e, doc, epath)
-    return entries, problems
+    return entries, units, signals, problems
 
 
 def compute(repo, case_counts: dict | None = None) -> tuple[list[Row], list[Problem]]:
     """One row per clause, in document order, and every coverage problem (each at file:line:col)."""
     cited: set = set()
     by = encoded_by(repo, cited)
-    entries, problems = load_entries(repo)
+    entries, unit_entries, signals, problems = load_all(repo)
+    problems += decidable_units.check(repo, cited, by, entries, unit_entries, signals)
+    problems += quoted_force.check(repo, signals)
     rows = []
     for cid, kind, doc, cpath in clauses_in_order(repo):
         units = [u["id"] for u in doc.data["clauses"][cpath[1]].get("units", [])]
@@ -119,7 +138,10 @@ def compute(repo, case_counts: dict | None = None) -> tuple[list[Row], list[Prob
         if row.encoded_by:
             row.status = "encoded"
             if cid not in cited:
-                row.units_not_cited = [u for u in units if f"{cid}.{u}" not in cited]
+                row.units_not_cited = [u for u in units if f"{cid}.{u}" not in cited
+                                       and f"{cid}.{u}" not in unit_entries]
+            row.units_excused = {u: f"{unit_entries[f'{cid}.{u}'][0]['reason']}: {unit_entries[f'{cid}.{u}'][0]['note']}"
+                                 for u in units if f"{cid}.{u}" in unit_entries}
             if entry:
                 e, edoc, epath = entry
                 problems.append(edoc.problem(epath + ("status",), f"clause '{cid}' is marked {e['status']} but is "
@@ -166,7 +188,9 @@ def render_text(rows: list[Row], problems: list[Problem], shown: list[Row] | Non
     for r in shown:
         cases = "-" if r.cases is None else str(r.cases)
         where = ", ".join(r.encoded_by) + (f" (units not cited: {', '.join(r.units_not_cited)})"
-                                           if r.units_not_cited else "") if r.status == "encoded" else (
+                                           if r.units_not_cited else "") + (
+            f" (units excused: {'; '.join(f'{u}, {why}' for u, why in r.units_excused.items())})"
+            if r.units_excused else "") if r.status == "encoded" else (
             f"{r.reason}: {r.note}" if r.reason else "UNACCOUNTED FOR: neither encoded nor marked")
         out.append(f"{r.clause:<{width}}  {r.kind:<10} {r.status:<12} {cases:>5}  {where}")
     s = summary(rows)

@@ -70,6 +70,12 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
             units = f'??? quote "{len(clause["units"])} 个单元 units"\n\n' + "\n".join(
                 "    " + ln if ln else "" for ln in units.split("\n"))
         out.append(units)
+        excused = [(f"{cid}.{u['id']}", model.units_excused[f"{cid}.{u['id']}"]) for u in clause["units"]
+                   if f"{cid}.{u['id']}" in model.units_excused]
+        if excused:
+            out.append("未编码的单元及原因 Units no policy or rule encodes, and why (coverage/):\n")
+            out.append("\n".join(f"- `{ref}` — {e['status']}, {e['reason']}: {esc(e['note'])}" for ref, e in excused)
+                       + "\n")
     if clause.get("errata"):
         out.append("## 勘误 Errata\n")
         out.append(errata_table(clause["errata"], path))

@@ -15,7 +15,8 @@ NOT_NORMATIVE = {"title", "metadata", "addressees", "heading", "signature", "tab
 MODALITY = {"must": "必须", "as_a_rule": "原则上", "may": "可以"}
 STATUS = {"draft": "草案", "in_force": "现行有效", "superseded": "已被取代", "repealed": "已废止"}
 DEFECT = {"dropped_characters": "缺字", "numbering": "编号错误", "garbled": "文字错乱", "truncated": "截断",
-          "missing_separator": "缺少分隔", "missing_punctuation": "缺少标点"}
+          "missing_separator": "缺少分隔", "missing_punctuation": "缺少标点",
+          "duplicated": "重复", "stray_characters": "多字", "wrong_character": "错字", "run_in_heading": "标题混入正文"}
 OPS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥", "in": "属于 in", "exists": "有值 exists"}
 
 

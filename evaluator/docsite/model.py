@@ -31,6 +31,7 @@ class Model:
     clauses: list = field(default_factory=list)  # (document code, clause dict) in the documents' order
     encoders: dict = field(default_factory=dict)  # clause id -> {(kind, id): [(Version, where)]}
     not_encoded: dict = field(default_factory=dict)  # clause id -> coverage entry {status, reason, note}
+    units_excused: dict = field(default_factory=dict)  # unit id -> coverage entry (coverage/ `units:`)
     interpretations: dict = field(default_factory=dict)  # clause id -> [interpretation id]
     case_files: dict = field(default_factory=dict)  # relative path -> [Worked]
     reaches: dict = field(default_factory=dict)  # clause id -> [Worked], examples/ first
@@ -53,7 +54,9 @@ def build(repo, engine: str = "durable") -> Model:
         for c in doc.data["clauses"]:
             m.clauses.append((code, c))
     _index_encoders(m)
-    m.not_encoded = {ref: e for ref, (e, _doc, _path) in coverage.load_entries(repo)[0].items()}
+    entries, units, _signals, _problems = coverage.load_all(repo)
+    m.not_encoded = {ref: e for ref, (e, _doc, _path) in entries.items()}
+    m.units_excused = {ref: e for ref, (e, _doc, _path) in units.items()}
     for it, _doc, _path in repo.interpretations.values():
         for ref in it["clauses"]:
             m.interpretations.setdefault(m.clause_of(ref), []).append(it["id"])

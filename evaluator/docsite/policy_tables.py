@@ -108,13 +108,13 @@ def salary_table(version, links: Links, model) -> str:
 
 def _row_extras(model, day) -> dict:
     """Stars and allowance printed on the same rows of the table: rows of an allowance_by_stars policy in force on
-    the table's date, joined to the table by the row unit they cite."""
+    the table's date, joined to the table by the row they are printed with (or, without one, the unit they cite)."""
     out = {}
     for pid, versions in model.repo.policies.items():
         for v in versions:
             if v.data.get("type") == "allowance_by_stars" and v.in_force_on(day):
                 for r in v.data["data"]["rows"]:
-                    out[r["source"]] = (r["label"], r["amount"], pid)
+                    out[r.get("printed_with_source", r["source"])] = (r["label"], r["amount"], pid)
     return out
 
 

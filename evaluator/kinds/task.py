@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..repo.access_lists import nearest, normalise
 from .common import in_force
-from .errors import UnusableFact
+from .errors import RulingError, UnusableFact
 from .trace import Trace
 
 COMMUNITY = "reform.community_access_list"
@@ -30,6 +30,7 @@ def rule_task(case, repo, engine) -> Trace:
     cl, sl = cv.data["data"], sv.data["data"]
     dept = _department(f, cl)
     where, item = _item(f, cl, sl)
+    where, item, shared = _shared(cl, sl, where, item)
     asked = _label(dept, f.get("unlisted_department"))
     inputs = {"department": asked, "item": f.get("item", f.get("unlisted_item"))}
 
@@ -45,7 +46,7 @@ def rule_task(case, repo, engine) -> Trace:
         listed = [_dept(cl, code) for code in item["departments"]]
         admitted = dept is not None and dept["code"] in item["departments"]
         rule = cl["admission"] if admitted else cl["not_responsible"]
-        readings = [PER_DEPARTMENT] + spans + list(dept.get("interpretations", []) if dept else [])
+        readings = [PER_DEPARTMENT] + spans + list(dept.get("interpretations", []) if dept else []) + shared
         tr.add("access.admitted", admitted, f"{ref}#{'admitted' if admitted else 'not_admitted'}",
                dict(inputs, departments=[d["name"] for d in listed]),
                [rule["source"], item["source"], cell["source"]], readings, modality=rule["modality"])
@@ -67,7 +68,7 @@ def rule_task(case, repo, engine) -> Trace:
         tr.add("access.list", "service_station", f"{ref}#list", found, [item["source"]])
         tr.add("access.item", item["number"], f"{ref}#item", found, [item["source"]])
         tr.add("access.departments", None, f"{ref}#departments", found, [item["source"]])
-        tr.add("access.admitted", False, f"{ref}#routed", found, cites, [], modality=route["modality"])
+        tr.add("access.admitted", False, f"{ref}#routed", found, cites, shared, modality=route["modality"])
         tr.note("routed_to_service_station",
                 f"「{item['name']}」 ({item['en']}) is item {item['number']} of 附件1 社区服务站服务事项清单: the "
                 "community service station handles it, not the community.",
@@ -85,6 +86,21 @@ def rule_task(case, repo, engine) -> Trace:
                 f"「{f['unlisted_item']}」 is on neither list: the community is not the responsible party for it.",
                 f"「{f['unlisted_item']}」未列入社区工作事项准入清单,社区不作为责任主体。", cites)
     return tr
+
+
+def _shared(cl: dict, sl: dict, where: str | None, item: dict | None) -> tuple:
+    """(list, item, [interpretation]) after the list's `shared_items`: a subject on both lists goes where the
+    policy's reading sends it (by_name keeps the list whose name the case gave)."""
+    key = {"community": "community_source", "service_station": "station_source"}.get(where)
+    pair = next((p for p in cl.get("shared_items", []) if item and key and p[key] == item["source"]), None)
+    if pair is None:
+        return where, item, []
+    goes = where if pair["task_goes_to"] == "by_name" else pair["task_goes_to"]
+    items, key = (cl["items"], "community_source") if goes == "community" else (sl["items"], "station_source")
+    found = next((it for it in items if it["source"] == pair[key]), None)
+    if found is None:
+        raise RulingError(f"shared_items names {pair[key]}, which is not an item of the list it stands for")
+    return goes, found, [pair["interpretation"]]
 
 
 def _label(dept: dict | None, name: str | None = None) -> str:
