@@ -139,7 +139,7 @@ def test_a_step_changed_in_kinds_worker_changes_both_paths(repo, tmp_path, monke
     path = tmp_path / "roster.parquet"
     roster.write(roster.generate(300, seed=12), path)
     before, _, _, _ = both_ways(repo, path, as_of)
-    monkeypatch.setattr(W, "combined_raise", lambda rd, education_levels, certificate_levels: 0)  # no raises
+    monkeypatch.setattr(W, "raised_level", lambda table, rd, post, band_level, el, cl: (band_level, False))  # no raises
     monkeypatch.setattr(W, "award", lambda hd, years: (7, [hd["otherwise_source"]], None))
     vec, per, vec_errors, per_errors = both_ways(repo, path, as_of)
     assert vec_errors == per_errors
