@@ -47,7 +47,8 @@ def test_batch_writes_every_result_with_its_clauses_and_the_digest(repo, tmp_pat
     assert str(a1["salary.coefficient"]) == "1.75" and a1["salary.performance_allowance"] == 900
     assert a1["salary.level.clauses"].split() == ["workforce.6.17.certificate", "workforce.6.17.education",
                                                   "workforce.6.17.cap", "workforce.annex.salary-table.l10"]
-    assert a1["salary.level.interpretations"] == "raises_add_up_highest_only_capped"
+    assert a1["salary.level.interpretations"].split() == ["raises_add_up_highest_only_capped",
+                                                          "certificate_raise_cap_reading", "raises_serve_every_worker"]
     assert a1["salary.retiree_top_up"] is None and a1["salary.retiree_top_up.clauses"] is None
     assert a2["exit.grounds"] == "grid_satisfaction_below_60 two_consecutive_unqualified"
     assert set(a2["exit.grounds.clauses"].split()) == {"workforce.5.14.g2", "workforce.5.14.g8"}

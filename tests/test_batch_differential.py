@@ -20,12 +20,18 @@ from evaluator.batch.facts import to_case_facts, worker_specs
 EDGES = [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22, 24, 25, 27, 28, 30, 31, 33, 34, 35, 59, 60]
 GRADES = ["excellent", "qualified", "basically_qualified", "unqualified"]
 YEARS = range(2019, 2027)
+# hire dates at the edges of a three-month probation ruled on one of AS_OF (the day three months before, the day
+# after it, a month end with no match three months on)
+PROBATION_EDGES = (dt.date(2023, 10, 1), dt.date(2023, 10, 2), dt.date(2024, 4, 1), dt.date(2024, 4, 2),
+                   dt.date(2024, 10, 1), dt.date(2024, 10, 2), dt.date(2028, 12, 1), dt.date(2027, 11, 29),
+                   dt.date(2027, 11, 30), dt.date(2028, 2, 29))
 AS_OF = [dt.date(2024, 1, 1), dt.date(2024, 7, 1), dt.date(2025, 1, 1), dt.date(2029, 3, 1), dt.date(2028, 2, 29)]
 
 
 def _day(lo: dt.date, hi: dt.date):
     special = [d for d in (dt.date(1972, 2, 29), dt.date(2016, 2, 29), dt.date(1973, 1, 1), dt.date(1974, 1, 2),
-                           dt.date(2019, 1, 1), dt.date(2018, 12, 31), dt.date(2020, 2, 29)) if lo <= d <= hi]
+                           dt.date(2019, 1, 1), dt.date(2018, 12, 31), dt.date(2020, 2, 29), *PROBATION_EDGES)
+               if lo <= d <= hi]
     return st.one_of(st.sampled_from(special), st.dates(lo, hi)) if special else st.dates(lo, hi)
 
 
@@ -139,7 +145,7 @@ def test_a_step_changed_in_kinds_worker_changes_both_paths(repo, tmp_path, monke
     path = tmp_path / "roster.parquet"
     roster.write(roster.generate(300, seed=12), path)
     before, _, _, _ = both_ways(repo, path, as_of)
-    monkeypatch.setattr(W, "combined_raise", lambda rd, education_levels, certificate_levels: 0)  # no raises
+    monkeypatch.setattr(W, "raised_level", lambda table, rd, post, band_level, el, cl: (band_level, False))  # no raises
     monkeypatch.setattr(W, "award", lambda hd, years: (7, [hd["otherwise_source"]], None))
     vec, per, vec_errors, per_errors = both_ways(repo, path, as_of)
     assert vec_errors == per_errors

@@ -132,6 +132,13 @@ def compile_worker(repo, day: dt.date) -> Program:
     t.update(base=base, coef_basis=coef_basis, base_basis=base_basis, prob_coef=len(coefficients) - 1,
              prob_base=int(prow["base_pay"]),
              prob_basis=basis.id(W.probation_cites(table, pd), common.interpretations_of(pv)))
+    # probation (kinds/worker.probation_status): the posts that have one, its months, the errors of a stated value
+    t.update(prob_posts=np.array([post in pd["posts"] for post in posts]), prob_months=int(pd["months"]),
+             prob_post_err=np.array([0 if post in pd["posts"] else
+                                     error("on_probation", W.probation_post_message(pd, post)) for post in posts],
+                                    np.int16),
+             prob_contra_err=np.array([error("on_probation", W.probation_contradiction_message(pd, stated))
+                                       for stated in (False, True)], np.int16))
     missing_row = np.array([0] + [0 if lv in rows else error("years_of_service",
                                                                           f"the salary table has no row for level {lv}")
                                   for lv in range(1, top_level + 1)], np.int16)
@@ -153,9 +160,10 @@ def compile_worker(repo, day: dt.date) -> Program:
                     level_basis[e, c, lv] = basis.id(W.level_cites(rd, el, cl, r), common.interpretations_of(rv))
         top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
         # the raised and capped level of every (post, years, education, certificate): one take per row in run.py
-        bands, raises, tops = band.tolist(), raise_.tolist(), top.tolist()
-        level = np.array([[[[W.capped_level(b, r, tops[p])[0] for r in row] for row in raises] for b in bands[p]]
-                          for p in range(len(posts))], np.int16)
+        bands = band.tolist()
+        level = np.array([[[[b if el is None or cl is None else W.raised_level(table, rd, post, b, el, cl)[0]
+                             for cl in cert_lv] for el in edu_lv] for b in bands[p]]
+                          for p, post in enumerate(posts)], np.int16)
         t.update(raise_=raise_, top=top, level=level, level_basis=level_basis, edu_err=edu_err, cert_err=cert_err)
     else:
         t["raises_err"] = error("on_probation", rv_err)
@@ -198,6 +206,7 @@ def compile_worker(repo, day: dt.date) -> Program:
 
     cd = cv.data["data"]
     t.update(cert_max_age=int(cd["max_age"]), cert_years=int(cd["years_allowed"]),
+             cert_new_hires=bool(cd["new_hires_regardless_of_age"]),
              cert_start=np.datetime64(dt.date.fromisoformat(str(cd["scheme_start"])), "D"),
              cert_basis=basis.id([cd["source"]], common.interpretations_of(cv)))
 

@@ -3,8 +3,8 @@ its basis (the clause ids and interpretation ids it rests on, in Program.basis).
 
 Every lookup comes from the program's tables, which batch/compile.py fills by calling the worker's step functions
 (kinds/worker.py) on every value the facts may take: a change to a step is made there. What is composed here as array
-code is the arithmetic over unbounded values: the retiree top-up from a pension, the certificate clock from dates
-and the unqualified streak; the differential tests
+code is the arithmetic over unbounded values: the retiree top-up from a pension, the certificate and probation clocks
+from dates and the unqualified streak; the differential tests
 (tests/test_batch_differential.py) hold every row equal to the per-case ruling.
 """
 from __future__ import annotations
@@ -53,7 +53,6 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     err = np.zeros(n, np.int16)
     post, years = c["post"].values, c["years_of_service"].values
     edu, cert = c["education"].values, c["certificate"].values
-    prob = c["on_probation"].values
     everyone = np.ones(n, bool)
 
     # flat indices into the lookup tables, computed once (much cheaper than multi-dimensional fancy indexing)
@@ -62,6 +61,7 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     _table_error(err, t["band_err"], py)
     out.values["salary.band_level"], out.present["salary.band_level"] = band, everyone
     out.basis["salary.band_level"] = np.take(t["band_basis"], py)
+    prob = probation(t, err, post, c["on_probation"], c["hire_date"], prog.as_of)
 
     # salary level, coefficient and base pay: probation's row, or the band raised and capped
     if "raises_err" in t:
@@ -141,6 +141,26 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     return out
 
 
+def probation(t: dict, err: np.ndarray, post: np.ndarray, stated: Column, hire: Column, as_of) -> np.ndarray:
+    """kinds/worker.probation_status over the roster: derived from the hire date (derived.add_months) for the posts
+    that have a probation, else the stated value; a stated value the post or the hire date contradicts is the row's
+    error."""
+    said = stated.present & stated.values.astype(bool)
+    allowed = np.take(t["prob_posts"], post)
+    _first_error(err, np.take(t["prob_post_err"], post), said)
+    dated = allowed & hire.present
+    h = np.where(hire.present, hire.values, np.datetime64(as_of, "D")).astype("datetime64[D]")
+    month = h.astype("datetime64[M]")
+    later = month + np.timedelta64(t["prob_months"], "M")
+    last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+    end = np.minimum(later.astype("datetime64[D]") + (h - month.astype("datetime64[D]")), last)
+    day = np.datetime64(as_of, "D")
+    derived_ = dated & (h <= day) & (day < end)
+    contra = dated & stated.present & (said != derived_)
+    _first_error(err, np.take(t["prob_contra_err"], said.astype(np.intp)), contra)
+    return np.where(dated, derived_, allowed & said)
+
+
 def certificate_due(t: dict, birth: Column, hire: Column):
     """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start
     (derived.age_on). Dates are looked up in per-day tables over the span of the data: far cheaper than date
@@ -165,6 +185,8 @@ def certificate_due(t: dict, birth: Column, hire: Column):
     age_key = np.take(key, start)
     age_key -= np.take(key, b - lo)
     subject = both & (age_key < (t["cert_max_age"] + 1) << 9)  # age <= max age
+    if t["cert_new_hires"]:  # every new hire, whatever the age
+        subject |= both & (hire.values.view(np.int64) >= t["cert_start"].astype(np.int64))
     return np.take(due_tab, start).view("datetime64[D]"), subject
 
 

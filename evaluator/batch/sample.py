@@ -55,7 +55,9 @@ def generate(n: int, seed: int = 2018, as_of: dt.date = DEFAULT_AS_OF) -> pl.Dat
         "years_of_service": years,
         "education": _pick(rng, P["education"], n),
         "certificate": _pick(rng, P["certificate"], n),
-        "on_probation": probation,
+        # with the dates given, probation is derived from hire_date (kinds/worker.probation_status): left out
+        "on_probation": pl.Series(probation).zip_with(pl.Series(~(has_dates & grid)),
+                                                      pl.repeat(None, n, dtype=pl.Boolean, eager=True)),
         "party_org_stars": pl.Series(np.where(rng.random(n) < P["stars_given_share"], stars, -1)).replace(-1, None),
         "retired": retired,
         "pension_monthly": pl.Series(np.where(retired, pension, np.nan)).fill_nan(None),

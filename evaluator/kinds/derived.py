@@ -15,6 +15,13 @@ def add_years(day: dt.date, years: int) -> dt.date:
     return day.replace(year=year, day=min(day.day, last))
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; a day the later month lacks (31 March + 1 month) becomes its last day."""
+    m = day.month - 1 + months
+    year, month = day.year + m // 12, m % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     """Completed years of age on `day`."""
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from . import derived
-from .errors import RulingError
+from .errors import RulingError, UnusableFact
 from .rulesets import apply_rulesets
 from .common import in_force, int_if_whole, interpretations_of, part_ref
 from .trace import Trace
@@ -28,8 +28,8 @@ CERTIFICATE = "workforce.certificate_deadline"
 # same functions over every value the facts may take (the case schema's enums and bounds), so a step over the
 # posts, years, education, certificates, probation or stars is changed here and both paths follow (a new fact a
 # step reads becomes one more axis of its table in batch/compile.py). Steps over unbounded values (the retiree
-# top-up from a pension, the certificate clock from dates, the unqualified streak) are composed again as array
-# code in batch/run.py; tests/test_batch_differential.py holds those equal row by row.
+# top-up from a pension, the certificate and probation clocks from dates, the unqualified streak) are composed
+# again as array code in batch/run.py; tests/test_batch_differential.py holds those equal row by row.
 
 def salary_band(table, post: str, years: int):
     """The salary table's row whose band of years for `post` covers `years`, and the band; (None, None) if none."""
@@ -79,6 +79,52 @@ def level_cap(table, rd: dict, post: str) -> int:
 def capped_level(band_level: int, raise_: int, cap: int) -> tuple[int, bool]:
     """The band's level raised, but not past the cap: (the level, whether the cap bound)."""
     return min(band_level + raise_, cap), band_level + raise_ > cap
+
+
+def raised_level(table, rd: dict, post: str, band_level: int, education_levels: int,
+                 certificate_levels: int) -> tuple[int, bool]:
+    """The band's level with the raises, each held by the cap if the policy lists it in `capped_raises` and
+    otherwise by the table's top level: (the level, whether a cap took something off). Both capped: the cap holds
+    the sum; education only: the education raise is capped and the certificate raise added after it."""
+    top, table_top = level_cap(table, rd, post), max(r["level"] for r in table["levels"])
+    edu_top = top if "education" in rd["capped_raises"] else table_top
+    cert_top = top if "certificate" in rd["capped_raises"] else table_top
+    if rd["combine"] == "sum":
+        level, _ = capped_level(band_level, education_levels, edu_top)
+        level = max(level, capped_level(level, certificate_levels, cert_top)[0])
+    else:
+        level = max(capped_level(band_level, education_levels, edu_top)[0],
+                    capped_level(band_level, certificate_levels, cert_top)[0])
+    level = min(level, table_top)
+    return level, level < band_level + combined_raise(rd, education_levels, certificate_levels)
+
+
+def probation_status(pd: dict, post: str, hire, day: dt.date, stated) -> tuple[bool, dict]:
+    """Whether the worker is on probation on `day`, and the facts it rests on. Only the posts the policy lists have
+    a probation, of `months` from the hire date: derived when the hire date is given (a contradicting on_probation is
+    refused), else taken from on_probation (absent: no probation)."""
+    if post not in pd["posts"]:
+        if stated:
+            raise UnusableFact("on_probation", probation_post_message(pd, post), "inconsistent")
+        return False, {}
+    if hire is None:
+        return bool(stated), {"on_probation": bool(stated)}
+    end = derived.add_months(hire, pd["months"])
+    derived_ = hire <= day < end
+    if stated is not None and stated != derived_:
+        raise UnusableFact("on_probation", probation_contradiction_message(pd, stated), "inconsistent")
+    return derived_, {"hire_date": hire.isoformat(), "months": pd["months"], "probation_ends": end.isoformat(),
+                      "on_probation": derived_}
+
+
+def probation_post_message(pd: dict, post: str) -> str:
+    return (f"on_probation is true, but the text gives no probation to post '{post}' (五、(九): only "
+            f"{', '.join(pd['posts'])}; interpretation probation_only_for_grid_workers)")
+
+
+def probation_contradiction_message(pd: dict, stated: bool) -> str:
+    return (f"on_probation is {str(stated).lower()}, but hire_date gives the opposite: the probation is "
+            f"{pd['months']} months from the hire date (五、(九)); leave on_probation out or correct it")
 
 
 def raise_cites(rd: dict, education_levels: int, certificate_levels: int) -> list:
@@ -151,12 +197,12 @@ def rule_worker(case, repo, engine) -> Trace:
            band_cites(table, row, post), interpretations_of(tv))
 
     pv = policy(PROBATION)
-    probation = f["on_probation"]
+    probation, prob_inputs = probation_status(pv.data["data"], post, f.get("hire_date"), day, f.get("on_probation"))
     if probation:
         prow = table["probation"]
         level, coefficient, base_pay = None, prow["coefficient"], prow["base_pay"]
         cites = probation_cites(table, pv.data["data"])
-        inputs = {"on_probation": True}
+        inputs = prob_inputs
         tr.add("salary.level", None, part_ref(pv, "level"), inputs, cites, interpretations_of(pv))
         tr.add("salary.coefficient", coefficient, part_ref(pv, "coefficient"), inputs, cites, interpretations_of(pv))
         tr.add("salary.base_pay", base_pay, part_ref(pv, "base_pay"), inputs, cites, interpretations_of(pv))
@@ -165,12 +211,11 @@ def rule_worker(case, repo, engine) -> Trace:
         rd = rv.data["data"]
         el = raise_levels(rd, "education", f["education"])
         cl = raise_levels(rd, "certificate", f["certificate"])
-        raise_ = combined_raise(rd, el, cl)
         top = level_cap(table, rd, post)
-        level, capped = capped_level(row["level"], raise_, top)
+        level, capped = raised_level(table, rd, post, row["level"], el, cl)
         inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
                   "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
-                  "cap": top, "capped": capped}
+                  "cap": top, "capped_raises": list(rd["capped_raises"]), "capped": capped}
         tr.add("salary.level", level, part_ref(rv, "level"), inputs, level_cites(rd, el, cl, row),
                interpretations_of(rv))
         lrow = level_row(table, level)
@@ -188,7 +233,7 @@ def rule_worker(case, repo, engine) -> Trace:
         if probation:
             amount = pv.data["data"]["performance_allowance"]
             tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
-                   {"on_probation": True, "party_org_stars": stars}, probation_allowance_cites(pv.data["data"]),
+                   {**prob_inputs, "party_org_stars": stars}, probation_allowance_cites(pv.data["data"]),
                    interpretations_of(pv))
         else:
             amount = srow["amount"]
@@ -235,8 +280,10 @@ def _certificate_due(f: dict, cd: dict):
                       "hire_date": None if hire is None else hire.isoformat(), "subject": None}
     start = max(hire, dt.date.fromisoformat(cd["scheme_start"]))
     age = derived.age_on(birth, start)
-    subject = age <= cd["max_age"]
+    new_hire = hire >= dt.date.fromisoformat(cd["scheme_start"])
+    subject = age <= cd["max_age"] or (new_hire and cd["new_hires_regardless_of_age"])
     due = derived.add_years(start, cd["years_allowed"]) if subject else None
     return due, {"birth_date": birth.isoformat(), "hire_date": hire.isoformat(), "start": start.isoformat(),
-                 "age_at_start": age, "max_age": cd["max_age"], "years_allowed": cd["years_allowed"],
-                 "subject": subject}
+                 "age_at_start": age, "max_age": cd["max_age"], "new_hire": new_hire,
+                 "new_hires_regardless_of_age": cd["new_hires_regardless_of_age"],
+                 "years_allowed": cd["years_allowed"], "subject": subject}
