@@ -41,6 +41,22 @@ def to_json(obj, indent: int | None = 2) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
 
 
+class JsonListWriter:
+    """A JSON list written item by item, the same text as `print(to_json(items))`: nothing is held but the item
+    being written."""
+
+    def __init__(self, out):
+        self.out, self.count = out, 0
+
+    def write(self, item) -> None:
+        # Inside the list every line of an item is indented two more spaces (no string holds a raw newline).
+        self.out.write(("[\n  " if not self.count else ",\n  ") + to_json(item).replace("\n", "\n  "))
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if self.count else "[]\n")
+
+
 def show(value) -> str:
     """A value in a report or a note: null, true/false, [a, b], {k: v} (cases.values.show's plain style)."""
     return values.show(value)
