@@ -42,20 +42,30 @@ class FileOutcome:
     with_expectations: int = 0
     cases: list = field(default_factory=list)  # (Case, ruling or None if none could be made), for the checks
     inputs: dict = field(default_factory=dict)  # case id -> the case as given (for the decision log)
+    # Where each ruling goes as it is made, instead of `rulings` (then `cases` and `inputs` are not kept either):
+    # a command that writes rulings as they come holds none of them (policy eval --format json).
+    sink: object = None
+
+    def emit(self, ruling: dict) -> None:
+        if self.sink is None:
+            self.rulings.append(ruling)
+        else:
+            self.sink(ruling)
 
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
                   display_path: str | None = None, only_expected: bool = False, readings: dict | None = None,
-                  compare_readings: bool = True, why_not=()) -> FileOutcome:
+                  compare_readings: bool = True, why_not=(), sink=None) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated.
 
-    why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/ruling/explain.py)."""
-    out = FileOutcome(display_path or str(path))
+    why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/ruling/explain.py).
+    sink: called with each ruling (or a case's errors) as it is made, which the outcome then does not keep."""
+    out = FileOutcome(display_path or str(path), sink=sink)
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)
     except PolicyInputError as exc:
         out.problems.extend(exc.problems)
-        out.rulings.append({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
+        out.emit({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
     return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not)
@@ -69,7 +79,7 @@ def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, na
         cf = case_files.from_data(data, repo.schema_dir, name, as_of_override=as_of)
     except PolicyInputError as exc:
         out.problems.extend(exc.problems)
-        out.rulings.append({"file": name, "errors": [p.as_json() for p in exc.problems]})
+        out.emit({"file": name, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
     return _evaluate_cases(repo, cf, out, engine, False, readings, why_not=why_not)
@@ -89,11 +99,11 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     of_entries = {id(p) for e in cf.entries for p in e.problems}
     file_level = [p for p in cf.problems if id(p) not in of_entries]
     if file_level:  # e.g. an unknown field at the top of the file: in the output too, not only on stderr
-        out.rulings.append({"file": cf.path, "errors": [p.as_json() for p in file_level]})
+        out.emit({"file": cf.path, "errors": [p.as_json() for p in file_level]})
     for entry in cf.entries:
         case = entry.case
         if case is None:
-            out.rulings.append(error_entry(entry.id, entry.index, entry.line, entry.problems))
+            out.emit(error_entry(entry.id, entry.index, entry.line, entry.problems))
             continue
         if only_expected and case.expect is None:
             continue
@@ -106,13 +116,15 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
             prob = case.doc.problem(case.json_path + where, str(exc), getattr(exc, "code", "no_ruling"),
                                     case=case.id)
             out.problems.append(prob)
-            out.rulings.append(error_entry(case.id, entry.index, entry.line, [prob]))
-            out.cases.append((case, None))
+            out.emit(error_entry(case.id, entry.index, entry.line, [prob]))
+            if out.sink is None:
+                out.cases.append((case, None))
             out.unusable = True
             continue
         out.evaluated += 1
-        out.cases.append((case, r))
-        out.inputs[case.id] = case_input(case)
+        if out.sink is None:
+            out.cases.append((case, r))
+            out.inputs[case.id] = case_input(case)
         if "expect" in r:
             out.with_expectations += 1
             if not r["expect"]["passed"]:
@@ -122,7 +134,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
                         case.json_path + ("expect", m["result"]),
                         f"expected {m['result']} = {show(m['expected'])}, the ruling gives {show(m['actual'])}",
                         "expectation_failed", case=case.id))
-        out.rulings.append(r)
+        out.emit(r)
     return out
 
 

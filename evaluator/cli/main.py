@@ -24,7 +24,7 @@ from . import batch as batch_cli
 from .common import err as _err
 from .common import refuse_broken
 from ..load.problems import PolicyInputError
-from ..render.text import ruling_text, to_json
+from ..render.text import JsonListWriter, ruling_text, to_json
 
 
 def _date_arg(text: str) -> dt.date:
@@ -140,9 +140,11 @@ def cmd_eval(args) -> int:
         return 2
     engine = engines.make(args.engine)
     rulings, unusable, failed, per_file, outcomes = [], False, 0, [], []
+    # JSON without a decision log is written ruling by ruling as the cases are ruled, holding none of them.
+    stream = JsonListWriter(sys.stdout) if args.format == "json" and getattr(args, "log", None) is None else None
     for path in args.files:
         outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
-                                    why_not=tuple(args.why_not))
+                                    why_not=tuple(args.why_not), sink=stream and stream.write)
         outcomes.append(outcome)
         for prob in outcome.problems:
             _err(str(prob))
@@ -151,7 +153,9 @@ def cmd_eval(args) -> int:
         unusable |= outcome.unusable
         failed += outcome.failed
     log_failed = log_writing.log_rulings(args, repo, outcomes, choices)
-    if args.format == "json":
+    if stream is not None:
+        stream.close()
+    elif args.format == "json":
         print(to_json(rulings))
     elif args.format in ("markdown", "html"):
         print(ruling_doc.render(per_file, repo, args.format))

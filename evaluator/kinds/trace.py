@@ -36,7 +36,7 @@ class Trace:
 
     def rules_ran(self, version, rules, facts: dict, fired) -> None:
         """Record what a rule set was given and what fired, so that a rule that did not fire can be explained."""
-        self.rule_runs.append((version, rules, facts, list(fired)))
+        self.rule_runs.append((version, rules, dict(facts), list(fired)))  # as given, whatever the kind does next
 
     def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
         self.notes.append({"code": code, "en": en, "zh": zh, "clauses": list(cites),

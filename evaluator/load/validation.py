@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -155,14 +156,58 @@ def describe(error: ValidationError) -> tuple[tuple, str, bool]:
     return path, f"'{field}': {error.message}", False
 
 
+@lru_cache(maxsize=None)
+def fast_validator(schema_dir: str, name: str, fragment: str = ""):
+    """The same schema compiled by jsonschema-rs (about 170 times faster), used only to let a valid document of
+    plain JSON values through at once; it says nothing about an invalid one (see validate_paths)."""
+    schemas = _schemas(schema_dir)
+    registry = jsonschema_rs.Registry([(s["$id"], s) for s in schemas.values()])
+    schema = schemas[name]
+    if fragment:
+        schema = {"$ref": f"{schema['$id']}#{fragment}"}
+    return jsonschema_rs.validator_for(schema, registry=registry, validate_formats=True)
+
+
+_PLAIN_SCALARS = (str, bool, type(None))
+_I64 = 2 ** 63  # jsonschema-rs's whole numbers; a larger one is left to jsonschema
+
+
+def plain_json(value, depth: int = 0) -> bool:
+    """Only mappings with text keys, lists, text, whole numbers, booleans and null: values both validators read
+    alike. A Decimal or a float is not (jsonschema-rs takes 3.0 and Decimal('3.0') as integers, and does
+    multipleOf in binary floating point), so a document holding one is validated by jsonschema alone."""
+    if depth > 64:
+        return False
+    t = type(value)
+    if t is dict:
+        return all(type(k) is str and plain_json(v, depth + 1) for k, v in value.items())
+    if t is list:
+        return all(plain_json(v, depth + 1) for v in value)
+    if t is int:
+        return -_I64 < value < _I64
+    return t in _PLAIN_SCALARS
+
+
+def fast_valid(fast, instance) -> bool:
+    try:
+        return fast.is_valid(instance)
+    except (ValueError, UnicodeError):  # e.g. text with a lone surrogate: jsonschema decides
+        return False
+
+
 def validate_paths(doc: Document, schema_dir: Path, name: str, at: tuple = (), fragment: str = "",
                    case: str | None = None) -> list[tuple[tuple, Problem]]:
-    """Validate the value at json path `at` of a document: (json path, problem) pairs."""
+    """Validate the value at json path `at` of a document: (json path, problem) pairs.
+
+    A value of plain JSON that jsonschema-rs finds valid is valid; anything else (an invalid value, a Decimal) is
+    validated by jsonschema with the strict number rules above, which words the problems."""
     out = []
-    v = validator(str(schema_dir), name, fragment)
     instance = doc.data
     for key in at:
         instance = instance[key]
+    if plain_json(instance) and fast_valid(fast_validator(str(schema_dir), name, fragment), instance):
+        return out
+    v = validator(str(schema_dir), name, fragment)
     for error in sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
         path, message, at_key = describe(error)
         path = tuple(at) + tuple(path)

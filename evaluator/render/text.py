@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import orjson
+
 from ..cases import values
 
 
@@ -14,8 +16,45 @@ def _default(o):
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
+# Dates, dataclasses and subclasses of dict, str or int go to `default` as json.dumps would have them (refused, or
+# written through the base type by json.dumps below).
+_ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+           | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def _fragment(o):
+    # The same text json.dumps writes for a Decimal (orjson would write 0.00001 where json writes 1e-05).
+    v = _default(o)
+    return v if isinstance(v, int) else orjson.Fragment(json.dumps(v))
+
+
 def to_json(obj, indent: int | None = 2) -> str:
+    """JSON text; indented by two spaces (the default) it is written by orjson, about ten times faster than
+    json.dumps (whose indented form runs in pure Python) and the same text: the same layout, non-ASCII kept,
+    Decimals as json.dumps writes them. What orjson refuses (a whole number over 64 bits, a key that is not text)
+    is written by json.dumps. Compact JSON (indent=None: the decision log, HTTP answers) stays json.dumps's."""
+    if indent == 2:
+        try:
+            return orjson.dumps(obj, default=_fragment, option=_ORJSON).decode("utf-8")
+        except TypeError:  # orjson.JSONEncodeError included
+            pass
     return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+
+
+class JsonListWriter:
+    """A JSON list written item by item, the same text as `print(to_json(items))`: nothing is held but the item
+    being written."""
+
+    def __init__(self, out):
+        self.out, self.count = out, 0
+
+    def write(self, item) -> None:
+        # Inside the list every line of an item is indented two more spaces (no string holds a raw newline).
+        self.out.write(("[\n  " if not self.count else ",\n  ") + to_json(item).replace("\n", "\n  "))
+        self.count += 1
+
+    def close(self) -> None:
+        self.out.write("\n]\n" if self.count else "[]\n")
 
 
 def show(value) -> str:

@@ -8,6 +8,7 @@ from ..engine.engines import EngineError
 from ..engine.engines import FactError
 from ..kinds.errors import RulingError, UnusableFact
 from . import readings as alt
+from . import reading_reach as reach
 from ..kinds import KINDS
 
 
@@ -21,9 +22,14 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     base, readings = repo, dict(readings or {})
     repo = alt.variant(base, readings)
     try:
-        tr = KINDS[case.kind](case, repo, engine)
+        if compare_readings and not readings:
+            with reach.reading(base, engine, case) as seen:  # what the ruling reads: which readings can change it
+                tr = KINDS[case.kind](case, repo, engine)
+            seen.rule_runs = tr.rule_runs
+        else:
+            tr, seen = KINDS[case.kind](case, repo, engine), None
         if compare_readings:
-            tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings)
+            tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings, seen)
     except FactError as exc:
         raise UnusableFact(exc.fact, f"the rule engine cannot take fact '{exc.fact}': {exc.reason}",
                         "no_ruling") from None

@@ -135,9 +135,13 @@ def relied_on(repo, versions_used: dict) -> list[str]:
     return [i for i in dict.fromkeys(out) if i in repo.interpretations]
 
 
-def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict) -> list[dict]:
-    """Notes for every executable reading, other than the one used, under which this case's results would differ."""
+def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict, reach=None) -> list[dict]:
+    """Notes for every executable reading, other than the one used, under which this case's results would differ.
+
+    `reach` (a Reach, from the ruling made under the repository's own readings) lets a reading that cannot change
+    this case's results go without ruling the case again under it (ruling/reading_reach.py); None rules every one."""
     notes = []
+    rerun = reach.replaying() if reach is not None and not choices else engine
     for iid in relied_on(repo, versions_used):
         it = repo.interpretations[iid][0]
         used = choices.get(iid, it["reading"]["code"])
@@ -147,8 +151,10 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
             other = {k: c for k, c in choices.items() if k != iid}
             if code != it["reading"]["code"]:
                 other[iid] = code
+            if reach is not None and not choices and not reach.can_differ(iid, code, variant(repo, other)):
+                continue
             try:
-                alt = KINDS[case.kind](case, variant(repo, other), engine).results
+                alt = KINDS[case.kind](case, variant(repo, other), rerun).results
             except RulingError as exc:
                 notes.append(reading_note(iid, it, code, used, error=str(exc)))
                 continue

@@ -1,0 +1,98 @@
+"""Notes on alternative readings made only where a reading can reach the ruling (evaluator/ruling/reading_reach.py):
+the same notes as ruling every case again under every executable reading, on every case file of the repository,
+with fewer rulings, and for any reading that carries a patch (not a list of today's)."""
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from evaluator import api
+from evaluator.cases import files as case_files
+from evaluator.engine import engines
+from evaluator.kinds import KINDS
+from evaluator.kinds.errors import RulingError
+from evaluator.ruling import reading_reach, readings
+from evaluator.ruling.evaluate import evaluate
+
+from .conftest import ROOT, edit
+
+
+def notes_both_ways(repo, engine):
+    """(case id, the notes evaluate gives, the notes of ruling again under every reading) for every case."""
+    for path in api.case_files_of(repo):
+        cf = case_files.load(path, repo.schema_dir)
+        for case in cf.cases:
+            try:
+                r = evaluate(case, repo, engine)
+            except RulingError:
+                continue
+            tr = KINDS[case.kind](case, repo, engine)
+            full = readings.differences(case, repo, engine, tr.results, tr.versions, {})
+            yield f"{path.name}:{case.id}", [n for n in r["notes"] if n["code"] == readings.ALTERNATIVE_READING], full
+
+
+@pytest.mark.parametrize("engine_name", ["reference", "durable"])
+def test_notes_are_those_of_ruling_again_under_every_reading(repo, engine_name):
+    engine = engines.make(engine_name)
+    compared = noted = 0
+    for where, pruned, full in notes_both_ways(repo, engine):
+        assert pruned == full, where
+        compared += 1
+        noted += bool(full)
+    assert compared > 100 and noted > 10  # the comparison covers cases with notes, not only cases without
+
+
+def test_fewer_rulings_than_readings(repo, monkeypatch):
+    """The examples' workers are ruled again under far fewer readings than they rely on."""
+    engine = engines.make("reference")
+    calls = []
+    real = KINDS["worker"]
+    monkeypatch.setitem(KINDS, "worker", lambda *a: calls.append(1) or real(*a))
+    workers = [c for c in case_files.load(ROOT / "examples/workers.yaml", repo.schema_dir).cases if c.kind == "worker"]
+    for case in workers:
+        evaluate(case, repo, engine)
+    pruned, calls[:] = len(calls), []
+    for case in workers:
+        tr = real(case, repo, engine)
+        readings.differences(case, repo, engine, tr.results, tr.versions, {})
+    full = len(workers) + len(calls)  # each ruled once, then again under every reading it relies on
+    assert pruned <= full - len(workers)  # at least one ruling fewer per worker on average
+
+
+def test_a_new_reading_with_a_patch_is_watched_like_the_others(repo_copy):
+    """Readings added to interpretations/ with patches of the honours table (one inside a list of awards) give the
+    same notes as ruling every case again under them, and they do reach some cases."""
+    edit(repo_copy / "interpretations/workforce.yaml", "      - code: started_years\n",
+         "      - code: planted_award_amount\n"
+         "        en: A planted reading that changes the 20-year honour.\n"
+         "        patch:\n"
+         "          - {target: workforce.long_service_honours, path: data/awards/1/amount, value: 6000}\n"
+         "      - code: planted_otherwise\n"
+         "        en: A planted reading that gives an honour to everyone.\n"
+         "        patch:\n"
+         "          - {target: workforce.long_service_honours, path: data/otherwise, value: 7}\n"
+         "      - code: started_years\n")
+    repo = api.load(repo_copy)
+    assert not repo.problems, repo.problems
+    engine = engines.make("reference")
+    reached = set()
+    for where, pruned, full in notes_both_ways(repo, engine):
+        assert pruned == full, where
+        reached |= {n["alternative"] for n in full}
+    assert {"planted_award_amount", "planted_otherwise"} <= reached
+
+
+def test_a_watched_mapping_records_what_is_read_and_survives_pickling():
+    w = reading_reach.Watched({"combine": "sum", "cap": "top"})
+    w.watch_keys = {"combine": {("i", "max")}}
+    with reading_reach.recording(set()) as seen:
+        assert w["cap"] == "top" and not seen
+        assert w["combine"] == "sum" and seen == {("i", "max")}
+        seen.clear()
+        assert dict(w) == {"combine": "sum", "cap": "top"} and seen == {("i", "max")}
+        seen.clear()
+        assert "cap" in w and not seen
+    assert w["combine"] == "sum"  # outside a ruling nothing is recorded
+    back = pickle.loads(pickle.dumps(w))
+    assert isinstance(back, reading_reach.Watched) and back.watch_keys == w.watch_keys and back == w
