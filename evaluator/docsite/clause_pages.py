@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from . import md
+from .annex_lists import annex_for_clause
 from .md import esc
 from .examples import folded_ruling
 from .policy_tables import Links, render_data, rule_words
@@ -60,6 +61,9 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
                    + "\n".join("    " + ln for ln in md.quote(clause["text"]).split("\n")) + "\n")
     else:
         out.append(md.quote(clause["text"]))
+    whole = annex_for_clause(model, cid, path)
+    if whole:
+        out.append(whole)
     if clause.get("units"):
         out.append("### 单元 Units\n")
         out.append("可单独引用的文字 Parts of the text cited on their own:\n")
