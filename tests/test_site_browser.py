@@ -186,3 +186,17 @@ def test_ruling_document_in_the_browser_has_labels_units_and_issuing_block(brows
         assert word in issued, word
     width = browser.eval("document.documentElement.scrollWidth")
     assert width <= 1280, "the document is wider than the window"
+
+
+def test_search_snippets_carry_no_zero_width_spaces_and_no_metadata(browser, server, built):
+    import json
+
+    index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
+    first = {d["location"]: d["text"] for d in index["docs"] if d["location"].startswith("clauses/")
+             and "#" not in d["location"]}
+    assert first and not any("项目\u200b item" in t or "项目 item" in t for t in first.values())
+    browser.open(f"{server}/index.html?q=考核")
+    assert browser.wait("document.querySelectorAll('.md-search-result__item').length", timeout=60) > 0
+    shown = browser.eval("document.querySelector('.md-search-result__list').innerText")
+    assert "考核" in shown and "\u200b" not in shown
+    assert "项目 item" not in shown and "文件 document" not in shown
