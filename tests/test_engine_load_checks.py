@@ -15,8 +15,7 @@ LAST_RULE = "    when: {fact: other_statutory_ground, op: eq, value: true}\n"
 
 def _add_facts(root, *names):
     extra = "".join(f'"{n}": {{"type": "boolean"}}, ' for n in names)
-    edit(root / SCHEMA, '"other_statutory_ground": {"type": "boolean", "default": false}',
-         extra + '"other_statutory_ground": {"type": "boolean", "default": false}')
+    edit(root / SCHEMA, '"other_statutory_ground": {', extra + '"other_statutory_ground": {')
 
 
 def _check(root):

@@ -28,7 +28,10 @@ def test_integrators_guide_example_runs():
     os.chdir(ROOT)
     try:
         with contextlib.redirect_stdout(out):
-            exec(compile(block, "integrators.md", "exec"), {})
+            try:
+                exec(compile(block, "integrators.md", "exec"), {})
+            except SystemExit as done:  # the example exits with the CLI's exit code
+                assert done.code == 0, done.code
     finally:
         os.chdir(cwd)
     lines = out.getvalue().splitlines()

@@ -141,3 +141,62 @@ def test_no_request_leaves_the_machine(browser, server):
     assert len(urls) > 5
     outside = [u for u in urls if not (u.startswith(server) or u.startswith(("data:", "blob:", "about:")))]
     assert not outside, outside
+
+
+def test_annex2_page_is_the_table_as_printed(browser, server, repo):
+    """附件2 as a real table at 1280 px: six columns, departments by name, merged cells merged, nothing clipped."""
+    browser.open(f"{server}/lists/annex2.html")
+    got = browser.eval("""(() => {
+        const t = document.querySelector('table.annex-list'), box = document.querySelector('article');
+        const r = t.getBoundingClientRect(), a = box.getBoundingClientRect();
+        return {head: [...t.tHead.rows[0].cells].map(c => c.textContent.trim()),
+                rows: t.tBodies[0].rows.length, right: r.right, boxRight: a.right, width: r.width,
+                scrolled: [...document.querySelectorAll('.md-typeset__scrollwrap')].some(w => w.contains(t)
+                           && w.scrollWidth > w.clientWidth + 1),
+                clipped: [...t.querySelectorAll('th, td')].filter(c => c.scrollWidth > c.clientWidth + 1).length,
+                narrow: [...t.tHead.rows[0].cells].map(c => c.getBoundingClientRect().width).filter(w => w < 36).length,
+                spans: [...t.querySelectorAll('td[rowspan]')].map(c => [c.rowSpan, c.textContent.trim()]),
+                firstDept: t.tBodies[0].rows[0].cells[2].textContent.trim()};
+    })()""")
+    assert got["head"] == repo.cite("reform.annex2.header").text.split("\n")
+    assert got["rows"] == 24
+    assert got["right"] <= got["boxRight"] + 1 and not got["scrolled"] and got["clipped"] == 0 and got["narrow"] == 0
+    assert [3, "市委组织部"] in got["spans"] and [4, "市禁毒办、市防邪办、市司法局、市妇联"] in got["spans"]
+    assert got["firstDept"] == "市委组织部" and "_" not in got["firstDept"]
+    browser.open(f"{server}/clauses/reform.annex2.html")  # the annex's own clause page shows the whole table
+    assert browser.eval("document.querySelector('table.annex-list').tBodies[0].rows.length") == 24
+
+
+def test_ruling_document_in_the_browser_has_labels_units_and_issuing_block(browser, server, built):
+    from .conftest import run_policy
+
+    code, out, err = run_policy("eval", ROOT / "examples" / "workers.yaml", "--format", "html", "--issuer",
+                                "兴庆区民政局")
+    assert code == 0, err
+    (built / "ruling-document.html").write_text(out, encoding="utf-8")
+    browser.open(f"{server}/ruling-document.html")
+    text = browser.eval("document.body.innerText")
+    assert "基本工资" in text and "3500 元/月 yuan per month" in text and "900 元/年 yuan per year" in text
+    assert "10级 · 正职 10-12年 · 副职 19-21年" in text
+    assert browser.eval("[...document.querySelectorAll('strong')].some(s => s.textContent === '正职 10-12年')")
+    issued = browser.eval("""[...document.querySelectorAll('h2')].filter(h => h.textContent.includes('出具 Issued'))
+        .map(h => h.nextElementSibling.innerText)[0]""")
+    for word in ("出具方 issued by\t兴庆区民政局", "案例编号 case reference", "裁决所依日期 date ruled for\t2024-07-01",
+                 "出具日期 date printed", "政策摘要 policy digest\tsha256:", "核验 how to verify"):
+        assert word in issued, word
+    width = browser.eval("document.documentElement.scrollWidth")
+    assert width <= 1280, "the document is wider than the window"
+
+
+def test_search_snippets_carry_no_zero_width_spaces_and_no_metadata(browser, server, built):
+    import json
+
+    index = json.loads((built / "search" / "search_index.json").read_text(encoding="utf-8"))
+    first = {d["location"]: d["text"] for d in index["docs"] if d["location"].startswith("clauses/")
+             and "#" not in d["location"]}
+    assert first and not any("项目\u200b item" in t or "项目 item" in t for t in first.values())
+    browser.open(f"{server}/index.html?q=考核")
+    assert browser.wait("document.querySelectorAll('.md-search-result__item').length", timeout=60) > 0
+    shown = browser.eval("document.querySelector('.md-search-result__list').innerText")
+    assert "考核" in shown and "\u200b" not in shown
+    assert "项目 item" not in shown and "文件 document" not in shown

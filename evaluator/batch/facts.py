@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..cases.aliases import words_of
 from ..cases.catalogue import case_schema
+from ..load.validation import LABELS, enum_choices
 
 GRADE_PREFIX = "grade_"
 
@@ -25,6 +27,17 @@ class FactSpec:
     minimum: object = None
     maximum: object = None
     required: bool = False
+    labels: tuple = ()  # an enum's words of the text: ((code, (word, …)), …), from the schema's x-labels
+
+    @property
+    def words(self) -> dict:
+        """word -> code (正职 -> principal), for reading rosters written in the text's words."""
+        return words_of({LABELS: dict(self.labels)})
+
+    @property
+    def choices(self) -> str:
+        """The codes with their words, for a message about an unknown value."""
+        return enum_choices({"enum": list(self.enum), LABELS: dict(self.labels)})
 
 
 @dataclass
@@ -60,7 +73,7 @@ def worker_specs(schema_dir) -> dict[str, FactSpec]:
         kw = dict(default=p.get("default"), minimum=p.get("minimum"), maximum=p.get("maximum"),
                   required=name in wf.get("required", ()))
         if "enum" in p:
-            out[name] = FactSpec(name, "enum", tuple(p["enum"]), **kw)
+            out[name] = FactSpec(name, "enum", tuple(p["enum"]), **kw, labels=_labels(p))
         elif p.get("$ref", "").endswith("/money"):
             out[name] = FactSpec(name, "money", (), p.get("default"), money.get("minimum"), money.get("maximum"),
                                  kw["required"])
@@ -68,11 +81,16 @@ def worker_specs(schema_dir) -> dict[str, FactSpec]:
             out[name] = FactSpec(name, "date", **kw)
         elif p.get("type") == "array":
             year = p["items"]["properties"]["year"]
-            out[name] = FactSpec(name, "grades", tuple(p["items"]["properties"]["grade"]["enum"]), None,
-                                 year.get("minimum"), year.get("maximum"), False)
+            grade = p["items"]["properties"]["grade"]
+            out[name] = FactSpec(name, "grades", tuple(grade["enum"]), None, year.get("minimum"),
+                                 year.get("maximum"), False, _labels(grade))
         else:
             out[name] = FactSpec(name, p["type"], **kw)
     return out
+
+
+def _labels(node: dict) -> tuple:
+    return tuple((code, tuple(words)) for code, words in node.get(LABELS, {}).items())
 
 
 def to_case_facts(facts: Facts, specs: dict, i: int) -> dict:

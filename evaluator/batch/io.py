@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from ..cases.aliases import words_of
 from ..cases.catalogue import case_schema
 from ..load import csv_lines
 from ..load.limits import MAX_ROSTER_BYTES
@@ -168,7 +169,7 @@ def read_roster(path: Path | str, specs: dict, schema_dir, areas: list | None = 
 
     if areas is not None and "area" in df.columns:
         text = df["area"].cast(pl.String)
-        known = text.is_in(list(areas)).fill_null(False).to_numpy()
+        known = _area_codes(text, schema_dir).is_in(list(areas)).fill_null(False).to_numpy()
         bad.append((~known, "area", text, f"not an area of the cost-sharing policy: one of {', '.join(areas)}"))
     # the semantic checks of case files (evaluator/cases/files.py)
     b, h = columns["birth_date"], columns["hire_date"]
@@ -194,8 +195,14 @@ def read_roster(path: Path | str, specs: dict, schema_dir, areas: list | None = 
     if reject.any():  # a copy of every column only when rows are dropped
         facts = facts.take(keep)
     rows = file_rows[keep]
-    area = df["area"].filter(pl.Series(keep)) if "area" in df.columns else None
+    area = _area_codes(df["area"], schema_dir).filter(pl.Series(keep)) if "area" in df.columns else None
     return Roster(str(path), n + len(structural), facts, rows, ids.filter(pl.Series(keep)), area, rejects)
+
+
+def _area_codes(area: pl.Series, schema_dir) -> pl.Series:
+    """The area column with the text's words (兴庆区 …) read as the funding kind's area codes (xingqing …)."""
+    node = case_schema(str(schema_dir))["$defs"]["funding_facts"]["properties"]["area"]
+    return area.cast(pl.String).replace(words_of(node))
 
 
 def _checked(task) -> tuple:
@@ -218,8 +225,8 @@ def _check_ids(ids: pl.Series, schema_dir, bad: list) -> None:
 
 def _grade(text: pl.Series, col: str, gspec, bad: list) -> np.ndarray:
     empty = (text.is_null() | (text == "")).to_numpy()
-    codes = _codes(text, gspec.enum)
-    bad.append(((codes < 0) & ~empty, col, text, f"not a grade: one of {', '.join(gspec.enum)}"))
+    codes = _codes(text, gspec.enum, gspec.words)
+    bad.append(((codes < 0) & ~empty, col, text, f"not a grade: one of {gspec.choices}"))
     return codes
 
 
@@ -230,8 +237,8 @@ def parse_column(spec, raw: pl.Series, bad: list) -> Column:
     empty = (text.is_null() | (text == "")).to_numpy() if is_text else text.is_null().to_numpy()
     name = spec.name
     if spec.type == "enum":
-        codes = _codes(text, spec.enum)
-        bad.append(((codes < 0) & ~empty, name, raw, f"not one of: {', '.join(spec.enum)}"))
+        codes = _codes(text, spec.enum, spec.words)
+        bad.append(((codes < 0) & ~empty, name, raw, f"not one of: {spec.choices}"))
         values, ok = codes, codes >= 0
         if spec.default is not None:
             values = np.where(empty, spec.enum.index(spec.default), codes).astype(np.int8)
@@ -284,8 +291,11 @@ def parse_column(spec, raw: pl.Series, bad: list) -> Column:
     return Column(values, present)
 
 
-def _codes(text: pl.Series, enum: tuple) -> np.ndarray:
-    """Codes into `enum` (schema order), -1 for empty or unknown text."""
+def _codes(text: pl.Series, enum: tuple, words: dict) -> np.ndarray:
+    """Codes into `enum` (schema order), -1 for empty or unknown text; the text's words (正职, 本科 …) are read as
+    their codes, column-wise."""
+    if words and text.dtype == pl.String:
+        text = text.replace(words)
     codes = text.cast(pl.Enum(list(enum)), strict=False).to_physical().cast(pl.Int8)
     return codes.fill_null(-1).to_numpy()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from .aliases import normalise_case
 from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
 from ..load.limits import MAX_CASES, MAX_DEPTH, number_problem
 from ..load.problems import PolicyInputError, Problem
@@ -126,6 +127,7 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
         out.order.append(name)
         entry = Entry(name, i, doc.position(cpath)[0], None)
         out.entries.append(entry)
+        normalise_case(doc, cpath, schema_dir)  # the text's words (正职, 本科 …) become codes before any check
         errs = [p for _, p in validate_paths(doc, schema_dir, "cases", cpath, "/$defs/case", case=name)]
         if errs:
             out.problems.extend(errs)

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from . import files as cases
+from .aliases import words_of
 from .catalogue import case_schema
 from ..load import csv_lines, limits
 from ..load.limits import MAX_BYTES
@@ -128,6 +129,7 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
         raise PolicyInputError(problems)
     structural = [Problem(shown, n, 1, why, "row_structure", first or f"row{n}") for n, first, why in lines.rejects]
     items, marks, key_marks, areas_of, row_problems = [], {}, {}, {}, []
+    area_words = words_of(case_schema(str(schema_dir))["$defs"]["funding_facts"]["properties"]["area"])
     for k in (k for k, good in enumerate(lines.ok.tolist()) if good):
         line = k + 2
         row = lines.cells(k)
@@ -144,7 +146,7 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
             if name == "id":
                 marks[("cases", i, "id")] = pos
             elif name == "area":
-                area = values["area"]
+                area = area_words.get(values["area"], values["area"])  # 兴庆区 is read as xingqing
                 if not area:
                     row_problems.append((i, Problem(shown, *pos, "'area' is empty: each worker needs the "
                                                     "county-level area that pays them", "schema", wid)))

@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", type=_date_arg, default=None, help="rule on this date instead of each case's as_of")
     e.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text",
                    help="markdown/html: each ruling as a document to file (facts, clauses quoted, readings, digest)")
+    e.add_argument("--issuer", default=None, metavar="NAME",
+                   help="markdown/html: who issues the documents (an office or a person), printed in each one's "
+                        "issuing block with the case reference, the date ruled for, the date printed and the digest")
     e.add_argument("--engine", choices=["durable", "reference"], default="durable",
                    help="rule engine for condition rules (default durable-rules)")
     e.add_argument("--reading", action="append", default=[], metavar="INTERPRETATION=ALTERNATIVE",
@@ -158,7 +161,7 @@ def cmd_eval(args) -> int:
     elif args.format == "json":
         print(to_json(rulings))
     elif args.format in ("markdown", "html"):
-        print(ruling_doc.render(per_file, repo, args.format))
+        print(ruling_doc.render(per_file, repo, args.format, issuer=args.issuer or ruling_doc.DEFAULT_ISSUER))
     else:
         good = [r for r in rulings if "results" in r]
         print("\n\n".join(ruling_text(r, repo) for r in good))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from . import clause_pages, examples, reference, registers
+from . import annex_lists, clause_pages, examples, reference, registers
 from .home import documents
 from .model import Model, build
 
@@ -29,6 +29,7 @@ def pages(model: Model) -> dict[str, str]:
     out["registers/errata.md"] = registers.errata_page(model)
     out["registers/coverage.md"] = registers.coverage_page(model)
     out["registers/glossary.md"] = registers.glossary_page(model)
+    out.update(annex_lists.annex_pages(model))
     out["examples/index.md"] = examples.index_page(model)
     for rel in model.case_files:
         out[clause_pages.md.case_file_page(rel)] = examples.file_page(model, rel)

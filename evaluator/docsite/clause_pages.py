@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from . import md
+from .annex_lists import annex_for_clause
 from .md import esc
 from .examples import folded_ruling
 from .policy_tables import Links, render_data, rule_words
@@ -47,12 +48,13 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
     doc = repo.documents[doc_code].data
     out = [f"# {esc(title(clause))} · `{cid}`\n", f"*{esc(clause['title_en'])}*\n"]
     st, why = status(model, clause)
-    out.append(md.table(["项目 item", "内容 value"], [
+    # The page's metadata is not what a reader searches for: kept out of the search index and its snippets.
+    out.append('<div data-search-exclude markdown="1">\n\n' + md.table(["项目 item", "内容 value"], [
         ["文件 document", f"[{esc(doc['title']['zh'])}]({md.rel(path, 'clauses/index.md', doc_code)}) `{doc_code}`"],
         ["编号 number", esc(clause.get("number") or "—")],
         ["类型 kind", md.label(md.KIND, clause["kind"])],
         ["状态 status", STATUS_ZH[st] + (f" — {why}" if why else "")],
-    ]))
+    ]) + "\n</div>\n")
     out.append("## 原文 Verbatim text\n")
     lines = clause["text"].count("\n") + 1
     if lines > FOLD_AFTER_LINES:  # a table as extracted, one cell per line: folded, units give it row by row
@@ -60,6 +62,9 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
                    + "\n".join("    " + ln for ln in md.quote(clause["text"]).split("\n")) + "\n")
     else:
         out.append(md.quote(clause["text"]))
+    whole = annex_for_clause(model, cid, path)
+    if whole:
+        out.append(whole)
     if clause.get("units"):
         out.append("### 单元 Units\n")
         out.append("可单独引用的文字 Parts of the text cited on their own:\n")

@@ -7,6 +7,7 @@ import json
 from . import md
 from .clause_pages import STATUS_ZH, errata_table, status, title, versions_table
 from .md import esc
+from ..load.validation import LABELS
 from .policy_tables import Links, render_data, rule_words
 
 
@@ -139,7 +140,7 @@ def glossary_page(model) -> str:
             rows.append([f"`{pid}`", esc(v.data["title"]["zh"]), esc(v.data["title"]["en"]),
                          f"[政策与规则 policies]({md.rel(path, md.policy_page(pid))})"])
             for rec in _coded_records(v.data.get("data", {})):
-                zh = rec.get("zh") or rec.get("column") or rec.get("label") or ""
+                zh = rec.get("zh") or rec.get("column") or rec.get("label") or rec.get("name") or _band_text(rec)
                 zh = zh.get("zh", "") if isinstance(zh, dict) else zh
                 extra = rec.get("class_zh", "")
                 rows.append([f"`{rec['code']}`", esc(zh) + (f"({esc(extra)})" if extra else ""),
@@ -154,7 +155,8 @@ def glossary_page(model) -> str:
     out.append("## 政策、规则与解读 Policies, rules and readings\n")
     out.append(md.table(["代码 code", "中文 Chinese", "English", "出处 where"], _dedupe(rows)))
     out.append("## 案例事实 Case facts\n")
-    out.append(md.table(["代码 code", "取值 values", "说明 description", "案例类型 kind"], _fact_rows(repo)))
+    out.append(md.table(["代码 code", "中文 Chinese", "取值 values", "说明 description", "案例类型 kind"],
+                        _fact_rows(repo)))
     out.append("## 本库词汇 Repository vocabulary\n")
     vocab = [("clause kind", md.KIND), ("modality", md.MODALITY), ("status", md.STATUS), ("defect", md.DEFECT)]
     out.append(md.table(["代码 code", "中文 Chinese", "用于 used for"],
@@ -171,6 +173,12 @@ def _coded_records(obj):
     elif isinstance(obj, list):
         for v in obj:
             yield from _coded_records(v)
+
+
+def _band_text(rec: dict) -> str:
+    """The printed text of the one band a record has (3000户以下 for a staffing band), else ''."""
+    bands = [v["text"] for v in rec.values() if isinstance(v, dict) and isinstance(v.get("text"), str)]
+    return bands[0] if len(bands) == 1 else ""
 
 
 def _dedupe(rows):
@@ -192,8 +200,10 @@ def _fact_rows(repo) -> list:
     for kind in kinds:
         props = schema["$defs"].get(f"{kind}_facts", {}).get("properties", {})
         for name, p in props.items():
-            vals = ", ".join(f"`{x}`" for x in p.get("enum", [])) or p.get("type", "")
-            rows.append([f"`{name}`", vals, esc(p.get("description", "")), f"`{kind}`"])
+            labels = p.get(LABELS, {})
+            vals = ", ".join(f"`{x}`" + (f" {esc(labels[x][0])}" if labels.get(x) else "") for x in p.get("enum", [])) \
+                or p.get("type", "")
+            rows.append([f"`{name}`", esc(p.get("x-zh", "")), vals, esc(p.get("description", "")), f"`{kind}`"])
         for name, p in DERIVED_FACTS.get(kind, {}).items():
-            rows.append([f"`{name}`", p["type"], "推导事实 derived: " + esc(p["en"]), f"`{kind}`"])
+            rows.append([f"`{name}`", "推导事实", p["type"], "推导事实 derived: " + esc(p["en"]), f"`{kind}`"])
     return rows

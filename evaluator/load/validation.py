@@ -66,6 +66,15 @@ def validator(schema_dir: str, name: str, fragment: str = "") -> Draft202012Vali
     return _StrictValidator(schema, registry=registry, format_checker=FormatChecker())
 
 
+LABELS = "x-labels"  # beside an enum of a schema: code -> the words of the text, the first its Chinese label
+
+
+def enum_choices(node: dict) -> str:
+    """An enum's codes with the text's words beside them: `principal (正职, 主要负责人), deputy (副职, 负责人), …`."""
+    labels = node.get(LABELS, {})
+    return ", ".join(f"{c} ({', '.join(labels[c])})" if labels.get(c) else str(c) for c in node.get("enum", []))
+
+
 def _field(path) -> str:
     parts = [p for p in path if not isinstance(p, int)]
     return str(parts[-1]) if parts else "the document"
@@ -129,10 +138,14 @@ def describe(error: ValidationError) -> tuple[tuple, str, bool]:
             hint = " (YAML 1.2: write true or false)"
         return path, f"'{field}' must be {_type_name(error.validator_value)}, not {_show(inst)}{hint}", False
     if v == "enum":
+        node = error.schema if isinstance(error.schema, dict) else {}
         allowed = [str(a) for a in error.validator_value]
-        near = difflib.get_close_matches(str(inst), allowed, n=1)
+        words = {w: c for c, ws in node.get(LABELS, {}).items() for w in ws}
+        if str(inst) in words:  # a word left as written because its code is given beside it
+            return path, f"'{field}' gives {_show(inst)} and its code '{words[str(inst)]}' both", False
+        near = difflib.get_close_matches(str(inst), allowed + list(words), n=1)
         hint = f"; did you mean '{near[0]}'?" if near else ""
-        return path, f"'{field}' has unknown value {_show(inst)}; allowed: {', '.join(allowed)}{hint}", False
+        return path, f"'{field}' has unknown value {_show(inst)}; allowed: {enum_choices(node)}{hint}", False
     if v == "propertyNames":
         return path, f"unknown name in '{field}': {error.message}", False
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):

@@ -1,0 +1,98 @@
+"""The text's own words for coded facts: 正职 for `principal`, 本科 for `bachelor`, 兴庆区 for `xingqing`.
+
+One source: each enum of the case schema (schemas/cases.schema.json) carries `x-labels`, code -> the words of the
+text, the first word being the code's Chinese label. A case may give a code or any of its words; the words are
+turned into codes where the case is loaded, before the schema's checks, so that every position, check and rule sees
+codes only. Enum keys (an assessment's `weights` by 街道, 社区 …) are renamed the same way, their positions kept.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .catalogue import case_schema
+from ..load.validation import LABELS
+from ..load.yaml_strict import Document
+
+
+def words_of(node: dict) -> dict:
+    """word -> code for one schema node with an enum and its labels ({} when it has none)."""
+    out = {}
+    for code, words in node.get(LABELS, {}).items():
+        for word in words:
+            out[word] = code
+    return out
+
+
+def label(node: dict, code) -> str:
+    """The Chinese label of a code of this schema node ('' when it has none)."""
+    words = node.get(LABELS, {}).get(code) if isinstance(code, str) else None
+    return words[0] if words else ""
+
+
+def _resolve(schema: dict, node: dict) -> dict:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/"):
+        node = schema["$defs"].get(node["$ref"][len("#/$defs/"):], {})
+    return node if isinstance(node, dict) else {}
+
+
+@lru_cache(maxsize=None)
+def fact_labels(schema_dir: str) -> dict:
+    """Per case kind: fact name -> the schema node of that fact when it is a labelled enum (for output labels)."""
+    schema = case_schema(schema_dir)
+    out = {}
+    for kind in schema["$defs"]["case"]["properties"]["kind"]["enum"]:
+        props = schema["$defs"].get(f"{kind}_facts", {}).get("properties", {})
+        out[kind] = {n: p for n, p in props.items() if LABELS in p}
+    return out
+
+
+def normalise_case(doc: Document, cpath: tuple, schema_dir) -> None:
+    """Turn the text's words into codes in the facts of the case at `cpath` of `doc` (in place)."""
+    item = doc.data
+    for key in cpath:
+        item = item[key]
+    if not isinstance(item, dict) or not isinstance(item.get("facts"), dict):
+        return
+    schema = case_schema(str(schema_dir))
+    node = schema["$defs"].get(f"{item.get('kind')}_facts") if isinstance(item.get("kind"), str) else None
+    if node is not None:
+        _walk(doc, schema, node, item["facts"], cpath + ("facts",))
+
+
+def _walk(doc: Document, schema: dict, node: dict, value, path: tuple) -> None:
+    node = _resolve(schema, node)
+    if isinstance(value, dict):
+        names = _resolve(schema, node.get("propertyNames", {}))
+        if LABELS in names:
+            _rename_keys(doc, value, path, words_of(names))
+        props = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, sub in value.items():
+            child = props.get(key, extra if isinstance(extra, dict) else None)
+            if child is not None:
+                if isinstance(sub, str) and LABELS in _resolve(schema, child):
+                    value[key] = words_of(_resolve(schema, child)).get(sub, sub)
+                else:
+                    _walk(doc, schema, child, sub, path + (key,))
+    elif isinstance(value, list) and isinstance(node.get("items"), dict):
+        for i, sub in enumerate(value):
+            if isinstance(sub, str) and LABELS in _resolve(schema, node["items"]):
+                value[i] = words_of(_resolve(schema, node["items"])).get(sub, sub)
+            else:
+                _walk(doc, schema, node["items"], sub, path + (i,))
+
+
+def _rename_keys(doc: Document, value: dict, path: tuple, words: dict) -> None:
+    """Keys written as words become codes, in order; a key whose code is also written stays, for the schema to
+    report (the same body given twice)."""
+    renamed = {}
+    for key in list(value):
+        code = words.get(key) if isinstance(key, str) else None
+        new = code if code is not None and code not in value and code not in renamed else key
+        renamed[new] = value[key]
+        if new != key:
+            for marks in (doc.marks, doc.key_marks):
+                for p in [p for p in marks if p[:len(path) + 1] == path + (key,)]:
+                    marks[path + (new,) + p[len(path) + 1:]] = marks.pop(p)
+    value.clear()
+    value.update(renamed)
