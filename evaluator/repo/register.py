@@ -157,6 +157,31 @@ def text_on(repo, clause_id: str, day: dt.date) -> Event | None:
     return current if current is not None and current.text is not None else None
 
 
+def version_status(v, day: dt.date) -> str:
+    """The status of a policy or rule-set version on a day, from its dates (what the site and `policy versions`
+    show): draft, repealed, not_yet_in_force, superseded (its period has ended) or in_force."""
+    if v.status in ("draft", "repealed"):
+        return v.status
+    if day < v.effective_from:
+        return "not_yet_in_force"
+    if v.effective_to is not None and day > v.effective_to:
+        return "superseded"
+    return "in_force"
+
+
+VERSION_STATUS_WORDS = {"draft": "草案 draft", "repealed": "已废止 repealed", "not_yet_in_force": "尚未生效 not yet in force",
+                        "superseded": "已被取代 superseded", "in_force": "现行有效 in force"}
+
+
+def enacting_words(repo, v, day: dt.date) -> str:
+    """The version's enacting documents with their status on a day, e.g. `workforce (现行有效 in force)`."""
+    out = []
+    for doc_id in v.data.get("enacted_by", []):
+        out.append(f"{doc_id} ({STATUS_WORDS[status_on(repo, doc_id, day)]})" if doc_id in repo.register
+                   else f"{doc_id} (not registered)")
+    return ", ".join(out)
+
+
 # -- loading and checks ----------------------------------------------------------------------------------------
 
 def index(repo, docs) -> None:
