@@ -200,7 +200,7 @@ def test_unpinned_figure(repo_copy):
     # words): it could be anything between its neighbours and every case and check would still pass.
     edit(repo_copy / ALLOWANCE, "amount: 900, source: workforce.annex.salary-table.l15",
          "amount: 900, source: workforce.6.16.performance")
-    edit(repo_copy / ALLOWANCE, "data:\n", "figures:\n  - {path: rows.3.amount, interpretation: "
+    edit(repo_copy / ALLOWANCE, "data:\n", "figures:\n  - {path: \"rows.3.*\", interpretation: "
          "performance_allowance_as_published}\ndata:\n")
     changed = 0
     for path in [*(repo_copy / "tests/cases").glob("*.yaml"), *(repo_copy / "examples").glob("*.yaml")]:
