@@ -89,7 +89,11 @@ def clause_record(repo, cid: str, day: dt.date, reaching=None) -> dict:
     cit = repo.clauses[cid]
     doc_id = register.document_of(cid)
     now = register.text_on(repo, cid, day)
-    units = [k for k in repo.clauses if k.startswith(cid + ".") and repo.clauses[k].clause_id == cit.clause_id]
+    units = []
+    for k in repo.clauses:
+        if k.startswith(cid + ".") and repo.clauses[k].clause_id == cit.clause_id:
+            ev = register.text_on(repo, k, day)
+            units.append({"id": k, "title_en": repo.clauses[k].title_en, "text": ev.text if ev else None})
     where = coverage.encoded_by(repo).get(cit.clause_id, [])
     readings = [{"id": i, "question": it["question"]["en"], "reading": it["reading"]["code"]}
                 for i, (it, _, _) in sorted(repo.interpretations.items())
@@ -138,9 +142,11 @@ def clause_text(rec: dict, repo) -> str:
         for h in rec["history"]:
             by = f" by {h['by']} ({h['relation']})" if h["by"] else " (as published)"
             out.append(f"  from {h['from']}: {h['status']}{by}")
-    for label, items in (("Units", rec["units"]), ("Encoded in", rec["encoded_in"])):
-        if items:
-            out += ["", f"{label}:"] + [f"  {x}" for x in items]
+    if rec["units"]:
+        out += ["", "Units (as in force on that date):"]
+        out += [f"  {u['id']}: {' '.join((u['text'] or '(not in force)').split())}" for u in rec["units"]]
+    if rec["encoded_in"]:
+        out += ["", "Encoded in:"] + [f"  {x}" for x in rec["encoded_in"]]
     if rec["errata"]:
         out += ["", "Errata (the text is kept as published):"]
         out += [f"  {e['id']}: 「{e['as_published']}」 reads 「{e['reading']}」 ({e['defect']})" for e in rec["errata"]]

@@ -89,7 +89,11 @@ def clause_in_time(model, cid: str) -> str:
     units = [k for k, c in repo.clauses.items() if c.clause_id == cid and k != cid]
     changed = [u for u in units if len(register.history(repo, u)) > 1]
     if len(events) <= 1 and not changed and (not events or events[0].by is None):
-        return ""
+        now = register.text_on(repo, cid, model.build_date)
+        since = f"自 {events[0].day} 起施行 in force since {events[0].day}" if events else "从未施行 never in force"
+        state = "现行有效文本即原文 the text in force is the text as published" if now else \
+            "本日不在施行中 not in force on this date"
+        return f"*{model.build_date}:{state};{since}。*\n"
     out = ["## 现行有效文本与历史 Text in force and history\n", f"*{as_of(model)}*\n"]
     now = register.text_on(repo, cid, model.build_date)
     out.append("```text\n" + (now.text if now else "(本日不在施行中 not in force on this date)") + "\n```\n")
