@@ -76,3 +76,10 @@ def test_a_rule_threshold_against_the_clauses_the_rule_cites(repo_copy):
     found = findings(repo_copy, "figure_not_stated")
     assert [f for f in found if f.startswith(f"{SECONDMENT}:{at}:")], found
     assert "rule secondment_too_long.when.value = 7" in found[0] and "workforce.5.11.secondment_duration" in found[0]
+
+
+def test_a_figure_resting_on_an_interpretation_that_does_not_read_its_clause(repo_copy):
+    edit(repo_copy / RETIREE, "  - retiree_matching_base_pay\n", "  - retiree_matching_base_pay\n  - probation_base_pay_only\n")
+    edit(repo_copy / RETIREE, "interpretation: retiree_matching_base_pay}", "interpretation: probation_base_pay_only}")
+    [f] = findings(repo_copy, "figure_basis_invalid")
+    assert f.startswith(f"{RETIREE}:") and "does not read the clause the figure cites (workforce.6.17.retiree)" in f

@@ -184,13 +184,22 @@ def _check_basis(repo, v, report, path, value, ref, text, i, decl, also_named=()
             _add(report, v, path, f"{name} = {value}, but its basis {decl['derived']} gives {_num(product)} "
                  f"(figures[{i}], line {v.doc.position(where)[0]})", "figure_derivation_mismatch")
     elif "interpretation" in decl:
-        if decl["interpretation"] not in [*v.data.get("interpretations", []), *also_named]:
-            _add(report, v, where + ("interpretation",), f"the basis of {name} is interpretation "
-                 f"'{decl['interpretation']}', which this version does not name under interpretations:",
-                 "figure_basis_invalid")
+        iid = decl["interpretation"]
+        if iid not in [*v.data.get("interpretations", []), *also_named]:
+            _add(report, v, where + ("interpretation",), f"the basis of {name} is interpretation '{iid}', which this "
+                 "version does not name under interpretations:", "figure_basis_invalid")
+        elif iid in repo.interpretations and not _reads(repo, iid, ref):
+            _add(report, v, where + ("interpretation",), f"the basis of {name} is interpretation '{iid}', which "
+                 f"does not read the clause the figure cites ({ref or 'none'})", "figure_basis_invalid")
     elif "words" in decl and decl["words"] not in text:
         _add(report, v, where + ("words",), f"the basis of {name} = {value} is the words 「{decl['words']}」, which "
              f"the clause it cites ({ref or 'none'}) does not contain on {v.effective_from}", "figure_basis_invalid")
+
+
+def _reads(repo, iid: str, refs) -> bool:
+    """Does the interpretation read one of the clauses cited (or the clause they are units of)?"""
+    read = {repo.clauses[c].clause_id for c in repo.interpretations[iid][0]["clauses"] if c in repo.clauses}
+    return any(r in repo.clauses and repo.clauses[r].clause_id in read for r in str(refs).split(", "))
 
 
 def _num(d) -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import manifest
+from ..load.yaml_strict import MAX_BYTES as MAX_TEXT_BYTES  # a published text is bounded like any file read
 
 RELATIONS = ("amends", "replaces", "repeals", "adds")
 STATUS_WORDS = {"in_force": "现行有效 in force", "amended": "已修改 in force as amended",
@@ -212,7 +213,13 @@ def _check_text(repo, doc, e) -> None:
         repo.problems.append(doc.problem(("published", "text"), f"the published text '{e['published']['text']}' "
                                          "does not exist", "missing_source"))
         return
-    have = manifest.file_hash(e["published"]["text"], path.read_bytes())
+    with path.open("rb") as f:
+        raw = f.read(MAX_TEXT_BYTES + 1)
+    if len(raw) > MAX_TEXT_BYTES:
+        repo.problems.append(doc.problem(("published", "text"), f"the published text '{e['published']['text']}' is "
+                                         f"over {MAX_TEXT_BYTES} bytes: not read", "too_large"))
+        return
+    have = manifest.file_hash(e["published"]["text"], raw)
     if have != e["published"]["sha256"]:
         repo.problems.append(doc.problem(("published", "sha256"), f"the text {e['published']['text']} has SHA-256 "
                                          f"{have}, not the {e['published']['sha256']} registered: the text is not "
