@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import manifest
-from ..load.yaml_strict import MAX_BYTES as MAX_TEXT_BYTES  # a published text is bounded like any file read
+from ..load.problems import PolicyInputError
+from ..load.yaml_strict import read_bounded
 
 RELATIONS = ("amends", "replaces", "repeals", "adds")
 STATUS_WORDS = {"in_force": "现行有效 in force", "amended": "已修改 in force as amended",
@@ -213,11 +214,11 @@ def _check_text(repo, doc, e) -> None:
         repo.problems.append(doc.problem(("published", "text"), f"the published text '{e['published']['text']}' "
                                          "does not exist", "missing_source"))
         return
-    with path.open("rb") as f:
-        raw = f.read(MAX_TEXT_BYTES + 1)
-    if len(raw) > MAX_TEXT_BYTES:
-        repo.problems.append(doc.problem(("published", "text"), f"the published text '{e['published']['text']}' is "
-                                         f"over {MAX_TEXT_BYTES} bytes: not read", "too_large"))
+    try:
+        raw = read_bounded(path, e["published"]["text"])  # bounded like every file read
+    except PolicyInputError as exc:
+        repo.problems.append(doc.problem(("published", "text"), f"the published text: {exc.problems[0].message}",
+                                         exc.problems[0].code))
         return
     have = manifest.file_hash(e["published"]["text"], raw)
     if have != e["published"]["sha256"]:
