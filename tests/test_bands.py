@@ -22,6 +22,7 @@ title: {zh: 社区"两委"成员职数, en: "Committee size by households (synth
 version: 1
 status: in_force
 effective_from: 2019-01-01
+enacted_by: [workforce]
 encodes: [workforce.3.3.committee_size]
 interpretations: [inclusive_bounds_civil_code_1259, committee_size_band_edges]
 bands:
@@ -163,7 +164,12 @@ def test_the_literal_bounds_encoded_as_they_stand_overlap(households_repo):
 def test_a_band_table_needs_a_declaration(households_repo):
     edit(households_repo / POLICY, "bands:\n  - {path: rows.*.households, fact: households}\n", "")
     report = checks.run_static(api.load(households_repo))
-    assert [p.code for p in report.findings] == ["band_undeclared"] * 3
+    codes = [p.code for p in report.findings]
+    assert codes.count("band_undeclared") == 3
+    # Undeclared, its bounds are no longer held to their words by the band check: the figure check asks for the
+    # basis of those the text does not state (0, 3001, 4999).
+    assert sorted(str(p.message).split(" = ")[1].split(" ")[0] for p in report.findings
+                  if p.code == "figure_not_stated") == ["0", "3001", "4999"]
 
 
 def test_a_bound_word_the_convention_does_not_know(households_repo):
@@ -177,8 +183,10 @@ def test_shares_must_add_up_to_the_whole(households_repo):
     edit(households_repo / POLICY, "  rows:\n", "  split:\n    whole: 10\n    shares:\n      - {party: city, share: 5}\n"
          "      - {party: district, share: 4}\n  rows:\n")
     report = checks.run_static(api.load(households_repo))
-    [f] = report.findings
-    assert f.code == "shares_not_whole" and "5 + 4 = 9 do not add up to the whole, 10" in f.message
+    # The planted split cites no clause: the figure check asks for the basis of its numbers as well.
+    assert {p.code for p in report.findings} == {"shares_not_whole", "figure_without_basis"}
+    [f] = [p for p in report.findings if p.code == "shares_not_whole"]
+    assert "5 + 4 = 9 do not add up to the whole, 10" in f.message
 
 
 # -- the sweep itself, on plain intervals ---------------------------------------------------------------------------

@@ -199,6 +199,6 @@ def test_versions_status_follows_the_date(repo_copy):
     assert (row["status"], row["effective_to"], row["declared_status"]) == ("superseded", "2020-12-31", "in_force")
     code, out, _ = run_policy("--repo", repo_copy, "versions", "--as-of", "2018-06-01", "--format", "json")
     rows = json.loads(out)["versions"]
-    assert code == 0 and len(rows) > 1 and {r["status"] for r in rows} == {"not yet in force"}  # before 2018-09-05
+    assert code == 0 and len(rows) > 1 and {r["status"] for r in rows} == {"not_yet_in_force"}  # before 2018-09-05
     code, _, err = run_policy("--repo", repo_copy, "versions", "workforce.salary_tabel")
     assert code == 2 and "did you mean 'workforce.salary_table'" in err

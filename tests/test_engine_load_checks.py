@@ -30,14 +30,14 @@ def test_names_colliding_under_the_engines_32_bit_hash_are_an_error_at_the_rule(
         "{fact: other_statutory_ground, op: eq, value: true}",
         "\n      all:\n        - {fact: f6059, op: eq, value: true}\n        - {fact: f264602, op: eq, value: true}"))
     out = _check(repo_copy)
-    assert re.search(rf"{RULES}:82:\d+: engine_name_clash: facts 'f6059' and 'f264602' have the same 32-bit hash", out)
+    assert re.search(rf"{RULES}:83:\d+: engine_name_clash: facts 'f6059' and 'f264602' have the same 32-bit hash", out)
 
 
 @pytest.mark.parametrize("name", ["sid", "kind", "id"])
 def test_names_the_engine_or_boundary_uses_are_reserved(repo_copy, name):
     _add_facts(repo_copy, name)
     edit(repo_copy / RULES, "{fact: other_statutory_ground, op: eq, value: true}", f"{{fact: {name}, op: eq, value: true}}")
-    assert re.search(rf"{RULES}:79:\d+: engine_name_clash: fact name '{name}' is reserved", _check(repo_copy))
+    assert re.search(rf"{RULES}:80:\d+: engine_name_clash: fact name '{name}' is reserved", _check(repo_copy))
 
 
 @pytest.mark.parametrize("value,why", [
@@ -47,13 +47,13 @@ def test_names_the_engine_or_boundary_uses_are_reserved(repo_copy, name):
 def test_constants_the_engine_cannot_hold_are_refused(repo_copy, value, why):
     edit(repo_copy / RULES, "{fact: grid_satisfaction, op: lt, value: 0.6}",
          f"{{fact: grid_satisfaction, op: lt, value: {value}}}")
-    assert re.search(rf"{RULES}:74:\d+: out_of_range: .*{why}", _check(repo_copy))
+    assert re.search(rf"{RULES}:75:\d+: out_of_range: .*{why}", _check(repo_copy))
 
 
 def test_arithmetic_is_not_in_the_condition_language(repo_copy):
     edit(repo_copy / RULES, "{fact: grid_satisfaction, op: lt, value: 0.6}",
          "{fact: grid_satisfaction, op: lt, value: {$div: [60, 0]}}")
-    assert re.search(rf"{RULES}:74:\d+:", _check(repo_copy))
+    assert re.search(rf"{RULES}:75:\d+:", _check(repo_copy))
 
 
 def test_conditions_beyond_the_engines_15_groups_are_refused(repo_copy):
@@ -61,7 +61,7 @@ def test_conditions_beyond_the_engines_15_groups_are_refused(repo_copy):
                        f"{{fact: years_of_service, op: eq, value: {i}}}]" for i in range(15))
     edit(repo_copy / RULES, LAST_RULE, LAST_RULE.replace(
         "{fact: other_statutory_ground, op: eq, value: true}", "\n      all:" + branches))
-    assert re.search(rf"{RULES}:80:\d+: engine_limit: this condition needs 46 and/or groups in durable-rules, which "
+    assert re.search(rf"{RULES}:81:\d+: engine_limit: this condition needs 46 and/or groups in durable-rules, which "
                      "holds at most 15 per rule", _check(repo_copy))
 
 

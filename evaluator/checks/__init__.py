@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..repo import access_lists
-from . import arithmetic, bands, citations, case_coverage as coverage, reading_patches as readings, versions
+from . import arithmetic, bands, citations, case_coverage as coverage, figures, reading_patches as readings, versions
 
-STATIC = (bands.check, arithmetic.check, citations.check, versions.check, readings.check)
+STATIC = (bands.check, arithmetic.check, figures.check, citations.check, versions.check, readings.check)
 # Data checks that repository.load already runs (and reports); the mutation sweep re-runs them on each mutant.
 AT_LOAD = (access_lists.check,)
 

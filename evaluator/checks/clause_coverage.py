@@ -159,14 +159,21 @@ def compute(repo, case_counts: dict | None = None) -> tuple[list[Row], list[Prob
 
 def case_counts(repo, engine) -> dict:
     """Clause id -> number of test and example cases whose ruling's trace cites it or one of its units."""
+    return {cid: len(cases) for cid, cases in cases_reaching(repo, engine).items()}
+
+
+def cases_reaching(repo, engine) -> dict:
+    """Clause id -> [(case file, case id)] of the test and example cases whose ruling's trace cites it or one of
+    its units."""
     from .. import api  # late: api imports the evaluator stack
 
-    counts = Counter()
+    out = defaultdict(list)
     for path in api.case_files_of(repo):
         for r in api.evaluate_file(repo, path, engine, display_path=repo.rel(path)).rulings:
             cited = {repo.clauses[c["id"]].clause_id for t in r.get("trace", []) for c in t["clauses"]}
-            counts.update(cited)
-    return dict(counts)
+            for cid in sorted(cited):
+                out[cid].append((repo.rel(path), r.get("id")))
+    return dict(out)
 
 
 def summary(rows: list[Row]) -> dict:

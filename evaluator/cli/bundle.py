@@ -10,7 +10,7 @@ import difflib
 from pathlib import Path
 
 from .. import api
-from ..repo import bundle, signing
+from ..repo import bundle, register, signing
 from .common import err as _err
 from .common import fail as _fail
 from .common import public_key, refuse_broken
@@ -62,18 +62,6 @@ def add_commands(sub) -> None:
     c.add_argument("--key", type=Path, required=True, metavar="PUB")
 
 
-def _status_on(v, day: dt.date) -> str:
-    if v.status == "draft":
-        return "draft"
-    if v.status == "repealed":
-        return "repealed"
-    if day < v.effective_from:
-        return "not yet in force"
-    if v.effective_to is not None and day > v.effective_to:
-        return "superseded"
-    return "in force"
-
-
 def cmd_versions(args) -> int:
     repo = repo_for(args)
     if refuse_broken(repo, None):
@@ -93,14 +81,17 @@ def cmd_versions(args) -> int:
             rows.append({"id": v.id, "kind": v.kind, "version": v.version, "title": v.data["title"]["en"],
                          "effective_from": v.effective_from.isoformat(),
                          "effective_to": v.effective_to.isoformat() if v.effective_to else None,
-                         "declared_status": v.status, "status": _status_on(v, day), "file": v.doc.path})
+                         "declared_status": v.status, "status": register.version_status(v, day), "file": v.doc.path,
+                         "enacted_by": [{"document": d, "status": register.status_on(repo, d, day)}
+                                        for d in v.data["enacted_by"] if d in repo.register]})
     if args.format == "json":
         print(to_json({"as_of": day.isoformat(), "digest": repo.digest, "versions": rows}))
         return 0
     print(f"Versions as of {day.isoformat()} (repository {repo.digest})")
     for r in rows:
         span = f"{r['effective_from']} – {r['effective_to'] or '…'}"
-        print(f"  {r['id']:<38} v{r['version']:<3} {span:<25} {r['status']:<17} {r['file']}")
+        enacted = ", ".join(f"{e['document']} ({e['status']})" for e in r["enacted_by"])
+        print(f"  {r['id']:<38} v{r['version']:<3} {span:<25} {r['status']:<17} {r['file']}  enacted by {enacted}")
     return 0
 
 

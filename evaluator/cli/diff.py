@@ -15,7 +15,7 @@ from pathlib import Path
 from .. import api
 from ..engine import engines
 from ..checks import impact, policy_diff
-from ..repo import manifest, repository, snapshots
+from ..repo import manifest, register, repository, snapshots
 from ..cases import roster_csv as roster
 from ..kinds.funding import area_codes
 from ..load.limits import shown
@@ -46,8 +46,8 @@ def add_commands(sub) -> None:
     d.add_argument("--format", choices=["text", "json"], default="text")
 
 
-def _load(root: Path, label: str):
-    repo = repository.load(root)
+def _load(root: Path, label: str, assume_adopted=()):
+    repo = repository.load(root, assume_adopted=assume_adopted)
     if repo.problems:
         for p in repo.problems[:SHOWN]:
             print(f"{label}: {p}", file=sys.stderr)
@@ -60,14 +60,17 @@ def cmd_diff(args) -> int:
     key = public_key(args.key)
     try:
         old_root, old_desc = snapshots.open_state(args.old, base, key, verify_bundle=not args.skip_verify)
+        assumed = []
         if snapshots.is_overlay(Path(args.new)):
             new_root = snapshots.apply_overlay(old_root, Path(args.new))
-            new_desc = f"the draft reform {args.new} (NOT ADOPTED) applied to {old_desc}"
+            assumed = snapshots.overlay_documents(Path(args.new))
+            new_desc = f"the draft reform {args.new} (NOT ADOPTED) applied to {old_desc}" + (
+                f", taking its documents {', '.join(assumed)} as adopted (hypothetically)" if assumed else "")
         else:
             new_root, new_desc = snapshots.open_state(args.new, base, key, verify_bundle=not args.skip_verify)
     except snapshots.SnapshotError as exc:
         raise _fail(str(exc)) from None
-    old, new = _load(old_root, "OLD"), _load(new_root, "NEW")
+    old, new = _load(old_root, "OLD"), _load(new_root, "NEW", assumed)
     changes = policy_diff.changes(old, new)
     takes_effect = policy_diff.change_date(old, new)
     roster_day = args.as_of or takes_effect or dt.date.today()
@@ -83,7 +86,8 @@ def cmd_diff(args) -> int:
     cases = impact.cases_impact(old, new, files, engine, day, fixed=args.as_of is not None)
     report = {"old": {"state": old_desc, "digest": old.digest}, "new": {"state": new_desc, "digest": new.digest},
               "takes_effect": takes_effect.isoformat() if takes_effect else None,
-              "changes": [c.as_json() for c in changes], "cases": cases}
+              "changes": [c.as_json() for c in changes], "cases": cases,
+              "documents": _documents(old, new, takes_effect or dt.date.today())}
     if args.roster is not None:
         report["roster"] = impact.roster_impact(old, new, args.roster, str(args.roster), roster_day, engine)
     if args.format == "json":
@@ -93,8 +97,35 @@ def cmd_diff(args) -> int:
     return 2 if report.get("roster", {}).get("rejected_rows") else 0
 
 
+def _documents(old, new, day: dt.date) -> list[dict]:
+    """The documents of the register that NEW adds or changes, and those enacting a version NEW adds or changes,
+    each with its status on the day the change takes effect and the versions it enacts."""
+    def versions(repo):
+        return {(v.id, v.version): v for t in (repo.policies, repo.rulesets) for vs in t.values() for v in vs}
+
+    before, after = versions(old), versions(new)
+    changed = [v for key, v in sorted(after.items()) if key not in before or before[key].data != v.data]
+    ids = {d for d, (e, _) in new.register.items() if d not in old.register or old.register[d][0] != e}
+    ids |= {d for v in changed for d in v.data["enacted_by"] if d in new.register}
+    out = []
+    for d in sorted(ids):
+        e = new.register[d][0]
+        out.append({"id": d, "title": e["title"], "recorded_status": e["status"],
+                    "status": register.status_on(new, d, day), "in_force_from": e["in_force_from"],
+                    "new": d not in old.register,
+                    "enacts": [f"{v.id} v{v.version}" for v in changed if d in v.data["enacted_by"]]})
+    return out
+
+
 def _text(r: dict, changes, args) -> str:
     out = [f"OLD: {r['old']['state']}  {r['old']['digest']}", f"NEW: {r['new']['state']}  {r['new']['digest']}", ""]
+    if r["documents"]:
+        out.append(f"Documents (status on {r['takes_effect'] or 'today'}):")
+        for d in r["documents"]:
+            enacts = f"; enacts {', '.join(d['enacts'])}" if d["enacts"] else ""
+            out.append(f"  {d['id']}{' (new)' if d['new'] else ''}: 《{d['title']['zh']}》 — "
+                       f"{register.STATUS_WORDS[d['status']]}, from {d['in_force_from']}{enacts}")
+        out.append("")
     if not changes:
         out.append("No clause, figure, list item or interpretation differs.")
     else:

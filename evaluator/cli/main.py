@@ -13,7 +13,8 @@ import traceback
 from pathlib import Path
 
 from .. import api, checks
-from . import bundle as cli_bundle, diff as cli_diff, log_commands as cli_log, log_writing, serve as cli_serve
+from . import bundle as cli_bundle, diff as cli_diff, documents as cli_documents, log_commands as cli_log, log_writing
+from . import serve as cli_serve
 from ..checks import clause_coverage as coverage
 from ..engine import engines
 from ..ruling import explain
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also mutate every numeric figure of policies/ and rules/ (or only of the policies and rule "
                         "sets named) in memory and report each one that no case and no check notices, with the "
                         "mutation score")
+    cli_documents.add_proposal_arg(c)
     e = sub.add_parser("eval", help="evaluate the cases of one or more case files")
     e.add_argument("files", nargs="+", type=Path, metavar="FILE")
     e.add_argument("--as-of", type=_date_arg, default=None, help="rule on this date instead of each case's as_of")
@@ -73,12 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     cli_log.add_commands(sub)
     cli_diff.add_commands(sub)
     cli_serve.add_commands(sub)
+    cli_documents.add_commands(sub, _date_arg)
     return p
 
 
 
 def cmd_check(args) -> int:
-    repo = api.load(args.repo)
+    repo = cli_documents.load_state(args)
     problems = list(repo.problems)
     ran = failed = 0
     evaluated = None
@@ -97,9 +100,10 @@ def cmd_check(args) -> int:
     problems += report.findings
     if not repo.problems:
         problems += coverage.compute(repo)[1]
+    problems = cli_documents.shown_at(args, problems)
     for prob in problems:
         print(prob)
-    for prob in report.accepted:
+    for prob in cli_documents.shown_at(args, report.accepted):
         print(f"accepted: {prob}")
     if args.mutations is not None:
         unknown = [i for i in args.mutations if i not in repo.policies and i not in repo.rulesets]
@@ -193,7 +197,8 @@ def cmd_coverage(args) -> int:
 
 COMMANDS = {"check": cmd_check, "eval": cmd_eval, "coverage": cmd_coverage,
             "batch": batch_cli.cmd_batch, "roster": batch_cli.cmd_roster,
-            **cli_bundle.COMMANDS, **cli_log.COMMANDS, **cli_diff.COMMANDS, **cli_serve.COMMANDS}
+            **cli_bundle.COMMANDS, **cli_log.COMMANDS, **cli_diff.COMMANDS, **cli_serve.COMMANDS,
+            **cli_documents.COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

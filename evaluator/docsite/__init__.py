@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from . import annex_lists, clause_pages, examples, reference, registers
+from . import annex_lists, clause_pages, documents as doc_pages, examples, reference, registers
 from .home import documents
 from .model import Model, build
 
@@ -25,6 +25,7 @@ def pages(model: Model) -> dict[str, str]:
     for kind, table in (("policy", model.repo.policies), ("rules", model.repo.rulesets)):
         for pid in table:
             out[clause_pages.md.policy_page(pid)] = registers.policy_page(model, kind, pid)
+    out[doc_pages.PAGE] = doc_pages.register_page(model)
     out["registers/interpretations.md"] = registers.interpretations_page(model)
     out["registers/errata.md"] = registers.errata_page(model)
     out["registers/coverage.md"] = registers.coverage_page(model)
@@ -37,7 +38,8 @@ def pages(model: Model) -> dict[str, str]:
     out["reference/cli.md"] = reference.cli_page()
     for name in reference.schema_names(model.repo):
         out[reference.schema_page_path(name)] = reference.schema_page(model.repo, name)
-    return out
+    top = doc_pages.banner(model)
+    return {k: top + v for k, v in out.items()} if top else out
 
 
 def nav_sections(model: Model) -> dict[str, list]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from . import md
+from . import documents as doc_pages, md
 from .annex_lists import annex_for_clause
 from .md import esc
 from .examples import folded_ruling
@@ -46,7 +46,8 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
     path = md.clause_page(cid)
     links = Links(path, repo)
     doc = repo.documents[doc_code].data
-    out = [f"# {esc(title(clause))} · `{cid}`\n", f"*{esc(clause['title_en'])}*\n"]
+    out = [f"# {esc(title(clause))} · `{cid}`\n", doc_pages.document_banner(model, doc_code),
+           f"*{esc(clause['title_en'])}*\n"]
     st, why = status(model, clause)
     # The page's metadata is not what a reader searches for: kept out of the search index and its snippets.
     out.append('<div data-search-exclude markdown="1">\n\n' + md.table(["项目 item", "内容 value"], [
@@ -65,6 +66,7 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
     whole = annex_for_clause(model, cid, path)
     if whole:
         out.append(whole)
+    out.append(doc_pages.clause_in_time(model, cid))
     if clause.get("units"):
         out.append("### 单元 Units\n")
         out.append("可单独引用的文字 Parts of the text cited on their own:\n")
@@ -121,12 +123,6 @@ def errata_table(errata: list, page: str) -> str:
          esc(e["reading"]), md.label(md.DEFECT, e["defect"]), esc(e["explanation"])] for e in errata])
 
 
-def versions_table(versions: list, page: str) -> str:
-    return md.table(["版本 version", "状态 status", "生效 from", "失效 to", "文件 file"], [
-        [f"v{v.version}", md.label(md.STATUS, v.status), str(v.effective_from),
-         str(v.effective_to) if v.effective_to else "—", f"`{v.doc.path}`"] for v in versions])
-
-
 def encoding_section(model, cid: str, kind: str, pid: str, uses: list, links: Links) -> str:
     versions = model.versions(kind, pid)
     latest = versions[-1]
@@ -136,7 +132,7 @@ def encoding_section(model, cid: str, kind: str, pid: str, uses: list, links: Li
     refs = sorted({where for _v, where in uses}, key=_natural)
     shown = [links.clause(r, r[len(cid) + 1:] if r != cid else cid) for r in refs]
     out.append("引用本条及其单元 cites this clause or its units: " + ", ".join(shown) + "\n")
-    out.append(versions_table(versions, links.page))
+    out.append(doc_pages.versions_table(model, versions, links.page))
     if len(versions) > 1:
         out.append(f"以下为最新版本 v{latest.version} 的内容 Shown: the latest version.\n")
     if kind == "policy":

@@ -7,6 +7,8 @@ pages. A repository with problems fails the build: the site never documents rule
 # mkdocs loads this file by its path, not as part of the package: its imports must be absolute.
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -14,16 +16,17 @@ from mkdocs.structure.files import File
 
 from evaluator import api
 from evaluator import docsite as site
+from evaluator.repo import repository, snapshots
 
 _built: dict = {}
 
 
 def on_config(config):
     root = Path(config.config_file_path).resolve().parent
-    repo = api.load(root)
+    repo, hypothetical = _state(root)
     if repo.problems:
         raise PluginError("the repository has problems (run `policy check`):\n" + "\n".join(map(str, repo.problems)))
-    model = site.build(repo)
+    model = site.build(repo, build_date=_build_date(), hypothetical=hypothetical)
     _built["model"] = model
     _built["pages"] = site.pages(model)
     sections = site.nav_sections(model)
@@ -33,6 +36,29 @@ def on_config(config):
         if extra:  # a guide added without a nav entry is still reachable
             config.nav.append({"其他文档 More": extra})
     return config
+
+
+def _build_date() -> dt.date | None:
+    """POLICY_SITE_DATE=YYYY-MM-DD fixes the date every status is computed for (default: today)."""
+    text = os.environ.get("POLICY_SITE_DATE")
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise PluginError(f"POLICY_SITE_DATE={text!r} is not a real date (YYYY-MM-DD)") from None
+
+
+def _state(root: Path):
+    """The repository, or with POLICY_PROPOSAL=DIR a draft reform applied to it as if adopted (every page says so)."""
+    proposal = os.environ.get("POLICY_PROPOSAL")
+    if not proposal:
+        return api.load(root), ""
+    path = (root / proposal).resolve()
+    if not snapshots.is_overlay(path):
+        raise PluginError(f"POLICY_PROPOSAL={proposal}: not a draft reform (no overlay.yaml)")
+    state = snapshots.apply_overlay(root, path)
+    return repository.load(state, assume_adopted=snapshots.overlay_documents(path)), proposal
 
 
 def _listed(nav) -> set:

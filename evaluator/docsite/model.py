@@ -2,6 +2,7 @@
 repository evaluated through the public API, so a page can show the cases that reach its clause."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from .. import api
@@ -35,6 +36,8 @@ class Model:
     interpretations: dict = field(default_factory=dict)  # clause id -> [interpretation id]
     case_files: dict = field(default_factory=dict)  # relative path -> [Worked]
     reaches: dict = field(default_factory=dict)  # clause id -> [Worked], examples/ first
+    build_date: dt.date = field(default_factory=dt.date.today)  # every status on the site is computed for this day
+    hypothetical: str = ""  # the draft reform applied (NOT ADOPTED), when the site shows a hypothetical state
 
     def clause_of(self, ref: str) -> str:
         """The clause a clause or unit id belongs to."""
@@ -45,11 +48,14 @@ class Model:
         return (self.repo.policies if kind == "policy" else self.repo.rulesets)[pid]
 
 
-def build(repo, engine: str = "durable") -> Model:
-    """Index a repository for its pages; one with problems is refused, as the evaluator refuses to rule from it."""
+def build(repo, engine: str = "durable", build_date: dt.date | None = None, hypothetical: str = "") -> Model:
+    """Index a repository for its pages; one with problems is refused, as the evaluator refuses to rule from it.
+    Statuses are computed for `build_date` (default today), which the pages name."""
     if repo.problems:
         raise PolicyInputError(list(repo.problems))
-    m = Model(repo)
+    m = Model(repo, hypothetical=hypothetical)
+    if build_date is not None:
+        m.build_date = build_date
     for code, doc in repo.documents.items():
         for c in doc.data["clauses"]:
             m.clauses.append((code, c))

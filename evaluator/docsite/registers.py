@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from . import md
-from .clause_pages import STATUS_ZH, errata_table, status, title, versions_table
+from . import documents as doc_pages
+from .clause_pages import STATUS_ZH, errata_table, status, title
 from .md import esc
 from ..load.validation import LABELS
 from .policy_tables import Links, render_data, rule_words
@@ -100,7 +101,8 @@ def policy_page(model, kind: str, pid: str) -> str:
     d = versions[-1].data
     out = [f"# {esc(d['title']['zh'])} · `{pid}`\n", f"*{esc(d['title']['en'])}*\n"]
     out.append("## 版本 Versions\n")
-    out.append(versions_table(versions, path))
+    out.append(doc_pages.versions_table(model, versions, path))
+    out.append(doc_pages.timeline(model, versions))
     for v in reversed(versions):
         vd = v.data
         out.append(f"## v{v.version} 自 from {v.effective_from}\n")

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import access_lists, manifest, table_shape
+from . import access_lists, manifest, register, table_shape
 from ..engine import conditions
 from ..cases import catalogue
 from ..load.problems import PolicyInputError, Problem
@@ -75,6 +75,10 @@ class Repository:
     problems: list = field(default_factory=list)
     files: list = field(default_factory=list)  # relative paths of every file digested
     digest: str = ""
+    register: dict = field(default_factory=dict)  # document id -> (register entry, Document)
+    relations: list = field(default_factory=list)  # [register.Relation] between clauses of documents
+    relations_by_clause: dict = field(default_factory=dict)  # added clause id -> its `adds` Relation
+    assumed_adopted: frozenset = frozenset()  # drafts taken as adopted in a hypothetical state (policy diff)
 
     def rel(self, path: Path) -> str:
         try:
@@ -138,13 +142,19 @@ def _files(root: Path, sub: str) -> list[Path]:
     return sorted(p for p in base.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def load(root: Path | str) -> Repository:
+REGISTER_DIR = "sources/register"
+
+
+def load(root: Path | str, assume_adopted=()) -> Repository:
+    """Load and check the repository at root. `assume_adopted` names draft documents (status draft_not_adopted)
+    to treat as adopted on their proposed dates: a hypothetical state, for `policy diff` and `policy check
+    --proposal` on a draft, never for rulings from the repository itself."""
     root = Path(root).resolve()
-    repo = Repository(root=root, schema_dir=root / "schemas")
+    repo = Repository(root=root, schema_dir=root / "schemas", assumed_adopted=frozenset(assume_adopted))
     if not (repo.schema_dir / "policy.schema.json").exists():
         raise PolicyInputError([Problem(str(root), 0, 0, "not a policy repository: schemas/ is missing", "not_found")])
     docs: dict[str, list[Document]] = {}
-    for sub, schema in LAYOUT:
+    for sub, schema in ((REGISTER_DIR, "register"),) + LAYOUT:
         docs[sub] = []
         for path in _files(root, sub):
             try:
@@ -156,11 +166,16 @@ def load(root: Path | str) -> Repository:
             repo.problems.extend(errs)
             if not errs:
                 docs[sub].append(doc)
+    register.index(repo, docs[REGISTER_DIR])
     _index_clauses(repo, docs["clauses"])
+    for doc in docs["clauses"]:
+        register.collect_relations(repo, doc)
     _index_interpretations(repo, docs["interpretations"])
     _index_versions(repo, docs["policies"], repo.policies, "policy")
     _index_versions(repo, docs["rules"], repo.rulesets, "rules")
     _check_references(repo)
+    register.check_links(repo)
+    register.check_versions(repo)
     repo.problems.extend(access_lists.check(repo))
     repo.problems.extend(table_shape.check(repo))
     _compile_rules(repo)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from . import bundle, manifest, repository
 
+COVERAGE_DIR = "coverage"  # why clauses are not encoded: a draft may bring entries for its own clauses
+
 
 class SnapshotError(Exception):
     """The state cannot be found or read; the message says why."""
@@ -108,6 +110,13 @@ def is_overlay(path: Path) -> bool:
     return path.is_dir() and (path / OVERLAY).is_file()
 
 
+def overlay_documents(overlay: Path) -> list[str]:
+    """The register entries a draft reform brings (sources/register/*.yaml beside its overlay.yaml): the documents
+    a hypothetical state built from it takes as adopted on their proposed dates."""
+    base = overlay / "sources" / "register"
+    return sorted(p.stem for p in base.glob("*.yaml")) if base.is_dir() else []
+
+
 def apply_overlay(base: Path, overlay: Path) -> Path:
     """A temporary copy of the state at base with a draft reform applied: the versions it ends get their
     effective_to, and its files are added. The copy is removed at exit; base is never touched."""
@@ -118,7 +127,7 @@ def apply_overlay(base: Path, overlay: Path) -> Path:
         raise SnapshotError(f"{overlay / OVERLAY}: an overlay must say status: not_adopted (it is a draft, not policy)")
     dest = Path(tempfile.mkdtemp(prefix="policy-draft-"))
     atexit.register(shutil.rmtree, dest, ignore_errors=True)
-    for sub in manifest.CONTENT_DIRS + manifest.CASE_DIRS:
+    for sub in manifest.CONTENT_DIRS + manifest.CASE_DIRS + (COVERAGE_DIR,):
         if (base / sub).is_dir():
             shutil.copytree(base / sub, dest / sub, ignore=shutil.ignore_patterns("reforms"))
     base_repo = repository.load(dest)
@@ -134,7 +143,7 @@ def apply_overlay(base: Path, overlay: Path) -> Path:
         text = _EFFECTIVE_TO.sub(line, text) if _EFFECTIVE_TO.search(text) else \
             _EFFECTIVE_FROM.sub(lambda m: m.group(0) + "\n" + line, text, count=1)
         path.write_text(text, encoding="utf-8")
-    for sub in manifest.CONTENT_DIRS:
+    for sub in manifest.CONTENT_DIRS + (COVERAGE_DIR,):
         if (overlay / sub).is_dir():
             shutil.copytree(overlay / sub, dest / sub, dirs_exist_ok=True)
     return dest
