@@ -198,8 +198,9 @@ def test_unpinned_figure(repo_copy):
     # No case has 3 stars any more (they now have 2, and expect its 700), and the 900 yuan for 3 stars no longer
     # cites the table row that states it but rests on an interpretation only (the figure check cannot hold it to the
     # words): it could be anything between its neighbours and every case and check would still pass.
-    edit(repo_copy / ALLOWANCE, "amount: 900, source: workforce.annex.salary-table.l15",
+    edit(repo_copy / ALLOWANCE, "amount: 900, source: workforce.annex.salary-table.stars3",
          "amount: 900, source: workforce.6.16.performance")
+    edit(repo_copy / ALLOWANCE, "encodes:\n", "encodes:\n  - workforce.annex.salary-table.stars3\n")  # still cited
     edit(repo_copy / ALLOWANCE, "data:\n", "figures:\n  - {path: \"rows.3.*\", interpretation: "
          "performance_allowance_as_published}\ndata:\n")
     changed = 0
