@@ -72,7 +72,8 @@ def test_a_case_file_in_the_texts_words_rules_as_in_codes(tmp_path):
 
 
 def test_a_request_in_the_texts_words_rules_as_in_codes(repo):
-    client = TestClient(server.create_app(repo, "reference"))
+    from .test_server import BASE, JSON
+    client = TestClient(server.create_app(repo, "reference"), base_url=BASE, headers=JSON)
     r = client.post("/evaluate", content=json.dumps(_cases(), ensure_ascii=False).encode("utf-8"))
     assert r.status_code == 200, r.text
     _same_but_id(r.json())

@@ -57,9 +57,9 @@ def test_a_quoted_table_row_is_labelled_by_its_columns_and_the_cell_used_is_mark
     # band_level of a principal with 12 years: the 正职 column of row 10
     assert ("`workforce.annex.salary-table.l10`:「10级 · **正职 10-12年** · 副职 19-21年 · 社区\"两委\"成员 25-27年 · "
             "其他人员 28-30年 · 工资系数 1.60 · 基本工资 3200」") in out
-    # base pay at level 13: the 基本工资 cell; the stars and allowance printed on the row are labelled too
-    assert ("「13级 · 正职 19-21年 · 副职 28-30年 · 社区\"两委\"成员 34年及以上 · 工资系数 1.75 · **基本工资 3500** · "
-            "星级党组织 五星 · 绩效补贴 1300」") in out
+    # base pay at level 13: the 基本工资 cell; the star columns' row is labelled on its own
+    assert "「13级 · 正职 19-21年 · 副职 28-30年 · 社区\"两委\"成员 34年及以上 · 工资系数 1.75 · **基本工资 3500**」" in out
+    assert "`workforce.annex.salary-table.stars3`:「**星级党组织 三星** · **绩效补贴 900**」" in out
     assert "**工资系数 1.75**" in out and "**绩效补贴 900**" in out and "**星级党组织 三星**" in out
     assert "10级<br>" not in out  # no unlabelled stack of cells
 

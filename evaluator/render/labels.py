@@ -58,13 +58,17 @@ def salary_row(repo, versions: dict, unit_id: str, trace: dict) -> str | None:
     citation = repo.clauses.get(unit_id)
     if citation is None:
         return None
+    used = _used(trace)
+    star = _stars_rows(repo, versions).get(unit_id)
+    if star is not None and citation.text.split("\n") == [star["label"], str(star["amount"])]:
+        cells = [(STARS_HEAD, star["label"]), (ALLOWANCE_HEAD, str(star["amount"]))]  # the two star columns' row
+        return " · ".join(f"**{esc(h)} {esc(t)}**" if t in used else f"{esc(h)} {esc(t)}" for h, t in cells)
     for pid, ver in versions.items():
         v = next((x for x in repo.policies.get(pid, []) if x.version == ver), None)
         if v is None or v.data.get("type") != "salary_table":
             continue
         cells = _row_cells(v.data["data"], _stars_rows(repo, versions), unit_id, citation.text.split("\n"))
         if cells is not None:
-            used = _used(trace)
             shown = [" ".join(esc(x) for x in (head, text) if x) for head, text, _ in cells]
             return " · ".join(f"**{cell}**" if text in used and post in (None, trace["inputs"].get("post")) else cell
                               for cell, (_, text, post) in zip(shown, cells))
