@@ -90,9 +90,13 @@ def plain_numpy_same_results(prog, facts, day_tables: bool = False) -> dict:
     With `day_tables` the certificate date comes from the evaluator's own per-day tables (run.certificate_due), so
     the two differ only in error codes, clause columns and how the lookups are laid out."""
     tb, c, n = prog.t, facts.columns, facts.n
-    post, years, prob = c["post"].values, c["years_of_service"].values, c["on_probation"].values
+    post, years = c["post"].values, c["years_of_service"].values
+    # probation from the hire date (五、(九)) and the capped level are the worker's steps as the compiled program
+    # tabulates them (kinds/worker.py): the comparator reads them as it reads the other lookup tables
+    prob = run.probation(tb, np.zeros(n, np.int16), post, c["on_probation"], c["hire_date"], prog.as_of)
     band = tb["band"][post, years]
-    level = np.minimum(band + tb["raise_"][c["education"].values, c["certificate"].values], tb["top"][post])
+    level = tb["level"].reshape(tb["band"].shape + tb["raise_"].shape)[post, years, c["education"].values,
+                                                                       c["certificate"].values]
     base = np.where(prob, tb["prob_base"], tb["base"][level])
     stars = c["party_org_stars"]
     allow = np.where(prob, tb["prob_allow"], tb["allow"][np.where(stars.present, stars.values, 0)])

@@ -148,8 +148,11 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
             out.problems.extend(errs)
             entry.problems = errs
             continue
-        as_of = as_of_override or dt.date.fromisoformat(item["as_of"])
-        entry.case = Case(name, item["kind"], as_of, facts, item["facts"], item.get("expect"), doc, cpath,
+        own = dt.date.fromisoformat(item["as_of"])
+        as_of = as_of_override or own
+        # Expectations are worked out for the case's own date: ruled on another date (--as-of), they are not compared.
+        expect = item.get("expect") if as_of == own else None
+        entry.case = Case(name, item["kind"], as_of, facts, item["facts"], expect, doc, cpath,
                           item.get("description", ""))
         out.cases.append(entry.case)
     return out
