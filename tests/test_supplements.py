@@ -177,3 +177,29 @@ def test_the_site_has_a_page_per_area_and_the_layer_on_each_delegating_clause(re
         assert "授权县(市)区 Delegated to the areas" in pages[f"clauses/{clause}.md"], clause
     assert "Delegated to the areas" not in pages["clauses/workforce.6.17.md"]
     assert all(f"areas/{a}.md" in pages for a in supplements.AREAS)
+
+
+def test_the_http_api_carries_the_layer():
+    from fastapi.testclient import TestClient
+    from evaluator.serve import app as server
+    repo = repository.load(ROOT, assume_adopted=[EXAMPLE])
+    client = TestClient(server.create_app(repo, "reference"), base_url="http://127.0.0.1:8350",
+                        headers={"content-type": "application/json"})
+    case = {"id": "w", "kind": "worker", "as_of": "2024-06-01", "facts": {**WORKER, "area": "xixia"}}
+    r = client.post("/evaluate", json=case)
+    assert r.status_code == 200, r.text
+    [ruling] = r.json()
+    assert ruling["results"]["salary.performance_pay_by_grade"] == 540
+    assert entry(ruling)["layer"]["area_clause"] == "xixia_perf_example.1.basically_qualified"
+    r = client.post("/evaluate", json={**case, "facts": {**WORKER, "area": "lingwu"}})
+    assert r.status_code == 200 and entry(r.json()[0])["layer"]["status"] == "not_checked"
+
+
+def test_a_bundle_carries_the_delegations_and_supplements(repo, tmp_path):
+    from evaluator.repo import bundle
+    path, revision = bundle.build(repo, tmp_path)
+    loaded, _ = bundle.load(path, verify=False)
+    assert revision == repo.digest == loaded.digest
+    assert "delegations/city.yaml" in loaded.files and SUP in loaded.files
+    assert set(loaded.delegations) == set(repo.delegations)
+    assert [s.version for s in loaded.supplements[("xixia", "performance_spread")]] == [1]
