@@ -13,8 +13,8 @@ from evaluator import api
 from evaluator.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "examples", "tests/cases",
-             "coverage")
+DATA_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "delegations", "supplements",
+             "examples", "tests/cases", "coverage")
 
 # Property-based tests are deterministic in CI: derandomized (the seed comes from the test), no example database,
 # no deadline (a 2-core CI machine is slow at times); each test fixes its own number of examples.

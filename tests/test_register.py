@@ -27,7 +27,8 @@ def problems(root, code: str) -> list[str]:
 # -- the entries -----------------------------------------------------------------------------------------------
 
 def test_the_three_documents_are_registered(repo):
-    assert sorted(repo.register) == ["notice", "reform", "workforce"]
+    assert sorted(d for d, (e, _) in repo.register.items() if e["level"] == "city") == ["notice", "reform", "workforce"]
+    assert register.entry(repo, "xixia_perf_example")["status"] == "draft_not_adopted"  # the district example
     wf = register.entry(repo, "workforce")
     assert (wf["in_force_from"], wf["issued"], wf["issued_with"], wf["level"]) == \
         ("2019-01-01", "2018-09-05", "notice", "city")
@@ -286,4 +287,5 @@ def test_policy_versions_and_documents_name_the_documents():
     assert code == 0 and row["enacted_by"] == [{"document": "workforce", "status": "in_force"}]
     code, out, _ = run_policy("documents", "--as-of", "2018-10-01", "--format", "json")
     status = {d["id"]: d["status"] for d in json.loads(out)["documents"]}
-    assert status == {"notice": "in_force", "reform": "in_force", "workforce": "not_yet_in_force"}
+    assert status == {"notice": "in_force", "reform": "in_force", "workforce": "not_yet_in_force",
+                      "xixia_perf_example": "draft_not_adopted"}  # the district example, never in force

@@ -42,6 +42,8 @@ def used_interpretations(repo) -> set:
         for path, node in nodes(v.data.get("data", {})):
             if path and path[-1] == "interpretation" and isinstance(node, str):
                 used.add(node)
+    for d in repo.delegations.values():  # a reading of what a city clause delegates, applied by the district layer
+        used.update(d.data.get("interpretations", []))
     return used
 
 

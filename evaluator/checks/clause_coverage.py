@@ -59,6 +59,10 @@ def encoded_by(repo, cited: set | None = None) -> dict:
                     for rule in v.data["rules"]:
                         for ref in rule["cites"]:
                             cite(ref, f"{where}#{rule['id']}")
+    for (area, term), sups in repo.supplements.items():  # an area's clauses, encoded by its supplements
+        for s in sups:
+            for _, ref in walk_refs(s.data["data"]):
+                cite(ref, f"supplements/{area}/{term}@{s.version}")
     return {k: sorted(v) for k, v in out.items()}
 
 

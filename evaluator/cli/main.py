@@ -20,6 +20,7 @@ from ..engine import engines
 from ..ruling import explain
 from ..render import document as ruling_doc
 from ..checks import mutations
+from ..repo import supplements
 from ..ruling.readings import ReadingError, parse_choice
 from . import batch as batch_cli
 from .common import err as _err
@@ -105,6 +106,8 @@ def cmd_check(args) -> int:
         print(prob)
     for prob in cli_documents.shown_at(args, report.accepted):
         print(f"accepted: {prob}")
+    if not repo.problems:
+        _print_missing_supplements(repo)
     if args.mutations is not None:
         unknown = [i for i in args.mutations if i not in repo.policies and i not in repo.rulesets]
         if unknown:
@@ -125,6 +128,19 @@ def cmd_check(args) -> int:
     print(f"policy check: {status}; {counts}; {ran - failed} of {ran} cases with expectations passed; "
           f"digest {repo.digest}")
     return 0 if not problems else 1
+
+
+def _print_missing_supplements(repo) -> None:
+    """The register of what is still to be decided: per delegated term, the areas with no supplement in force
+    today and the body of each that must decide (not a problem: the city text leaves it to them)."""
+    day = dt.date.today()
+    by_term: dict = {}
+    for area, term, body in supplements.missing(repo, day):
+        by_term.setdefault(term, []).append(f"{area} ({body['zh']})")
+    for term, areas in by_term.items():
+        clause = repo.delegations[term].data["clause"]
+        print(f"missing supplement on {day}: {term} (delegated by {clause}) in {len(areas)} of "
+              f"{len(supplements.AREAS)} areas: {', '.join(areas)}")
 
 
 def cmd_eval(args) -> int:

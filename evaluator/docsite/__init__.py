@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from . import annex_lists, clause_pages, documents as doc_pages, examples, reference, registers
+from . import annex_lists, areas, clause_pages, documents as doc_pages, examples, reference, registers
 from .home import documents
 from .model import Model, build
 
@@ -32,6 +32,9 @@ def pages(model: Model) -> dict[str, str]:
     out["registers/glossary.md"] = registers.glossary_page(model)
     out.update(annex_lists.annex_pages(model))
     out["examples/index.md"] = examples.index_page(model)
+    out[areas.INDEX] = areas.index_page(model)
+    for area in areas.supplements.AREAS:
+        out[areas.area_page_path(area)] = areas.area_page(model, area)
     for rel in model.case_files:
         out[clause_pages.md.case_file_page(rel)] = examples.file_page(model, rel)
     out["reference/index.md"] = reference.index_page(model.repo)
@@ -51,6 +54,8 @@ def nav_sections(model: Model) -> dict[str, list]:
         "clauses/index.md": clause_pages.nav(model),
         "policies/index.md": pol,
         "examples/index.md": examples.nav(model),
+        areas.INDEX: [areas.INDEX] + [{f"{zh} {area}": areas.area_page_path(area)}
+                                      for area, (zh, _) in areas.supplements.AREAS.items()],
         "reference/index.md": reference.nav(model.repo),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from . import documents as doc_pages, md
+from . import areas, documents as doc_pages, md
 from .annex_lists import annex_for_clause
 from .md import esc
 from .examples import folded_ruling
@@ -102,6 +102,7 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
                        f"{esc(it['question'].get('zh', ''))} *{esc(it['question']['en'])}* "
                        f"采用 reading `{it['reading']['code']}`: {esc(it['reading'].get('zh') or it['reading']['en'])}")
         out.append("")
+    out.append(areas.clause_layer(model, cid, path))
     out.append(examples_section(model, cid, path))
     prev, nxt = prev_next
     nav = []

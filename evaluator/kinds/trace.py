@@ -17,8 +17,9 @@ class Trace:
         self.versions[version.id] = version.version
 
     def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True,
-            modality: str | None = None) -> None:
-        """`modality` is the force of the rule as the text states it (must, as_a_rule, may), when it has one."""
+            modality: str | None = None, layer: dict | None = None) -> None:
+        """`modality` is the force of the rule as the text states it (must, as_a_rule, may), when it has one;
+        `layer` the district layer of a result the city delegates to an area (kinds/district.py)."""
         cite = self.repo.cite
         entry = {
             "result": result,
@@ -30,6 +31,8 @@ class Trace:
         }
         if modality is not None:
             entry["modality"] = modality
+        if layer is not None:
+            entry["layer"] = layer
         self.entries.append(entry)
         if set_result:
             self.results[result] = value

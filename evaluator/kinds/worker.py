@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import derived
+from . import derived, district
 from .errors import RulingError, UnusableFact
 from .rulesets import apply_rulesets
 from .common import in_force, int_if_whole, interpretations_of, part_ref
@@ -241,6 +241,7 @@ def rule_worker(case, repo, engine) -> Trace:
                    {"party_org_stars": stars, "label": srow["label"]}, allowance_cites(ad, srow), interpretations_of(av))
         for iid in interpretations_of(av):
             tr.note_interpretation(iid)
+        district.rule_performance_spread(tr, repo, f, day, amount)
 
     if f["retired"]:
         yv = policy(RETIREE)

@@ -16,7 +16,8 @@ from .limits import MAX_SHOWN_CHARS, shown
 from .problems import Problem
 from .yaml_strict import Document, json_path_text
 
-SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling", "coverage", "register")
+SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling", "coverage", "register",
+                "delegations", "supplement")
 
 
 def _is_number(checker, instance):

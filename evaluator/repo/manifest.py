@@ -19,7 +19,7 @@ from ..load import json_bounded
 
 # The directories a policy state consists of (errata live in the clause files; sources/ because clauses are
 # checked verbatim against it).
-CONTENT_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas")
+CONTENT_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "delegations", "supplements")
 # Where the repository keeps its case files (tests and examples), and the folders under them that hold other files.
 CASE_DIRS = ("tests/cases", "examples")
 NOT_CASES = ("examples/reforms",)

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import access_lists, manifest, register, table_shape
+from . import access_lists, manifest, register, supplements, table_shape
 from ..engine import conditions
 from ..cases import catalogue
 from ..load.problems import PolicyInputError, Problem
@@ -22,6 +22,8 @@ LAYOUT = (
     ("interpretations", "interpretations"),
     ("policies", "policy"),
     ("rules", "rules"),
+    ("delegations", "delegations"),
+    ("supplements", "supplement"),
 )
 DIGESTED_DIRS = manifest.CONTENT_DIRS
 
@@ -78,6 +80,8 @@ class Repository:
     register: dict = field(default_factory=dict)  # document id -> (register entry, Document)
     relations: list = field(default_factory=list)  # [register.Relation] between clauses of documents
     relations_by_clause: dict = field(default_factory=dict)  # added clause id -> its `adds` Relation
+    delegations: dict = field(default_factory=dict)  # term -> supplements.Delegation (what the city delegates)
+    supplements: dict = field(default_factory=dict)  # (area, term) -> [supplements.Supplement], by date
     assumed_adopted: frozenset = frozenset()  # drafts taken as adopted in a hypothetical state (policy diff)
 
     def rel(self, path: Path) -> str:
@@ -174,6 +178,7 @@ def load(root: Path | str, assume_adopted=()) -> Repository:
     _index_versions(repo, docs["policies"], repo.policies, "policy")
     _index_versions(repo, docs["rules"], repo.rulesets, "rules")
     _check_references(repo)
+    supplements.index(repo, docs["delegations"], docs["supplements"])
     register.check_links(repo)
     register.check_versions(repo)
     repo.problems.extend(access_lists.check(repo))
