@@ -16,9 +16,14 @@ from hypothesis import strategies as st
 from evaluator.batch import compile as bcompile
 from evaluator.batch import executor, frame, io, sample as roster, run
 from evaluator.batch.facts import to_case_facts, worker_specs
+from evaluator.repo import repository, supplements
+
+from .conftest import ROOT
 
 EDGES = [0, 1, 3, 4, 6, 7, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22, 24, 25, 27, 28, 30, 31, 33, 34, 35, 59, 60]
 GRADES = ["excellent", "qualified", "basically_qualified", "unqualified"]
+AREAS = list(supplements.AREAS)
+EXAMPLE = "xixia_perf_example"  # the made-up Xixia supplement (EXAMPLE — NOT ADOPTED), in force only if assumed
 YEARS = range(2019, 2027)
 # hire dates at the edges of a three-month probation ruled on one of AS_OF (the day three months before, the day
 # after it, a month end with no match three months on)
@@ -48,6 +53,7 @@ def worker(draw, i: int):
                  "other_statutory_ground"):
         row[flag] = draw(st.sampled_from([None, "false", "true"] if flag == "on_probation" else
                                          [None, "false", "false", "true"]))
+    row["area"] = draw(st.one_of(st.none(), st.sampled_from(AREAS)))
     stars = draw(st.one_of(st.none(), st.integers(0, 5)))
     row["party_org_stars"] = None if stars is None else str(stars)
     if draw(st.booleans()) and draw(st.booleans()):
@@ -71,7 +77,15 @@ def worker(draw, i: int):
 @st.composite
 def rosters(draw):
     n = draw(st.integers(20, 100))
-    return [draw(worker(i)) for i in range(n)], draw(st.sampled_from(AS_OF))
+    return [draw(worker(i)) for i in range(n)], draw(st.sampled_from(AS_OF)), draw(st.booleans())
+
+
+@pytest.fixture(scope="module")
+def adopted():
+    """The repository with the Xixia example supplement taken as adopted (a hypothetical state)."""
+    r = repository.load(ROOT, assume_adopted=[EXAMPLE])
+    assert not r.problems, [str(p) for p in r.problems]
+    return r
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
@@ -91,7 +105,8 @@ def both_ways(repo, path, as_of, engine="reference"):
                                                "id": ro.ids.filter(pl.Series(keep))})
     vec_errors = {int(ro.row[i]): prog.errors[out.error[i]][1] for i in np.flatnonzero(~keep)}
     rows = [(int(ro.row[i]), ro.ids[i], to_case_facts(ro.facts, specs, i)) for i in range(ro.facts.n)]
-    res = executor.rule_partition(str(repo.root), engine, as_of, frame.result_names(prog), rows)
+    res = executor.rule_partition(str(repo.root), engine, as_of, frame.result_names(prog), rows,
+                                  assume_adopted=repo.assumed_adopted)
     good = [r for r in res if r[3] is None]
     per = frame.traced_frame(prog, [r[2] for r in good], {"row": pl.Series([r[0] for r in good], dtype=pl.Int64),
                                                           "id": pl.Series([r[1] for r in good], dtype=pl.String)})
@@ -113,11 +128,11 @@ def assert_same(vec: pl.DataFrame, per: pl.DataFrame) -> None:
 @settings(max_examples=25, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(rosters())
-def test_every_row_equals_the_per_case_ruling(repo, tmp_path_factory, data):
-    rows, as_of = data
+def test_every_row_equals_the_per_case_ruling(repo, adopted, tmp_path_factory, data):
+    rows, as_of, with_example = data
     path = tmp_path_factory.mktemp("roster") / "roster.csv"
     _frame(rows).write_csv(path)
-    vec, per, vec_errors, per_errors = both_ways(repo, path, as_of)
+    vec, per, vec_errors, per_errors = both_ways(adopted if with_example else repo, path, as_of)
     assert vec_errors == per_errors
     assert_same(vec, per)
 

@@ -131,18 +131,25 @@ def test_a_worker_in_an_area_with_a_supplement_is_ruled_in_two_layers():
     assert any(n["code"] == "example_not_adopted" and "EXAMPLE — NOT ADOPTED" in n["en"] for n in r["notes"])
 
 
-def test_changing_the_supplement_changes_the_ruling(repo_copy):
-    edit(repo_copy / SUP, "{grade: basically_qualified, percent: 60,", "{grade: basically_qualified, percent: 50,")
-    edit(repo_copy / "clauses/xixia_perf_example.yaml", "按60%发放", "按50%发放", count=2)
-    edit(repo_copy / "sources/xixia-performance-spread-example.txt", "按60%发放", "按50%发放")
+def set_basically_qualified_share(root, percent: int):
+    """The example's share for 基本合格 changed from 60% in its YAML, its clause and its source text (with the
+    register's hash of the text), as a drafter would; the repository copy loaded with the example adopted."""
+    edit(root / SUP, "{grade: basically_qualified, percent: 60,", f"{{grade: basically_qualified, percent: {percent},")
+    edit(root / "clauses/xixia_perf_example.yaml", "按60%发放", f"按{percent}%发放", count=2)
+    edit(root / "sources/xixia-performance-spread-example.txt", "按60%发放", f"按{percent}%发放")
     from evaluator.repo import manifest
-    text = repo_copy / "sources/xixia-performance-spread-example.txt"
+    text = root / "sources/xixia-performance-spread-example.txt"
     digest = manifest.file_hash("sources/xixia-performance-spread-example.txt", text.read_bytes())
-    reg = repo_copy / f"sources/register/{EXAMPLE}.yaml"
+    reg = root / f"sources/register/{EXAMPLE}.yaml"
     reg.write_text(re.sub(r"sha256: [0-9a-f]{64}", f"sha256: {digest}", reg.read_text(encoding="utf-8")),
                    encoding="utf-8")
-    repo = repository.load(repo_copy, assume_adopted=[EXAMPLE])
+    repo = repository.load(root, assume_adopted=[EXAMPLE])
     assert not repo.problems, [str(p) for p in repo.problems]
+    return repo
+
+
+def test_changing_the_supplement_changes_the_ruling(repo_copy):
+    repo = set_basically_qualified_share(repo_copy, 50)
     assert rule(repo, area="xixia")["results"]["salary.performance_pay_by_grade"] == 450
 
 

@@ -16,13 +16,17 @@ import numpy as np
 
 from ..cases import catalogue
 from ..kinds.errors import RulingError
-from ..kinds import common, worker as W
+from ..kinds import common, district as D, worker as W
 from .vector_conditions import column_kinds, compile_condition
 from .facts import worker_specs
 
 # Results in the order the per-case trace adds them.
 SALARY_RESULTS = ("salary.band_level", "salary.level", "salary.coefficient", "salary.base_pay",
-                  "salary.performance_allowance", "salary.retiree_top_up", "honor.award", "certificate.due_date")
+                  "salary.performance_allowance", D.SPREAD_RESULT, "salary.retiree_top_up", "honor.award",
+                  "certificate.due_date")
+# Results of the district layer: beside their clauses, a column `<result>.layer` says who decided the value or, for
+# a null, which body must (kinds/district.layer_label).
+LAYER_RESULTS = (D.SPREAD_RESULT,)
 
 
 class Basis:
@@ -172,17 +176,19 @@ def compile_worker(repo, day: dt.date) -> Program:
     if av is not None:
         ad = av.data["data"]
         allow, allow_basis, allow_err = (np.zeros(stars_max + 1, dt_) for dt_ in (np.int64, np.int32, np.int16))
+        amounts = [0] * (stars_max + 1)  # as the policy writes them, for the district layer
         for s in range(stars_max + 1):
             try:
                 srow = W.star_row(ad, s)
             except RulingError as exc:
                 allow_err[s] = error("party_org_stars", str(exc))
                 continue
-            allow[s] = srow["amount"]
+            allow[s] = amounts[s] = srow["amount"]
             allow_basis[s] = basis.id(W.allowance_cites(ad, srow), common.interpretations_of(av))
         t.update(allow=allow, allow_basis=allow_basis, allow_err=allow_err)
         t["prob_allow"] = int(pd["performance_allowance"])
         t["prob_allow_basis"] = basis.id(W.probation_allowance_cites(pd), common.interpretations_of(pv))
+        t.update(_spread(repo, day, specs, amounts + [pd["performance_allowance"]], basis))
     else:
         t["allow_missing"] = error("party_org_stars", av_err)
 
@@ -233,6 +239,32 @@ def compile_worker(repo, day: dt.date) -> Program:
         rulesets.append(rs)
 
     return Program(day, repo.digest, versions, specs, basis, errors, t, rulesets, kinds, coefficients)
+
+
+def _spread(repo, day: dt.date, specs: dict, allowances: list, basis: Basis) -> dict:
+    """The district layer's performance pay (kinds/district.performance_spread) for every area, latest grade (code
+    0: none recorded, then the grades' codes + 1) and allowance (the stars' amounts, then probation's): its value in
+    cents, whether it is given, its basis and its layer's label. Empty when the delegation is not in force."""
+    areas, grades = specs["area"].enum, (None,) + tuple(specs["assessments"].enum)
+    shape = (len(areas), len(grades), len(allowances))
+    cents, given = np.zeros(shape, np.int64), np.zeros(shape, bool)
+    bases, layer = np.zeros(shape, np.int32), np.zeros(shape, np.int16)
+    labels: list = []
+    for a, area in enumerate(areas):
+        for g, grade in enumerate(grades):
+            for s, allowance in enumerate(allowances):
+                step = D.performance_spread(repo, area, day, grade, allowance)
+                if step is None:
+                    return {}
+                given[a, g, s] = step.value is not None
+                cents[a, g, s] = _cents(step.value) if step.value is not None else 0
+                bases[a, g, s] = basis.id(step.cites, step.interpretations)
+                label = D.layer_label(step.layer, step.value)
+                if label not in labels:
+                    labels.append(label)
+                layer[a, g, s] = labels.index(label)
+    return {"spread": cents, "spread_given": given, "spread_basis": bases, "spread_layer": layer,
+            "spread_labels": labels}
 
 
 def _levels(rd: dict, group: str, codes, error) -> tuple[list, np.ndarray]:

@@ -24,10 +24,12 @@ from ..ruling.evaluate import evaluate
 _CACHE: dict = {}
 
 
-def repo_and_engine(root: str, engine: str):
-    key = (root, engine)
+def repo_and_engine(root: str, engine: str, assume_adopted=()):
+    """The repository at root (with the drafts a hypothetical state takes as adopted) and the engine, loaded once
+    per process."""
+    key = (root, engine, tuple(sorted(assume_adopted)))
     if key not in _CACHE:
-        _CACHE[key] = (repository.load(root), engines.make(engine))
+        _CACHE[key] = (repository.load(root, assume_adopted=key[2]), engines.make(engine))
     return _CACHE[key]
 
 
@@ -35,11 +37,14 @@ def case_of(worker_id: str, facts: dict, as_of: dt.date) -> Case:
     return Case(worker_id, "worker", as_of, facts, facts, None, None, ())
 
 
-def rule_partition(root: str, engine: str, as_of: dt.date, names: list, rows: list, full: bool = False) -> list:
-    """rows: (row number, worker id, facts) -> (row number, worker id, table row or None, error or None, ruling)."""
+def rule_partition(root: str, engine: str, as_of: dt.date, names: list, rows: list, full: bool = False,
+                   assume_adopted=()) -> list:
+    """rows: (row number, worker id, facts) -> (row number, worker id, table row or None, error or None, ruling).
+    `assume_adopted`: the drafts the caller's repository takes as adopted (repository.load), so that the traced
+    rows are ruled in the same state as the vectorised ones."""
     from .frame import ruling_row
 
-    repo, eng = repo_and_engine(root, engine)
+    repo, eng = repo_and_engine(root, engine, assume_adopted)
     out = []
     for row, wid, facts in rows:
         try:
@@ -74,9 +79,11 @@ def executor(cluster: str | None = None, jobs: int | None = None):
 
 
 def run(ex: Executor, root: str, engine: str, as_of: dt.date, names: list, rows: list, partition: int,
-        full: bool = False, progress=None) -> list:
+        full: bool = False, progress=None, assume_adopted=()) -> list:
     parts = [rows[i:i + partition] for i in range(0, len(rows), partition)]
-    futures = {ex.submit(rule_partition, root, engine, as_of, names, p, full): i for i, p in enumerate(parts)}
+    adopted = tuple(sorted(assume_adopted))
+    futures = {ex.submit(rule_partition, root, engine, as_of, names, p, full, adopted): i
+               for i, p in enumerate(parts)}
     done: dict = {}
     for f in as_completed(futures):
         done[futures[f]] = f.result()

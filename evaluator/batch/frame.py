@@ -11,11 +11,13 @@ import functools
 import numpy as np
 import polars as pl
 
-from .compile import SALARY_RESULTS, Program
+from ..kinds.district import layer_label
+from .compile import LAYER_RESULTS, SALARY_RESULTS, Program
 from .run import Output
 
 COEFFICIENT = pl.Decimal(10, 2)
 MONEY = pl.Decimal(18, 2)
+CENTS = ("salary.retiree_top_up",) + LAYER_RESULTS  # results the program holds in cents (yuan and fen)
 
 
 def result_names(prog: Program) -> list[str]:
@@ -43,7 +45,7 @@ def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl
         v, present, entry = out.values[name][keep], out.present[name][keep], out.entry[name][keep]
         if name == "salary.coefficient":
             s = pl.Series(prog.coefficients, dtype=COEFFICIENT).gather(v)
-        elif name == "salary.retiree_top_up":
+        elif name in CENTS:
             s = pl.Series(v).cast(MONEY) / 100
         elif name == "certificate.due_date":
             s = pl.Series(v.astype("datetime64[D]"))
@@ -58,6 +60,9 @@ def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl
         basis = out.basis[name][keep]
         cols[f"{name}.clauses"] = _null_where(_enum(clause_text, basis), entry)
         cols[f"{name}.interpretations"] = _null_where(_enum(interp_text, basis), entry)
+        if name in LAYER_RESULTS:
+            labels = prog.t.get("spread_labels") or [""]
+            cols[f"{name}.layer"] = _null_where(_enum(labels, out.layer[name][keep].astype(np.int64)), entry)
     df = pl.DataFrame({k: (s.alias(k) if isinstance(s, pl.Series) else s) for k, s in cols.items()})
     return df.with_columns(pl.lit(prog.as_of).alias("as_of"),
                            pl.lit(prog.digest).cast(pl.Enum([prog.digest])).alias("policy.digest"))
@@ -66,7 +71,10 @@ def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl
 def ruling_row(ruling: dict, names: list[str]) -> dict:
     """One per-case ruling as a row of the rulings table (values as the per-case path gives them)."""
     basis: dict = {}  # result -> (clause ids, interpretation ids), in trace order
+    layers = {}  # result -> its district layer
     for e in ruling["trace"]:
+        if "layer" in e:
+            layers[e["result"]] = e["layer"]
         ids = [x["id"] for x in e["clauses"]]
         b = basis.get(e["result"])
         basis[e["result"]] = (ids, e["interpretations"]) if b is None else (b[0] + ids, b[1] + e["interpretations"])
@@ -81,6 +89,8 @@ def ruling_row(ruling: dict, names: list[str]) -> dict:
         else:
             row[clauses] = " ".join(dict.fromkeys(b[0]))
             row[interpretations] = " ".join(dict.fromkeys(b[1]))
+        if name in LAYER_RESULTS:
+            row[f"{name}.layer"] = layer_label(layers[name], value) if name in layers else None
     return row
 
 
@@ -98,7 +108,7 @@ def traced_frame(prog: Program, rows: list[dict], head: dict) -> pl.DataFrame:
         vals = [r[name] for r in rows]
         if name == "salary.coefficient":
             s = pl.Series(vals, dtype=COEFFICIENT)
-        elif name == "salary.retiree_top_up":
+        elif name in CENTS:
             s = pl.Series([None if v is None else str(v) for v in vals], dtype=pl.String).cast(MONEY)
         elif name == "certificate.due_date":
             s = pl.Series(vals, dtype=pl.String).str.to_date()
@@ -109,7 +119,7 @@ def traced_frame(prog: Program, rows: list[dict], head: dict) -> pl.DataFrame:
         else:
             s = pl.Series(vals, dtype=pl.Int64)
         cols[name] = s
-        for part in ("clauses", "interpretations"):
+        for part in ("clauses", "interpretations") + (("layer",) if name in LAYER_RESULTS else ()):
             cols[f"{name}.{part}"] = pl.Series([r[f"{name}.{part}"] for r in rows], dtype=pl.String
                                                ).cast(pl.Categorical)
     df = pl.DataFrame({k: (s.alias(k) if isinstance(s, pl.Series) else s) for k, s in cols.items()})

@@ -57,6 +57,8 @@ def _value(prog, rulesets: dict, name: str, v, case):
         return prog.coefficients[int(v)]
     if name == "certificate.due_date":
         return np.datetime64(v, "D").item().isoformat()  # the per-case result is the ISO date
+    if name in bcompile.LAYER_RESULTS:  # in cents: Decimal(allowance) * percent / 100 as the district step gives it
+        return common.int_if_whole(Decimal(int(v)) / 100)
     if name == "salary.retiree_top_up":
         cents = int(v)
         if cents == prog.t.get("retiree_min_cents"):  # max(minimum, difference) gives the minimum as written on a tie

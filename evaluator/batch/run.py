@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..kinds import district as D
 from .compile import Program
 from .facts import Column, Facts
 
@@ -24,6 +25,7 @@ class Output:
     present: dict = field(default_factory=dict)  # result -> bool array (False: null in the ruling)
     basis: dict = field(default_factory=dict)  # result -> int32 basis codes
     entry: dict = field(default_factory=dict)  # result -> bool array: the per-case trace has an entry for it
+    layer: dict = field(default_factory=dict)  # result -> int16 codes of its district layer's label (compile)
     error: np.ndarray | None = None  # int16 code into Program.errors; 0: ruled
 
 
@@ -100,6 +102,19 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         allow_basis = np.take(_with(t["allow_basis"], t["prob_allow_basis"]), s)
     out.values["salary.performance_allowance"], out.present["salary.performance_allowance"] = allow, stars.present
     out.basis["salary.performance_allowance"] = allow_basis
+    # the district layer (kinds/district.py), looked up by area, latest grade and allowance; a roster without areas
+    # has none to look up
+    pay = D.SPREAD_RESULT
+    if "spread" in t and "allow_missing" not in t and c["area"].present.any():
+        shape = t["spread"].shape
+        sp = (c["area"].values.astype(np.intp) * shape[1] + latest_grade(facts.grades, n) + 1) * shape[2] + s
+        out.entry[pay] = stars.present & c["area"].present
+        out.present[pay] = out.entry[pay] & np.take(t["spread_given"], sp)
+        for table, key in ((out.values, "spread"), (out.basis, "spread_basis"), (out.layer, "spread_layer")):
+            table[pay] = np.take(t[key], sp)
+    else:
+        out.entry[pay] = out.present[pay] = np.zeros(n, bool)
+        out.values[pay], out.basis[pay], out.layer[pay] = (np.zeros(n, dt_) for dt_ in (np.int64, np.int32, np.int16))
 
     # retiree top-up in cents
     retired = c["retired"].values
@@ -136,8 +151,8 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         out.values[rs.result], out.present[rs.result] = mask, everyone
         out.basis[rs.result] = rs.bases[mask]
     out.error = err
-    out.entry = {r: out.present[r] if r in ("salary.performance_allowance", "salary.retiree_top_up") else everyone
-                 for r in out.values}
+    out.entry = {r: out.entry.get(r, out.present[r] if r in ("salary.performance_allowance", "salary.retiree_top_up")
+                                  else everyone) for r in out.values}
     return out
 
 
@@ -188,6 +203,14 @@ def certificate_due(t: dict, birth: Column, hire: Column):
     if t["cert_new_hires"]:  # every new hire, whatever the age
         subject |= both & (hire.values.view(np.int64) >= t["cert_start"].astype(np.int64))
     return np.take(due_tab, start).view("datetime64[D]"), subject
+
+
+def latest_grade(grades: dict, n: int) -> np.ndarray:
+    """kinds/district.latest_grade over grade columns: the code of the grade of the latest year graded, -1 for none."""
+    latest = None
+    for y in sorted(grades, reverse=True):  # from the latest year back, filling only rows not graded yet
+        latest = grades[y] if latest is None else np.where(latest >= 0, latest, grades[y])
+    return (np.full(n, -1, np.int8) if latest is None else latest).astype(np.intp)
 
 
 def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.ndarray:

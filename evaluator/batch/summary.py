@@ -105,8 +105,29 @@ def policy_figures(s: dict, df: pl.DataFrame, repo, as_of, certificates: pl.Seri
                              "satisfaction": "a community figure, not in a worker roster"}
 
 
+def district_figures(s: dict, df: pl.DataFrame, result: str) -> None:
+    """Add to the summary the district layer's `result` per area: its yearly sum where a supplement decided it, the
+    workers left null, and the layer's labels (the supplement that decided, marked EXAMPLE — NOT ADOPTED when it is
+    the made-up one, or the body that must decide)."""
+    layer = f"{result}.layer"
+    if "area" not in df.columns or layer not in df.columns:
+        return
+    rows = (df.filter(pl.col(layer).is_not_null())
+            .group_by("area").agg(pl.col(result).sum().alias("yearly"), pl.col(result).count().alias("decided"),
+                                  pl.col(result).null_count().alias("null"),
+                                  pl.col(layer).cast(pl.String).unique().sort().alias("layers"))
+            .sort("area"))
+    s.setdefault("district_layer", {})[result] = {
+        r["area"]: {"yearly": str(r["yearly"] or 0), "decided": r["decided"], "null": r["null"], "layers": r["layers"]}
+        for r in rows.to_dicts()}
+
+
 def policy_text(s: dict) -> list[str]:
     lines = []
+    for result, by_area in s.get("district_layer", {}).items():
+        lines.append(f"  {result} by area (yearly; the district layer): decided, null, sum in yuan, and why:")
+        for area, v in by_area.items():
+            lines.append(f"    {area}: {v['decided']}, {v['null']}, {v['yearly']} — {'; '.join(v['layers'])}")
     if "monthly_pay_shares_before_region_part" in s:
         lines.append("  monthly pay by area and who pays it (before the region's part, taken as 0):")
         for area, v in s["monthly_pay_shares_before_region_part"].items():

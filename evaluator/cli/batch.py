@@ -113,7 +113,8 @@ def cmd_batch(args) -> int:
         with tqdm(total=len(rows), desc="rulings", unit="worker", delay=2, file=sys.stderr, disable=None) as pbar, \
                 executor.executor(args.cluster, args.jobs) as ex:
             results = executor.run(ex, str(repo.root), args.engine, args.as_of, names, rows,
-                                   max(1, args.partition), full=args.trace_out is not None, progress=pbar)
+                                   max(1, args.partition), full=args.trace_out is not None, progress=pbar,
+                                   assume_adopted=repo.assumed_adopted)
         good = [r for r in results if r[3] is None]
         rejects += [(r[0], r[1], "", None, r[3]) for r in results if r[3] is not None]
         head = {"row": pl.Series([r[0] for r in good], dtype=pl.Int64), "id": pl.Series([r[1] for r in good],
@@ -137,6 +138,7 @@ def cmd_batch(args) -> int:
     s = summary.summarise(df, ro.rows, rejected_rows)
     certificates = pl.Series(specs["certificate"].enum).gather(ro.facts.columns["certificate"].values)
     summary.policy_figures(s, df, repo, args.as_of, certificates)
+    summary.district_figures(s, df, bcompile.LAYER_RESULTS[0])
     s.update(as_of=args.as_of.isoformat(), digest=repo.digest, out=str(args.out),
              seconds=round(time.perf_counter() - started, 3))
     print("\n".join([summary.text(s)] + summary.policy_text(s)))
