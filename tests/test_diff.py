@@ -34,8 +34,11 @@ def test_reform_costs_on_a_roster(reform):
     assert (areas["xingqing"]["monthly_cost_before"], areas["xingqing"]["monthly_cost_after"]) == (5800, 6580)
     assert areas["xingqing"]["difference"] == 780
     assert areas["jinfeng"]["difference"] == 580
+    # no worker gives party_org_stars: no performance allowance, so no district layer to spread it (nothing null)
     assert ro["total"] == {"workers": 6, "level_changed": 0, "base_pay_changed": 6, "monthly_cost_before": 11600,
-                           "monthly_cost_after": 12960, "difference": 1360}
+                           "monthly_cost_after": 12960, "difference": 1360, "yearly_spread_before": 0,
+                           "yearly_spread_after": 0, "yearly_spread_difference": 0, "spread_not_checked_before": 0,
+                           "spread_not_checked_after": 0}
     w5 = next(w for w in ro["workers"] if w["id"] == "w5")
     assert w5["base_pay"] == [2700, 2970] and w5["monthly_cost"] == [0, 0]
     [bad] = ro["rejected"]

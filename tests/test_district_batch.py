@@ -1,11 +1,13 @@
-"""The district layer in batch (issue 18): a roster with `area` is ruled with each area's supplement in force,
-vectorised and row-equal to the per-case ruling; where no supplement is in force the result is null and the layer
-column names the body that must decide; with the made-up Xixia example taken as adopted (the hypothetical state
-repository.load(..., assume_adopted=...) gives) the rows carry its figures and its EXAMPLE — NOT ADOPTED marker."""
+"""The district layer in batch and in `policy diff --roster` (issue 18): a roster with `area` is ruled with each area's
+supplement in force, vectorised and row-equal to the per-case ruling; where no supplement is in force the result is
+null and the layer column names the body that must decide; with the made-up Xixia example taken as adopted (the
+hypothetical state repository.load(..., assume_adopted=...) gives, and a draft overlay gives `policy diff`) the rows
+carry its figures and its EXAMPLE — NOT ADOPTED marker, and the diff costs it per area."""
 from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from decimal import Decimal
 
 import numpy as np
@@ -141,6 +143,51 @@ def test_policy_batch_rules_the_layer_and_still_rejects_a_bad_row(tmp_path):
     layer = json.loads(summ.read_text(encoding="utf-8"))["district_layer"][PAY]
     assert layer["xixia"]["null"] == 4 and "西夏区民政局" in layer["xixia"]["layers"][0]
     assert "salary.performance_pay_by_grade by area" in text
+
+
+@pytest.fixture(scope="module")
+def adoption(tmp_path_factory):
+    """A draft overlay (examples/reforms format) that brings the example's register entry: `policy diff` takes
+    the documents an overlay brings as adopted, so NEW is the state in which the example is in force."""
+    d = tmp_path_factory.mktemp("overlay")
+    (d / "sources/register").mkdir(parents=True)
+    shutil.copy(ROOT / f"sources/register/{EXAMPLE}.yaml", d / "sources/register")
+    (d / "overlay.yaml").write_text("status: not_adopted\ntitle:\n  zh: 西夏区示例补充规定视为通过\n"
+                                    "  en: The Xixia example supplement taken as adopted\n", encoding="utf-8")
+    return d
+
+
+def test_diff_roster_costs_an_adopted_supplement_per_area(adoption):
+    code, out, err = run_policy("diff", ROOT, adoption, "--roster", SMALL, "--as-of", AS_OF, "--format", "json",
+                                "--engine", "reference")
+    assert code == 2, err  # x6 is rejected: the others are costed, and the exit code says a row was lost
+    r = json.loads(out)
+    [change] = [c for c in r["changes"] if c["area"] == "supplement"]
+    assert change["subject"].startswith("supplements/xixia/performance_spread v1 (西夏区 Xixia District)")
+    assert "not in force" in change["old"] and change["new"].startswith("in force") and MARK in change["new"]
+    ro = r["roster"]
+    areas = {a["area"]: a for a in ro["areas"]}
+    x = areas["xixia"]
+    assert x["name"] == {"zh": "西夏区", "en": "Xixia District"}
+    assert (x["yearly_spread_before"], x["yearly_spread_after"], x["yearly_spread_difference"]) == (0, 2830, 2830)
+    assert (x["spread_not_checked_before"], x["spread_not_checked_after"]) == (4, 1)
+    assert x["spread_before"] == {"supplement": None, "decided_by": {"zh": "西夏区民政局",
+                                                                     "en": "Xixia District civil-affairs bureau"}}
+    assert x["spread_after"] == {"supplement": "supplements/xixia/performance_spread@1", "enacted_by": EXAMPLE,
+                                 "example": True}
+    h = areas["helan"]
+    assert h["name"]["zh"] == "贺兰县" and h["yearly_spread_difference"] == 0 and h["spread_not_checked_after"] == 1
+    assert ro["total"]["yearly_spread_difference"] == 2830 and ro["total"]["difference"] == 0
+    assert [w["id"] for w in ro["workers"]] == ["x1", "x2", "x3"]
+    assert [(b["case"], b["line"]) for b in ro["rejected"]] == [("x6", 8)]
+
+
+def test_diff_roster_text_names_the_area_and_the_marker(adoption):
+    code, out, _ = run_policy("diff", ROOT, adoption, "--roster", SMALL, "--as-of", AS_OF, "--engine", "reference")
+    assert code == 2
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("xixia 西夏区 Xixia District:"))
+    assert "0 → 2830 yuan (+2830)" in line and "not checked 4 → 1" in line and MARK in line
+    assert "for the 西夏区民政局 Xixia District civil-affairs bureau to decide →" in line
 
 
 def test_the_district_step_is_defined_once(adopted, good_rows, monkeypatch):

@@ -1,5 +1,6 @@
 """Rosters: one worker a row in CSV, the worker facts of the case format as columns, plus `id` (the worker's id)
-and `area` (the county-level area that pays the worker: a column of the roster, not a fact the rules read).
+and `area` (the county-level area that pays the worker, and whose supplements rule the terms the city delegates to
+it: the worker fact `area`).
 
 Cells are typed by the case schema (whole numbers, numbers, true/false in any case, dates as YYYY-MM-DD); an empty
 cell leaves the fact out, so its default applies. The annual assessments are columns `grade_YYYY` (one per year, the grade
@@ -155,6 +156,9 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
                                                     f"the cost-sharing policy: one of {', '.join(areas)}",
                                                     "unknown_area", wid)))
                 areas_of[wid] = area
+                if area and (areas is None or area in areas):  # a fact too: the district layer rules by it
+                    facts["area"] = area
+                    marks[("cases", i, "facts", "area")] = key_marks[("cases", i, "facts", "area")] = pos
             elif _GRADE.match(name):
                 if values[name] != "":
                     n = len(facts.setdefault("assessments", []))

@@ -15,10 +15,13 @@ from ..batch import rulings
 from ..cases import files as cases, roster_csv as roster
 from ..kinds.common import int_if_whole
 from . import policy_diff
+from ..kinds import district
 from ..kinds.funding import area_codes
+from ..repo import supplements
 from ..load.problems import PolicyInputError
 
 MONTHLY_PAY = ("salary.retiree_top_up", "salary.base_pay")  # result names: the first present is the month's pay
+SPREAD = district.SPREAD_RESULT  # the district layer's performance pay, paid once a year: costed beside the month
 
 
 def _num(v) -> Decimal:
@@ -90,7 +93,12 @@ def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) 
         x, y = ra["results"], rb["results"]
         area = before_roster.areas.get(wid, "")
         s = areas.setdefault(area, {"area": area, "workers": 0, "level_changed": 0, "base_pay_changed": 0,
-                                    "monthly_cost_before": Decimal(0), "monthly_cost_after": Decimal(0)})
+                                    "monthly_cost_before": Decimal(0), "monthly_cost_after": Decimal(0),
+                                    "yearly_spread_before": Decimal(0), "yearly_spread_after": Decimal(0),
+                                    "spread_not_checked_before": 0, "spread_not_checked_after": 0})
+        for side, r in (("before", x), ("after", y)):
+            s[f"yearly_spread_{side}"] += _num(r.get(SPREAD))
+            s[f"spread_not_checked_{side}"] += SPREAD in r and r[SPREAD] is None
         cost_a, cost_b = _num(monthly_pay(x)), _num(monthly_pay(y))
         s["workers"] += 1
         s["monthly_cost_before"] += cost_a
@@ -99,20 +107,23 @@ def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) 
         pay_changed = x.get("salary.base_pay") != y.get("salary.base_pay")
         s["level_changed"] += level_changed
         s["base_pay_changed"] += pay_changed
-        if level_changed or pay_changed or cost_a != cost_b:
+        if level_changed or pay_changed or cost_a != cost_b or x.get(SPREAD) != y.get(SPREAD):
             workers.append({"id": wid, "area": area,
                             "level": [x.get("salary.level"), y.get("salary.level")],
                             "base_pay": [x.get("salary.base_pay"), y.get("salary.base_pay")],
-                            "monthly_cost": [int_if_whole(cost_a), int_if_whole(cost_b)]})
+                            "monthly_cost": [int_if_whole(cost_a), int_if_whole(cost_b)],
+                            "yearly_spread": [x.get(SPREAD), y.get(SPREAD)]})
     rows = []
     for area in sorted(areas):
         s = areas[area]
         s["difference"] = s["monthly_cost_after"] - s["monthly_cost_before"]
+        s["yearly_spread_difference"] = s["yearly_spread_after"] - s["yearly_spread_before"]
+        s.update(area_layer(old_repo, new_repo, area, day))
         rows.append({k: int_if_whole(v) if isinstance(v, Decimal) else v for k, v in s.items()})
-    total = {"workers": sum(r["workers"] for r in rows),
-             "level_changed": sum(r["level_changed"] for r in rows),
-             "base_pay_changed": sum(r["base_pay_changed"] for r in rows)}
-    for k in ("monthly_cost_before", "monthly_cost_after", "difference"):
+    total = {k: sum(r[k] for r in rows) for k in ("workers", "level_changed", "base_pay_changed",
+                                                  "spread_not_checked_before", "spread_not_checked_after")}
+    for k in ("monthly_cost_before", "monthly_cost_after", "difference", "yearly_spread_before",
+              "yearly_spread_after", "yearly_spread_difference"):
         total[k] = int_if_whole(sum((Decimal(str(r[k])) for r in rows), Decimal(0)))
     # rows in = ruled + rejected: a row is rejected when it cannot be read or ruled in either state
     rejected_rows = len({r["line"] for r in rejected if r.get("line")}
@@ -120,6 +131,23 @@ def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) 
     return {"roster": display, "as_of": day.isoformat(), "monthly_pay": list(MONTHLY_PAY),
             "rows": before_roster.rows, "ruled": total["workers"], "rejected_rows": rejected_rows,
             "areas": rows, "total": total, "workers": workers, "rejected": rejected}
+
+
+def area_layer(old_repo, new_repo, area: str, day: dt.date) -> dict:
+    """The area's names (Chinese, English) and, in each state, the supplement that spreads its performance pay on
+    the day (marked when it is the made-up example) or, when none is in force, the body that must decide."""
+    out: dict = {}
+    if area in supplements.AREAS:
+        out["name"] = dict(zip(("zh", "en"), supplements.AREAS[area]))
+    for side, repo in (("before", old_repo), ("after", new_repo)):
+        delegation = repo.delegations.get(district.SPREAD)
+        if delegation is None or area not in supplements.AREAS or day < delegation.start:
+            continue
+        sup = supplements.in_force(repo, area, district.SPREAD, day)
+        out[f"spread_{side}"] = ({"supplement": district.supplement_ref(sup), "enacted_by": sup.enacted_by,
+                                  "example": sup.example} if sup else
+                                 {"supplement": None, "decided_by": supplements.body_name(delegation, area)})
+    return out
 
 
 def monthly_pay(results: dict):

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..cases import values
+from ..repo import supplements
 
 # Fields that identify an item of a list of mappings, so that items are matched by identity, not by position.
 ITEM_KEYS = ("code", "id", "level", "stars", "min_years", "year", "name")
@@ -19,7 +20,7 @@ ENVELOPE = ("status", "effective_from", "effective_to", "encodes", "interpretati
 
 @dataclass
 class Change:
-    area: str  # clause, erratum, interpretation, policy, rules
+    area: str  # clause, erratum, interpretation, policy, rules, supplement
     subject: str  # e.g. "workforce.salary_table v2" or a clause id
     what: str  # added, removed, changed
     path: str = ""  # where inside the subject, e.g. data.levels[level=18].base_pay
@@ -158,6 +159,7 @@ def changes(old, new) -> list[Change]:
         else:
             for p, what, x, y in deep(a[0], b[0]):
                 out.append(Change("interpretation", iid, what, p, x, y))
+    out += _supplement_changes(old, new)
     # Versions: the same version edited in place, or new versions against the one they follow.
     olds, news = dict(_versions(old)), dict(_versions(new))
     for key in sorted(set(olds) | set(news), key=lambda k: (k[1], k[2], k[0])):
@@ -181,6 +183,46 @@ def changes(old, new) -> list[Change]:
     return out
 
 
+def _supplements(repo) -> dict:
+    return {(s.area, s.term, s.version): s for versions in repo.supplements.values() for s in versions}
+
+
+def _supplement_state(repo, s) -> str:
+    """Whether a district supplement is in force from its first day (its enacting document adopted, or assumed so
+    in a hypothetical state), with the example marker."""
+    live = supplements.in_force(repo, s.area, s.term, s.effective_from) is s
+    return (f"in force from {s.effective_from}" if live else f"not in force ({s.enacted_by} is not adopted)") \
+        + (f" — {supplements.EXAMPLE_WORDS}" if s.example else "")
+
+
+def _supplement_changes(old, new) -> list[Change]:
+    """District supplements added, removed, edited (every share or item that differs), or in force on one side only."""
+    out = []
+    olds, news = _supplements(old), _supplements(new)
+    for key in sorted(set(olds) | set(news)):
+        a, b = olds.get(key), news.get(key)
+        zh, en = supplements.AREAS.get(key[0], ("", ""))
+        subject = f"supplements/{key[0]}/{key[1]} v{key[2]} ({zh} {en})"
+        if a is None or b is None:
+            out.append(Change("supplement", subject, "added" if a is None else "removed",
+                              old=_supplement_state(old, a) if a else None,
+                              new=_supplement_state(new, b) if b else None))
+            continue
+        for p, what, x, y in deep(a.data, b.data):
+            out.append(Change("supplement", subject, what, p, x, y))
+        if _supplement_state(old, a) != _supplement_state(new, b):
+            out.append(Change("supplement", subject, "changed", "in force", _supplement_state(old, a),
+                              _supplement_state(new, b)))
+    return out
+
+
+def _supplement_dates(old, new) -> list:
+    """The first days of the supplements added, edited or brought into force in `new`."""
+    olds = _supplements(old)
+    return [s.effective_from for key, s in _supplements(new).items() if key not in olds or olds[key].data != s.data
+            or _supplement_state(old, olds[key]) != _supplement_state(new, s)]
+
+
 def change_date(old, new):
     """The first day on which some version in `new` applies differently from `old` (None if none does): an added
     or edited version from its effective_from; a version whose end date alone moved, from the earlier end + 1."""
@@ -200,4 +242,4 @@ def change_date(old, new):
         elif before.effective_to != v.effective_to:
             ends = [e for e in (before.effective_to, v.effective_to) if e is not None]
             dates.append(min(ends) + dt.timedelta(days=1))
-    return min(dates, default=None)
+    return min(dates + _supplement_dates(old, new), default=None)

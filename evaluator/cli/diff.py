@@ -16,6 +16,7 @@ from .. import api
 from ..engine import engines
 from ..checks import impact, policy_diff
 from ..repo import manifest, register, repository, snapshots
+from ..repo.supplements import EXAMPLE_WORDS
 from ..cases import roster_csv as roster
 from ..kinds.funding import area_codes
 from ..load.limits import shown
@@ -130,7 +131,7 @@ def _text(r: dict, changes, args) -> str:
         out.append("No clause, figure, list item or interpretation differs.")
     else:
         out.append(f"What changes ({len(changes)}):")
-        for area in ("clause", "erratum", "interpretation", "policy", "rules"):
+        for area in ("clause", "erratum", "interpretation", "policy", "rules", "supplement"):
             for c in (c for c in changes if c.area == area):
                 out.append(f"  {area:<14} {c.words()}")
     when = (f"on {args.as_of}" if args.as_of else
@@ -165,10 +166,39 @@ def _text(r: dict, changes, args) -> str:
             out.append(f"  {a['area']:<14}{a['workers']:>8}{a['level_changed']:>9}{a['base_pay_changed']:>7}"
                        f"{show(a['monthly_cost_before']):>16}{show(a['monthly_cost_after']):>12}"
                        f"{('+' if a['difference'] > 0 else '') + show(a['difference']):>12}")
+        out += _layer_lines(ro)
         for rej in ro["rejected"]:
             where = f"{rej['path']}:{rej['line']}:{rej['col']}: " if "path" in rej else ""
             out.append(f"  rejected: {where}[{shown(str(rej.get('case')))}] {rej['message']}")
     return "\n".join(out)
+
+
+def _layer_lines(ro: dict) -> list[str]:
+    """The district layer per area: the performance pay by grade (yearly) before and after, the workers it could
+    not rule, and the supplement in force on each side (or the body that must decide)."""
+    def side(v: dict | None) -> str:
+        if v is None:
+            return "(no delegation in force)"
+        if v["supplement"] is None:
+            return f"no supplement: for the {v['decided_by']['zh']} {v['decided_by']['en']} to decide"
+        return v["supplement"] + (f" ({EXAMPLE_WORDS})" if v["example"] else "")
+
+    rows = [a for a in ro["areas"] if "spread_before" in a or "spread_after" in a]
+    if not rows:
+        return []
+    t = ro["total"]
+    out = ["  performance pay by grade, yearly (the district layer; workforce.6.16: each area's bureau decides):"]
+    for a in rows:
+        name = a.get("name", {})
+        out.append(f"    {a['area']} {name.get('zh', '')} {name.get('en', '')}: {show(a['yearly_spread_before'])} → "
+                   f"{show(a['yearly_spread_after'])} yuan ({'+' if a['yearly_spread_difference'] > 0 else ''}"
+                   f"{show(a['yearly_spread_difference'])}); not checked {a['spread_not_checked_before']} → "
+                   f"{a['spread_not_checked_after']}; "
+                   + (side(a.get("spread_after")) if a.get("spread_before") == a.get("spread_after") else
+                      f"{side(a.get('spread_before'))} → {side(a.get('spread_after'))}"))
+    out.append(f"    total: {show(t['yearly_spread_before'])} → {show(t['yearly_spread_after'])} yuan "
+               f"({'+' if t['yearly_spread_difference'] > 0 else ''}{show(t['yearly_spread_difference'])})")
+    return out
 
 
 COMMANDS = {"diff": cmd_diff}
