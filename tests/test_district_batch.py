@@ -207,3 +207,22 @@ def test_the_district_step_is_defined_once(adopted, good_rows, monkeypatch):
     vec, per, _, _ = both_ways(adopted, good_rows, AS_OF)
     assert_same(vec, per)
     assert by_id(vec)["x1"][PAY] == 1080  # 900 × 60% × 2
+
+
+def test_diff_from_a_state_without_the_area_fact_still_rules_every_row(repo_copy):
+    """An older state (before the district layer) has no worker fact `area`: its rows are ruled without the layer,
+    not rejected, and the area's side shows no delegation."""
+    path = repo_copy / "schemas/cases.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    del schema["$defs"]["worker_facts"]["properties"]["area"]
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+    for d in ("delegations", "supplements"):
+        shutil.rmtree(repo_copy / d)
+    code, out, err = run_policy("diff", repo_copy, ROOT, "--roster", SMALL, "--as-of", AS_OF, "--format", "json",
+                                "--engine", "reference")
+    assert code == 2, err
+    ro = json.loads(out)["roster"]
+    assert ro["ruled"] == 6 and [b["case"] for b in ro["rejected"]] == ["x6"]
+    x = {a["area"]: a for a in ro["areas"]}["xixia"]
+    assert "spread_before" not in x and x["spread_after"]["supplement"] is None
+    assert (x["spread_not_checked_before"], x["spread_not_checked_after"]) == (0, 4)

@@ -244,7 +244,10 @@ def compile_worker(repo, day: dt.date) -> Program:
 def _spread(repo, day: dt.date, specs: dict, allowances: list, basis: Basis) -> dict:
     """The district layer's performance pay (kinds/district.performance_spread) for every area, latest grade (code
     0: none recorded, then the grades' codes + 1) and allowance (the stars' amounts, then probation's): its value in
-    cents, whether it is given, its basis and its layer's label. Empty when the delegation is not in force."""
+    cents, whether it is given, its basis and its layer's label. Empty when the delegation is not in force, or the
+    case contract of the repository (an older state in `policy diff`) has no fact `area`."""
+    if "area" not in specs:
+        return {}
     areas, grades = specs["area"].enum, (None,) + tuple(specs["assessments"].enum)
     shape = (len(areas), len(grades), len(allowances))
     cents, given = np.zeros(shape, np.int64), np.zeros(shape, bool)

@@ -156,7 +156,8 @@ def load(path: Path | str, schema_dir: Path, as_of: dt.date, display_path: str |
                                                     f"the cost-sharing policy: one of {', '.join(areas)}",
                                                     "unknown_area", wid)))
                 areas_of[wid] = area
-                if area and (areas is None or area in areas):  # a fact too: the district layer rules by it
+                # a fact too, where the state's case schema has it: the district layer rules by it
+                if area and (areas is None or area in areas) and "area" in types:
                     facts["area"] = area
                     marks[("cases", i, "facts", "area")] = key_marks[("cases", i, "facts", "area")] = pos
             elif _GRADE.match(name):
