@@ -78,3 +78,12 @@ def rewrite_log(db, seq: int, old: str, new: str, drop_checkpoints: bool = True)
     conn.commit()
     conn.close()
     decision_log.connect(db).close()  # triggers back in place
+
+
+def rulings_of(answer) -> list:
+    """The rulings of a rulings document (`policy eval --format json` text, or an HTTP answer's parsed JSON), in
+    either form, every clause quote with its text: what a consumer reads (render/ruling_format.inline)."""
+    import json
+
+    from evaluator.render.ruling_format import inline
+    return inline(json.loads(answer) if isinstance(answer, str) else answer)

@@ -8,7 +8,7 @@ import re
 from evaluator import api
 from evaluator.render.text import modality_text
 
-from .conftest import edit, run_policy
+from .conftest import edit, run_policy, rulings_of
 
 COMMUNITY = "policies/reform.community_access_list/2018-09-05.yaml"
 STATION = "policies/reform.service_station_items/2018-09-05.yaml"
@@ -156,7 +156,7 @@ def test_rulings_show_modality_in_json_and_text(tmp_path):
     path = _cases(tmp_path, BAD.split("\n  - {id: typo")[0] + "\n")
     code, out, _ = run_policy("eval", path, "--format", "json")
     assert code == 0
-    entry = next(t for t in json.loads(out)[0]["trace"] if t["result"] == "access.admitted")
+    entry = next(t for t in rulings_of(out)[0]["trace"] if t["result"] == "access.admitted")
     assert entry["modality"] == "may"
     code, out, _ = run_policy("eval", path)
     assert "force: may 可 — permissive" in out
@@ -191,8 +191,8 @@ def test_task_rulings_meet_the_public_schema(repo):
     code, out, err = run_policy("eval", ROOT / "tests/cases/task_access_rules.yaml", ROOT / "examples/tasks.yaml",
                                 "--format", "json")
     assert code == 0, err
-    rulings = json.loads(out)
-    assert not list(validator(str(repo.schema_dir), "ruling").iter_errors(rulings))
+    rulings = rulings_of(out)
+    assert not list(validator(str(repo.schema_dir), "ruling").iter_errors(json.loads(out)))
     for r in rulings:
         assert set(r["results"]) == {t["result"] for t in r["trace"]}
         for t in r["trace"]:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from evaluator.cases import roster_csv
 from evaluator.serve import app as server
 
-from .conftest import ROOT, edit, run_policy
+from .conftest import ROOT, edit, run_policy, rulings_of
 
 # Each case twice: in codes and in the text's words; the rulings must be the same but for the id.
 PAIRS = [
@@ -68,7 +68,7 @@ def test_a_case_file_in_the_texts_words_rules_as_in_codes(tmp_path):
     path.write_text(json.dumps(_cases(), ensure_ascii=False), encoding="utf-8")
     code, out, err = run_policy("eval", path, "--format", "json", "--engine", "reference")
     assert code == 0, err
-    _same_but_id(json.loads(out))
+    _same_but_id(rulings_of(out))
 
 
 def test_a_request_in_the_texts_words_rules_as_in_codes(repo):
@@ -76,7 +76,7 @@ def test_a_request_in_the_texts_words_rules_as_in_codes(repo):
     client = TestClient(server.create_app(repo, "reference"), base_url=BASE, headers=JSON)
     r = client.post("/evaluate", content=json.dumps(_cases(), ensure_ascii=False).encode("utf-8"))
     assert r.status_code == 200, r.text
-    _same_but_id(r.json())
+    _same_but_id(rulings_of(r.json()))
 
 
 def test_an_unknown_word_is_named_with_codes_and_words_at_its_line(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from evaluator.load.problems import PolicyInputError
 from evaluator.load.yaml_strict import load_text
 
-from .conftest import run_policy
+from .conftest import run_policy, rulings_of
 
 GOOD = """  - id: good_one
     kind: worker
@@ -77,7 +77,7 @@ def test_bad_case_is_reported_and_others_evaluated(tmp_path, cid, text, at, word
     assert "[case bad]" in err
     for w in words:
         assert w in err, (w, err)
-    rulings = json.loads(out)
+    rulings = rulings_of(out)
     assert [r["id"] for r in rulings] == ["good_one", "bad", "good_two"]
     assert "results" in rulings[0] and "results" in rulings[2]
     assert rulings[1]["errors"][0]["line"] == line
@@ -168,4 +168,4 @@ def test_single_case_at_top_level_and_json(tmp_path):
                                 "facts": {"post": "deputy", "years_of_service": 7, "grid_satisfaction": 0.5}}))
     code, out, err = run_policy("eval", path, "--format", "json")
     assert code == 0, err
-    assert json.loads(out)[0]["results"]["salary.band_level"] == 6
+    assert rulings_of(out)[0]["results"]["salary.band_level"] == 6

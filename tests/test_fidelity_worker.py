@@ -12,7 +12,7 @@ from evaluator import api
 from evaluator.batch import compile as bcompile, io as bio, run as brun
 from evaluator.ruling import readings
 
-from .conftest import edit, run_policy
+from .conftest import edit, run_policy, rulings_of
 
 PROBATION = "probation_only_for_grid_workers"
 CAP = "certificate_raise_cap_reading"
@@ -27,7 +27,7 @@ def _case_file(tmp_path, cases: str):
 
 def _eval(path, *extra):
     code, out, err = run_policy("eval", path, "--format", "json", *extra)
-    return code, {r["id"]: r for r in json.loads(out)} if out.strip() else {}, err
+    return code, {r["id"]: r for r in rulings_of(out)} if out.strip() else {}, err
 
 
 @pytest.mark.parametrize("post", ["principal", "deputy", "committee_member"])

@@ -16,7 +16,7 @@ import pytest
 
 from evaluator.load import limits
 
-from .conftest import ROOT, edit, run_policy
+from .conftest import ROOT, edit, run_policy, rulings_of
 
 WORKER = "  - id: {id}\n    kind: worker\n    as_of: 2024-07-01\n    facts: {{post: deputy, years_of_service: {years}}}\n"
 
@@ -132,7 +132,7 @@ def test_every_case_is_accounted_for_in_json(tmp_path):
     path.write_text(DUPLICATES, encoding="utf-8")
     code, out, err = run_policy("eval", path, "--format", "json")
     assert code == 2
-    got = json.loads(out)
+    got = rulings_of(out)
     assert [(r["id"], r.get("index"), "results" in r) for r in got] == [
         ("a", None, True), ("a", 1, False), ("#3", 2, False), ("#3", 3, False)]
     assert got[1]["line"] == 6 and got[1]["errors"][0]["code"] == "duplicate_id"
@@ -161,7 +161,7 @@ def test_every_case_is_accounted_for_over_http(repo):
     body = to_json(load_text(DUPLICATES, "x").data)
     r = client.post("/evaluate", content=body)
     assert r.status_code == 422
-    assert [x["id"] for x in r.json()] == ["a", "a", "#3", "#3"]
+    assert [x["id"] for x in rulings_of(r.json())] == ["a", "a", "#3", "#3"]
 
 
 # 8. a drafter deletes salary level 13: StopIteration in the worker kind before the static checks reported the gap

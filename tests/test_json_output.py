@@ -47,22 +47,10 @@ def test_what_json_dumps_refused_is_still_refused(value):
         text.to_json({"v": value})
 
 
-@pytest.mark.parametrize("n", [0, 1, 3])
-def test_a_list_written_item_by_item_is_the_list_written_at_once(repo, n):
-    import io
-    rulings = api.evaluate_file(repo, api.default_repo() / "examples/workers.yaml", "reference").rulings[:n]
-    assert len(rulings) == n
-    buf = io.StringIO()
-    w = text.JsonListWriter(buf)
-    for r in rulings:
-        w.write(r)
-    w.close()
-    assert buf.getvalue() == text.to_json(rulings) + "\n"
-
-
 def test_policy_eval_streams_the_same_json_and_keeps_no_ruling(repo, tmp_path, monkeypatch):
     """policy eval --format json writes the rulings as they come (the outcome keeps none), the same text as the
-    list of every ruling, a broken file's errors in their place."""
+    document of every ruling written at once, a broken file's errors in their place."""
+    from evaluator.render import ruling_format
     from .conftest import run_policy
     bad = tmp_path / "bad.yaml"
     bad.write_text("cases: [{id: x, kind: worker, as_of: 2024-01-01, facts: {post: nobody}}]\n", encoding="utf-8")
@@ -74,4 +62,4 @@ def test_policy_eval_streams_the_same_json_and_keeps_no_ruling(repo, tmp_path, m
     assert all(not o.rulings and not o.cases for o in kept)
     whole = [r for p in (api.default_repo() / "examples/workers.yaml", bad)
              for r in api.evaluate_file(repo, p).rulings]
-    assert out == text.to_json(whole) + "\n"
+    assert out == text.to_json(ruling_format.document(whole, repo)) + "\n"

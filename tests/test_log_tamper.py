@@ -16,7 +16,7 @@ import pytest
 from evaluator.audit import decision_log
 from evaluator.repo import signing
 
-from .conftest import ROOT, rewrite_log, run_policy
+from .conftest import ROOT, rewrite_log, run_policy, rulings_of
 
 EXAMPLES = ROOT / "examples" / "workers.yaml"
 
@@ -181,7 +181,7 @@ def test_log_on_a_read_only_file_is_a_clear_error_and_the_rulings_are_printed(re
                             "json")
     assert r.returncode == 2, r.stderr
     assert "Traceback" not in r.stderr and "cannot be written" in r.stderr and "nothing was logged" in r.stderr
-    rulings = json.loads(r.stdout)
+    rulings = rulings_of(r.stdout)
     assert rulings and all("results" in x and "decision_id" not in x for x in rulings)
 
 
@@ -203,7 +203,7 @@ def test_a_locked_log_is_a_clear_error_within_seconds_and_the_rulings_are_printe
     took = time.monotonic() - start
     assert code == 2 and "locked by another process" in err and "Traceback" not in err
     assert took < decision_log.BUSY_TIMEOUT_S + 5
-    assert len(json.loads(out)) > 1
+    assert len(rulings_of(out)) > 1
 
 
 def test_serve_refuses_a_locked_log_before_serving(locked_log):
@@ -218,13 +218,13 @@ def test_decision_ids_printed_carried_in_the_ruling_and_listed(tmp_path, repo):
     db = tmp_path / "d.db"
     code, out, err = run_policy("eval", EXAMPLES, "--log", db, "--format", "json")
     assert code == 0
-    rulings = json.loads(out)
+    rulings = rulings_of(out)
     listed = decision_log.listing(db)
     assert [r["decision_id"] for r in rulings] == [x["decision_id"] for x in listed]
     assert [r["id"] for r in rulings] == [x["case_id"] for x in listed]
     for r in rulings:
         assert f"  {r['decision_id']}  case {r['id']}" in err
-    assert not list(validator(str(repo.schema_dir), "ruling").iter_errors(rulings))
+    assert not list(validator(str(repo.schema_dir), "ruling").iter_errors(json.loads(out)))
     # the id is a record's: replay finds it, and the logged ruling digest is of the ruling without the id
     assert run_policy("log", "replay", db, rulings[0]["decision_id"])[0] == 0
     code, out, _ = run_policy("log", "list", db, "--kind", "case", "--format", "json")

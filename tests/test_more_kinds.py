@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from evaluator import api
 
-from .conftest import edit, run_policy
+from .conftest import edit, run_policy, rulings_of
 
 GOOD = """
   - id: good
@@ -28,7 +28,7 @@ def _file(tmp_path, body: str):
 def _eval(tmp_path, body, *extra):
     path = _file(tmp_path, textwrap.dedent(body) + textwrap.dedent(GOOD))
     code, out, err = run_policy("eval", path, "--format", "json", *extra)
-    return code, json.loads(out), err
+    return code, rulings_of(out), err
 
 
 def test_negative_count_refused_at_its_field(tmp_path):
@@ -332,7 +332,7 @@ def test_rulings_of_every_new_kind_meet_the_public_schema(repo):
         rulings += api.evaluate_file(repo, path, "reference").rulings
     kinds = {r["kind"] for r in rulings}
     assert kinds >= {"community", "street", "assessment", "funding", "roster"}
-    errors = list(validator(str(repo.schema_dir), "ruling").iter_errors(json.loads(_to_json(rulings))))
+    errors = list(validator(str(repo.schema_dir), "ruling", "/$defs/inline_rulings").iter_errors(json.loads(_to_json(rulings))))
     assert not errors, errors[0]
     for r in rulings:
         assert set(r["results"]) <= {t["result"] for t in r["trace"]}, r["id"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from evaluator import api
 
-from .conftest import ROOT, edit, run_policy
+from .conftest import ROOT, edit, run_policy, rulings_of
 
 RAISES = "policies/workforce.salary_raises/2019-01-01.yaml"
 TABLE = "policies/workforce.salary_table/2019-01-01.yaml"
@@ -131,8 +131,8 @@ def test_every_ruling_meets_the_public_schema_and_quotes_verbatim(repo):
     code, out, err = run_policy("eval", ROOT / "tests/cases/worker_exit_grounds.yaml",
                                 ROOT / "examples/workers.yaml", "--format", "json")
     assert code == 0, err
-    rulings = json.loads(out)
-    errors = list(validator(str(repo.schema_dir), "ruling").iter_errors(rulings))
+    rulings = rulings_of(out)
+    errors = list(validator(str(repo.schema_dir), "ruling").iter_errors(json.loads(out)))
     assert not errors, errors[0]
     for r in rulings:
         named = {t["result"] for t in r["trace"]}
@@ -151,7 +151,7 @@ def test_policy_runs_from_any_directory(tmp_path):
     proc = subprocess.run([str(exe), "eval", str(ROOT / "examples/workers.yaml"), "--format", "json"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    rulings = json.loads(proc.stdout)
+    rulings = rulings_of(proc.stdout)
     assert rulings and all(r["expect"]["passed"] for r in rulings)
 
 

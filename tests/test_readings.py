@@ -7,14 +7,14 @@ import json
 from evaluator import api, checks
 from evaluator.load.validation import validator
 
-from .conftest import ROOT, edit, run_policy
+from .conftest import ROOT, edit, run_policy, rulings_of
 
 EXAMPLES = ROOT / "examples/workers.yaml"
 RAISES = "raises_add_up_highest_only_capped"
 
 
 def ruling(out: str, case_id: str) -> dict:
-    return next(r for r in json.loads(out) if r["id"] == case_id)
+    return next(r for r in rulings_of(out) if r["id"] == case_id)
 
 
 def alt_notes(r: dict) -> list[dict]:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from evaluator.audit import decision_log
 from evaluator.serve import app as server
 
-from .conftest import ROOT, run_policy
+from .conftest import ROOT, run_policy, rulings_of
 
 EXAMPLES = ROOT / "examples" / "workers.yaml"
 
@@ -27,7 +27,7 @@ def client(repo):
 def example_json():
     code, out, _ = run_policy("eval", EXAMPLES, "--format", "json", "--engine", "reference")
     assert code == 0
-    return json.loads(out)
+    return rulings_of(out)
 
 
 def _as_request() -> dict:
@@ -40,17 +40,17 @@ def _as_request() -> dict:
 def test_evaluate_gives_what_the_cli_gives(client, example_json):
     r = client.post("/evaluate", content=json.dumps(_as_request()))
     assert r.status_code == 200
-    assert r.json() == example_json
+    assert rulings_of(r.json()) == example_json
 
 
 def test_single_case_and_as_of(client):
     case = {"id": "one", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "grid_worker",
                                                                             "years_of_service": 2}}
     r = client.post("/evaluate", json=case)
-    assert r.status_code == 200 and r.json()[0]["results"]["salary.base_pay"] == 2300
+    assert r.status_code == 200 and rulings_of(r.json())[0]["results"]["salary.base_pay"] == 2300
     r = client.post("/evaluate?as_of=2018-06-01", json=case)
     assert r.status_code == 422 and "no version of 'workforce.salary_table' is in force" in \
-        r.json()[0]["errors"][0]["message"]
+        rulings_of(r.json())[0]["errors"][0]["message"]
     r = client.post("/evaluate?as_of=2024-02-30", json=case)
     assert r.status_code == 400 and "not a real date" in r.json()["errors"][0]["message"]
 
@@ -63,7 +63,7 @@ def test_bad_case_gets_the_cli_message_and_the_others_are_ruled(client, tmp_path
             '"years_of_service": 5}}\n]}')
     r = client.post("/evaluate", content=body)
     assert r.status_code == 422
-    good, bad = r.json()
+    good, bad = rulings_of(r.json())
     assert good["results"]["salary.base_pay"] == 2700
     [err] = bad["errors"]
     (tmp_path / "request").write_text(body, encoding="utf-8")
@@ -185,7 +185,7 @@ def test_surrogate_escapes(client):
     case = '{"id": "a\\ud83d\\ude00", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", ' \
            '"years_of_service": 1}}'
     r = client.post("/evaluate", content=case)
-    assert r.status_code == 422 and "\U0001F600" in r.json()[0]["id"]  # one character, refused by the id pattern
+    assert r.status_code == 422 and "\U0001F600" in rulings_of(r.json())[0]["id"]  # one character, refused by the id pattern
     r = client.post("/evaluate", content=case.replace("\\ude00", ""))
     assert r.status_code == 400 and "unpaired" in r.json()["errors"][0]["message"]
 

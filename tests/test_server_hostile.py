@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from evaluator.audit import decision_log
 from evaluator.serve import app as server, limits
 
-from .conftest import ROOT
+from .conftest import ROOT, rulings_of
 
 BASE = "http://127.0.0.1:8350"
 CASE = {"id": "c", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", "years_of_service": 1}}
@@ -58,7 +58,7 @@ def test_cross_site_posts_are_refused_and_never_logged(repo, tmp_path):
     assert not db.exists() or decision_log.verify(db).records == 0
     # the server's own page (same origin) and programs without Origin are served, and logged
     r = c.post("/evaluate", content=body, headers={"origin": BASE, "content-type": "application/json"})
-    assert r.status_code == 200 and r.json()[0]["decision_id"] == decision_log.listing(db)[0]["decision_id"]
+    assert r.status_code == 200 and rulings_of(r.json())[0]["decision_id"] == decision_log.listing(db)[0]["decision_id"]
     assert c.get("/health", headers={"host": "localhost:8350"}).status_code == 200
 
 
@@ -110,7 +110,7 @@ def test_a_schema_valid_case_before_any_policy_is_answered_as_declared(client):
     assert r.status_code == 422 and r.headers["content-type"] == "application/json"
     schema = doc["paths"]["/evaluate"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
     Draft202012Validator({**schema, "components": doc["components"]}).validate(r.json())
-    assert "in force" in r.json()[0]["errors"][0]["message"]
+    assert "in force" in rulings_of(r.json())[0]["errors"][0]["message"]
 
 
 # ---- the real server: uvicorn with the guarded protocol and a worker process --------------------------------------
@@ -174,7 +174,7 @@ def test_health_answers_while_a_long_request_is_ruled(live):
     took = _health(url)
     busy = t.is_alive()
     t.join()
-    assert done["r"][0] == 200 and len(json.loads(done["r"][1])) == limits.MAX_CASES
+    assert done["r"][0] == 200 and len(rulings_of(json.loads(done["r"][1]))) == limits.MAX_CASES
     assert busy, "the long request finished before /health was asked: make it longer"
     assert took < 1
 

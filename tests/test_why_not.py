@@ -7,7 +7,7 @@ import pytest
 
 from evaluator.ruling import explain
 
-from .conftest import run_policy
+from .conftest import run_policy, rulings_of
 
 CASE = """cases:
   - id: one_bad_year
@@ -52,7 +52,7 @@ def test_why_not_explains_a_ground_in_chinese_and_english_with_its_clause(case_f
 def test_why_not_all_answers_why_no_exit_ground_was_found(case_file):
     code, out, _ = run_policy("eval", case_file, "--why-not", "all", "--format", "json")
     assert code == 0
-    first = json.loads(out)[0]
+    first = rulings_of(out)[0]
     assert first["results"]["exit.grounds"] == []
     entries = first["why_not"]
     assert len(entries) == 10 and not any(e["fired"] for e in entries)  # nine grounds, the 7th split by post
@@ -69,16 +69,16 @@ def test_why_not_is_part_of_the_public_ruling_schema(repo, case_file):
     from evaluator.load.validation import validator
     code, out, _ = run_policy("eval", case_file, "--why-not", "all", "--why-not", "two_consecutive_unqualified",
                               "--format", "json")
-    rulings = json.loads(out)
+    rulings = rulings_of(out)
     assert code == 0 and all(r["why_not"] for r in rulings)
-    assert list(validator(str(repo.schema_dir), "ruling").iter_errors(rulings)) == []
+    assert list(validator(str(repo.schema_dir), "ruling").iter_errors(json.loads(out))) == []
     bad = [dict(rulings[0], why_not=[{"rule": "x"}])]
-    assert list(validator(str(repo.schema_dir), "ruling").iter_errors(bad))
+    assert list(validator(str(repo.schema_dir), "ruling", "/$defs/inline_rulings").iter_errors(bad))
 
 
 def test_rulings_keep_their_format_without_why_not(case_file):
     code, out, _ = run_policy("eval", case_file, "--format", "json")
-    assert code == 0 and all("why_not" not in r for r in json.loads(out))
+    assert code == 0 and all("why_not" not in r for r in rulings_of(out))
 
 
 def test_an_unknown_rule_is_an_error_with_a_suggestion(case_file):

@@ -26,7 +26,8 @@ from . import batch as batch_cli
 from .common import err as _err
 from .common import refuse_broken
 from ..load.problems import PolicyInputError
-from ..render.text import JsonListWriter, ruling_text, to_json
+from ..render import ruling_format
+from ..render.text import ruling_text, to_json
 
 
 def _date_arg(text: str) -> dt.date:
@@ -53,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", type=_date_arg, default=None, help="rule on this date instead of each case's as_of")
     e.add_argument("--format", choices=["text", "json", "markdown", "html"], default="text",
                    help="markdown/html: each ruling as a document to file (facts, clauses quoted, readings, digest)")
+    e.add_argument("--clauses", choices=ruling_format.FORMS, default="auto",
+                   help="json: where the clause texts a ruling quotes are written: `inline` in every trace entry, "
+                        "or `table` (each text once, in the document's `clauses`, the entries giving the id); "
+                        "`auto` (default): inline for one ruling, a table for several (docs/contract.md)")
     e.add_argument("--issuer", default=None, metavar="NAME",
                    help="markdown/html: who issues the documents (an office or a person), printed in each one's "
                         "issuing block with the case reference, the date ruled for, the date printed and the digest")
@@ -164,7 +169,8 @@ def cmd_eval(args) -> int:
     engine = engines.make(args.engine)
     rulings, unusable, failed, per_file, outcomes = [], False, 0, [], []
     # JSON without a decision log is written ruling by ruling as the cases are ruled, holding none of them.
-    stream = JsonListWriter(sys.stdout) if args.format == "json" and getattr(args, "log", None) is None else None
+    stream = (ruling_format.RulingsWriter(sys.stdout, repo, args.clauses)
+              if args.format == "json" and getattr(args, "log", None) is None else None)
     for path in args.files:
         outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
                                     why_not=tuple(args.why_not), sink=stream and stream.write)
@@ -179,7 +185,7 @@ def cmd_eval(args) -> int:
     if stream is not None:
         stream.close()
     elif args.format == "json":
-        print(to_json(rulings))
+        print(to_json(ruling_format.document(rulings, repo, args.clauses)))
     elif args.format in ("markdown", "html"):
         print(ruling_doc.render(per_file, repo, args.format, issuer=args.issuer or ruling_doc.DEFAULT_ISSUER))
     else:

@@ -41,20 +41,13 @@ def to_json(obj, indent: int | None = 2) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
 
 
-class JsonListWriter:
-    """A JSON list written item by item, the same text as `print(to_json(items))`: nothing is held but the item
-    being written."""
-
-    def __init__(self, out):
-        self.out, self.count = out, 0
-
-    def write(self, item) -> None:
-        # Inside the list every line of an item is indented two more spaces (no string holds a raw newline).
-        self.out.write(("[\n  " if not self.count else ",\n  ") + to_json(item).replace("\n", "\n  "))
-        self.count += 1
-
-    def close(self) -> None:
-        self.out.write("\n]\n" if self.count else "[]\n")
+def to_json_bytes(obj) -> bytes:
+    """Compact JSON as UTF-8 bytes for other programs (HTTP answers), by orjson: no spaces, non-ASCII kept,
+    Decimals as json.dumps writes them; what orjson refuses is written by json.dumps, as compactly."""
+    try:
+        return orjson.dumps(obj, default=_fragment, option=_ORJSON & ~orjson.OPT_INDENT_2)
+    except TypeError:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=_default).encode("utf-8")
 
 
 def show(value) -> str:

@@ -1,7 +1,7 @@
 """`policy serve`: the evaluator over HTTP (FastAPI), with the same contract as the CLI.
 
-POST /evaluate takes a case file as JSON (one case, or {"cases": [...]}) and answers with the list the CLI prints
-with --format json: a ruling per case, or {"id", "errors"} for a case that cannot be used, whose messages are the
+POST /evaluate takes a case file as JSON (one case, or {"cases": [...]}) and answers with the rulings document the
+CLI prints with --format json (?clauses=inline|table chooses its form, as --clauses does): a ruling per case, or {"id", "errors"} for a case that cannot be used, whose messages are the
 CLI's, at request:line:col. 200 when every case was ruled on; 422 when some case could not be (the others are
 still ruled on and returned), e.g. a case dated before any version of a policy it needs was in force. Every other
 error is an RFC 9457 problem document (application/problem+json): 400 not a JSON document, 403 a foreign Host or
@@ -64,14 +64,14 @@ class Pool:
         if self.workers:
             list(self.executor.map(_pause, [0.1] * self.workers))
 
-    def submit(self, raw: bytes, as_of):
+    def submit(self, raw: bytes, as_of, form=None):
         if self.ruler is not None:
-            return self.executor.submit(self.ruler.rule, raw, as_of)
+            return self.executor.submit(self.ruler.rule, raw, as_of, form)
         try:
-            return self.executor.submit(rulings.rule_in_worker, raw, as_of)
+            return self.executor.submit(rulings.rule_in_worker, raw, as_of, form)
         except cf.process.BrokenProcessPool:
             self.executor = self.make()
-            return self.executor.submit(rulings.rule_in_worker, raw, as_of)
+            return self.executor.submit(rulings.rule_in_worker, raw, as_of, form)
 
     def shutdown(self) -> None:
         """Stop the workers (each finishes the request it is ruling) and wait for them."""
@@ -99,12 +99,17 @@ def _openapi(app, repo) -> dict:
     ev = doc["paths"]["/evaluate"]["post"]
     ev["parameters"] = [{"name": "as_of", "in": "query", "required": False,
                          "description": "rule every case on this date instead of its own as_of",
-                         "schema": {"$ref": "#/components/schemas/common.date"}}]
+                         "schema": {"$ref": "#/components/schemas/common.date"}},
+                        {"name": "clauses", "in": "query", "required": False,
+                         "description": "where the clause texts the rulings quote are written: `inline` in every "
+                                        "trace entry, or `table` (each once, in the answer's `clauses`); `auto` "
+                                        "(default): inline for one ruling, a table for several",
+                         "schema": {"enum": ["auto", "inline", "table"], "default": "auto"}}]
     ev["requestBody"] = {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/cases"}}}}
     ev["responses"] = {
         "200": {"description": "every case ruled on", "content": {"application/json": {"schema": answer}}},
-        "400": problem("the body is not a JSON document, or as_of is not a date"),
+        "400": problem("the body is not a JSON document, as_of is not a date or clauses not a form"),
         "408": problem(f"the body did not arrive within {limits.BODY_TIMEOUT_S} s"),
         "413": problem(f"body over {limits.MAX_BODY} bytes, nested deeper than {limits.MAX_DEPTH}, more than "
                        f"{limits.MAX_CASES} cases or more than {limits.MAX_WORK} cases and roster workers"),
@@ -151,7 +156,7 @@ def create_app(repo, engine: str = "durable", log_path=None, log_key=None, *, wo
                                          headers={"Retry-After": "1"})
             pool.pending += 1
         try:
-            future = pool.submit(raw, request.query_params.get("as_of"))
+            future = pool.submit(raw, request.query_params.get("as_of"), request.query_params.get("clauses"))
             status, media, body = await asyncio.wait_for(asyncio.wrap_future(future), limits.RULING_TIMEOUT_S)
         except TimeoutError:
             return problems.response(503, "ruling_timeout", f"the ruling took longer than "

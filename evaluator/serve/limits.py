@@ -1,9 +1,11 @@
 """The HTTP server's limits, in one place (docs/security.md lists them with these values)."""
 from __future__ import annotations
 
+from ..load import limits as load_limits
+
 MAX_BODY = 1024 * 1024          # bytes of a request body
 MAX_HEADER_BYTES = 64 * 1024    # request line and headers
-MAX_DEPTH = 64                  # nesting of arrays and objects in a request body (checked before parsing)
+MAX_DEPTH = load_limits.MAX_DEPTH  # nesting of arrays and objects in a request body (the loader's, on its events)
 MAX_CASES = 1000                # cases in one request
 MAX_WORK = 2 * MAX_CASES        # cases plus the workers of roster cases in one request
 BODY_TIMEOUT_S = 10             # the whole body must arrive within this time of the request's headers

@@ -2,16 +2,17 @@
 tests and `--workers 0`, a thread of the server's own process. It returns (status, media type, body bytes); the
 event loop only moves bytes.
 
-Before the body is parsed its nesting is measured on the raw text (libyaml's composer recurses and overflows the C
-stack near 25,000 levels: one such body must not kill a worker), and after parsing the request's work is bounded by
-its cases and by the workers of its roster cases, so one request of 1 MiB cannot hold a worker for long.
+The body is parsed by the loader every case file goes through, which counts nesting on the parser's event stream
+before any tree is built (libyaml's composer recurses and overflows the C stack near 25,000 levels: one such body
+must not kill a worker); after parsing the request's work is bounded by its cases and by the workers of its roster
+cases, so one request of 1 MiB cannot hold a worker for long. The answer is the rulings document
+(render/ruling_format.py) in the form asked for, written by orjson.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
-import re
 import threading
 import time
 from http import HTTPStatus
@@ -22,26 +23,12 @@ from ..cases import files as cases
 from ..engine import engines
 from ..load.problems import PolicyInputError, Problem
 from ..load.yaml_strict import load_text
-from ..render.text import to_json
+from ..render import ruling_format
+from ..render.text import to_json, to_json_bytes
 from . import limits, problems
 
 REQUEST = "request"  # the "file" name problems of a request body are reported at
 JSON = "application/json"
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
-_BRACKETS = re.compile(rb"[^\[\]{}]+")
-
-
-def nesting_over(raw: bytes, limit: int = limits.MAX_DEPTH) -> bool:
-    """True when arrays and objects in a JSON text nest deeper than `limit` (strings skipped; stops at the limit)."""
-    depth = 0
-    for ch in _BRACKETS.sub(b"", _STRINGS.sub(b"", raw)):
-        if ch in b"[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
 
 
 def work_of(data) -> int:
@@ -68,15 +55,18 @@ class Ruler:
         self.log_path, self.log_key = log_path, log_key
         self.repo_version = decision_log.repository_version(repo.root) if log_path else None
 
-    def rule(self, raw: bytes, as_of: str | None) -> tuple[int, str, bytes]:
+    def rule(self, raw: bytes, as_of: str | None, form: str | None = None) -> tuple[int, str, bytes]:
         try:
-            return self.rule_unguarded(raw, as_of)
+            return self.rule_unguarded(raw, as_of, form)
         except Exception:  # noqa: BLE001 - a bug: logged on the server (rate-limited), a problem for the client
             logging.getLogger("evaluator.serve").exception("internal error while ruling a request")
             return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error while ruling the "
                             "request (a bug in the evaluator; the server's log has the details)")
 
-    def rule_unguarded(self, raw: bytes, as_of_text: str | None) -> tuple[int, str, bytes]:
+    def rule_unguarded(self, raw: bytes, as_of_text: str | None, form: str | None = None) -> tuple[int, str, bytes]:
+        form = form or "auto"
+        if form not in ruling_format.FORMS:
+            return _problem(400, "bad_request", f"clauses '{form[:40]}': one of {', '.join(ruling_format.FORMS)}")
         as_of = None
         if as_of_text is not None:
             try:
@@ -87,12 +77,12 @@ class Ruler:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _problem(400, "bad_request", "the body is not UTF-8 text")
-        if nesting_over(raw):
-            return _problem(413, "too_deep", f"the body nests arrays and objects deeper than {limits.MAX_DEPTH} "
-                                             "levels")
         try:
             doc = load_text(text, REQUEST)
         except PolicyInputError as exc:
+            if any(p.code == "too_deep" for p in exc.problems):
+                return _problem(413, "too_deep", f"the body nests arrays and objects deeper than {limits.MAX_DEPTH} "
+                                                 "levels", [p.as_json() for p in exc.problems])
             return _problem(400, "bad_request", "the body is not a JSON document", [p.as_json() for p in
                                                                                   exc.problems])
         items = doc.data.get("cases") if isinstance(doc.data, dict) else None
@@ -118,7 +108,8 @@ class Ruler:
                                 "given (this server logs every ruling it gives); try again later")
             for r, did in zip(logged, ids):
                 r["decision_id"] = did
-        return 422 if out.unusable else 200, JSON, to_json(out.rulings, indent=None).encode("utf-8")
+        answer = ruling_format.document(out.rulings, self.repo, form)
+        return 422 if out.unusable else 200, JSON, to_json_bytes(answer)
 
 
 _WORKER: Ruler | None = None
@@ -138,8 +129,8 @@ def start_worker(repo, engine: str, log_path, log_key) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def rule_in_worker(raw: bytes, as_of: str | None) -> tuple[int, str, bytes]:
-    return _WORKER.rule(raw, as_of)
+def rule_in_worker(raw: bytes, as_of: str | None, form: str | None = None) -> tuple[int, str, bytes]:
+    return _WORKER.rule(raw, as_of, form)
 
 
 def ready() -> bool:

@@ -1,0 +1,149 @@
+"""The JSON document of rulings (`policy eval --format json`, the answer of POST /evaluate), schema version 2.
+
+    {"format": "yinchuan-policy.rulings", "schema_version": 2, "form": "inline" | "table",
+     "rulings": [ruling or {"id", "errors"}, ...], "clauses": {clause id: {...}}   (only in the table form)}
+
+Two forms say the same thing. **inline**: every clause quote of a trace entry (and of a `why_not` entry) carries
+its verbatim `text`, as rulings have always been built. **table**: each quoted clause is written once, in
+`clauses` (its text, the document, the enclosing clause and its heading), and a quote is `{"id"}` alone; a quote
+keeps its own `text` only if it differs from the table's (never the case today: a clause id has one text). The rule
+for consumers: a quote's text is its own `text` if present, else `clauses[id].text`. `inline()` turns any document
+into the inline list. Rulings are built, logged and digested inline; the table is made only when written.
+
+By default ("auto") a document of one ruling is inline and one of several is a table. A streamed document writes
+`clauses` after the rulings (RulingsWriter), and is the same text as `to_json(document(...))`.
+"""
+from __future__ import annotations
+
+from .text import to_json
+
+FORMAT = "yinchuan-policy.rulings"
+SCHEMA_VERSION = 2
+FORMS = ("auto", "inline", "table")
+
+
+def chosen(form: str, count: int) -> str:
+    """The form a document of `count` rulings is written in: `auto` is inline for one ruling, a table otherwise."""
+    if form not in FORMS:
+        raise ValueError(f"form '{form}': one of {', '.join(FORMS)}")
+    return form if form != "auto" else ("inline" if count <= 1 else "table")
+
+
+def head(form: str) -> dict:
+    return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "form": form}
+
+
+def clause_entry(repo, clause_id: str, text: str) -> dict:
+    """What the table says of a quoted clause or unit: its text, and where it stands in the official text."""
+    cite = repo.clauses.get(clause_id) if repo is not None else None
+    if cite is None or cite.text != text:
+        return {"text": text}
+    path = cite.json_path
+    clause = cite.doc.data["clauses"][path[1]] if len(path) > 1 and path[0] == "clauses" else {}
+    entry = {"text": text, "document": cite.doc.data.get("document", ""), "clause": cite.clause_id}
+    if clause.get("heading"):
+        entry["heading"] = clause["heading"]
+    entry["title_en"] = cite.title_en
+    return entry
+
+
+class ClauseTable:
+    """Collects the quoted clauses of the rulings given to `refer`, each once, in the order first quoted."""
+
+    def __init__(self, repo):
+        self.repo, self.clauses = repo, {}
+
+    def quotes(self, quotes: list) -> list:
+        out = []
+        for q in quotes:
+            known = self.clauses.get(q["id"])
+            if known is None:
+                known = self.clauses[q["id"]] = clause_entry(self.repo, q["id"], q["text"])
+            out.append({"id": q["id"]} if known["text"] == q["text"] else q)
+        return out
+
+    def refer(self, ruling: dict) -> dict:
+        """The ruling with its quotes replaced by references into the table (the ruling given is not changed)."""
+        if "trace" not in ruling:
+            return ruling  # a case that could not be used: nothing quoted
+        out = dict(ruling)
+        out["trace"] = [{**t, "clauses": self.quotes(t["clauses"])} for t in ruling["trace"]]
+        if "why_not" in ruling:
+            out["why_not"] = [{**w, "clauses": self.quotes(w["clauses"])} for w in ruling["why_not"]]
+        return out
+
+
+def document(rulings: list, repo, form: str = "auto") -> dict:
+    """The whole document of `rulings` (inline, as built) in the form asked for."""
+    form = chosen(form, len(rulings))
+    if form == "inline":
+        return {**head(form), "rulings": rulings}
+    table = ClauseTable(repo)
+    referred = [table.refer(r) for r in rulings]
+    return {**head(form), "rulings": referred, "clauses": table.clauses}
+
+
+def inline(doc: dict) -> list:
+    """The rulings of a document of either form, every quote with its text (what a consumer reads)."""
+    if doc.get("form") != "table":
+        return doc["rulings"]
+    table = doc["clauses"]
+
+    def texts(quotes):
+        return [q if "text" in q else {"id": q["id"], "text": table[q["id"]]["text"]} for q in quotes]
+    out = []
+    for r in doc["rulings"]:
+        if "trace" in r:
+            r = {**r, "trace": [{**t, "clauses": texts(t["clauses"])} for t in r["trace"]]}
+            if "why_not" in r:
+                r["why_not"] = [{**w, "clauses": texts(w["clauses"])} for w in r["why_not"]]
+        out.append(r)
+    return out
+
+
+class RulingsWriter:
+    """The document written ruling by ruling, indented as `to_json` writes it whole: only the table of clauses
+    (one entry per distinct clause quoted) and, under "auto", the first ruling (until a second shows the document
+    holds several) are held."""
+
+    def __init__(self, out, repo, form: str = "auto"):
+        chosen(form, 0)  # refuses an unknown form now
+        self.out, self.repo, self.form = out, repo, form
+        self.count, self.held = 0, None
+        self.table = ClauseTable(repo) if form == "table" else None
+
+    def _start(self, form: str) -> None:
+        self.form = form
+        self.table = ClauseTable(self.repo) if form == "table" else None
+        self.out.write(to_json(head(form))[:-2] + ",\n  \"rulings\": [")
+
+    def _put(self, ruling: dict) -> None:
+        if self.table is not None:
+            ruling = self.table.refer(ruling)
+        self.out.write(("\n    " if not self.count else ",\n    ") + to_json(ruling).replace("\n", "\n    "))
+        self.count += 1
+
+    def write(self, ruling: dict) -> None:
+        if self.form == "auto":
+            if self.held is None:
+                self.held = ruling
+                return
+            self._start("table")
+            self._put(self.held)
+            self.held = None
+        elif self.count == 0:
+            self._start(self.form)
+        self._put(ruling)
+
+    def close(self) -> None:
+        if self.form == "auto":  # none or one ruling
+            self._start("inline")
+            if self.held is not None:
+                self._put(self.held)
+                self.held = None
+        elif self.count == 0:
+            self._start(self.form)
+        self.out.write("\n  ]" if self.count else "]")
+        if self.table is not None:
+            self.out.write(",\n  \"clauses\": " + to_json(self.table.clauses).replace("\n", "\n  "))
+        self.out.write("\n}\n")
