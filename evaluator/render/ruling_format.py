@@ -15,7 +15,7 @@ By default ("auto") a document of one ruling is inline and one of several is a t
 """
 from __future__ import annotations
 
-from .text import to_json
+from .text import to_json, to_json_bytes
 
 FORMAT = "yinchuan-policy.rulings"
 SCHEMA_VERSION = 2
@@ -81,6 +81,21 @@ def document(rulings: list, repo, form: str = "auto") -> dict:
     table = ClauseTable(repo)
     referred = [table.refer(r) for r in rulings]
     return {**head(form), "rulings": referred, "clauses": table.clauses}
+
+
+def joined(form: str, parts: list) -> bytes | None:
+    """The compact document of rulings ruled in parts, in order: each part (its rulings as a JSON array in `form`,
+    its clause table or None). None if two parts' tables disagree on a clause's text (then rule in one piece)."""
+    clauses: dict = {}
+    for _, table in parts:
+        for cid, entry in (table or {}).items():
+            if clauses.setdefault(cid, entry) != entry:
+                return None
+    items = b",".join(rulings[1:-1] for rulings, _ in parts if len(rulings) > 2)
+    out = to_json_bytes(head(form))[:-1] + b',"rulings":[' + items + b"]"
+    if form == "table":
+        out += b',"clauses":' + to_json_bytes(clauses)
+    return out + b"}"
 
 
 def inline(doc: dict) -> list:

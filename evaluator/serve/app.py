@@ -21,6 +21,7 @@ import multiprocessing
 import threading
 from http import HTTPStatus
 
+import orjson
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -29,6 +30,7 @@ from starlette.exceptions import HTTPException
 
 from ..audit import decision_log
 from ..load.problems import PolicyInputError
+from ..render import ruling_format
 from ..render.text import to_json
 from . import guard, limits, openapi_doc, problems, rulings
 
@@ -49,7 +51,7 @@ class Pool:
     def __init__(self, repo, engine: str, log_path, log_key, workers: int):
         self.workers, self.args = workers, (repo, engine, log_path, log_key)
         self.capacity = max(workers, 1) * limits.QUEUE_PER_WORKER
-        self.pending, self.lock = 0, threading.Lock()
+        self.pending, self.running, self.lock = 0, 0, threading.Lock()
         self.ruler = rulings.Ruler(*self.args) if workers == 0 else None
         self.executor = self.make()
 
@@ -64,14 +66,58 @@ class Pool:
         if self.workers:
             list(self.executor.map(_pause, [0.1] * self.workers))
 
-    def submit(self, raw: bytes, as_of, form=None):
+    def submit(self, raw: bytes, as_of, form=None, part=None):
         if self.ruler is not None:
-            return self.executor.submit(self.ruler.rule, raw, as_of, form)
+            return self.executor.submit(self.ruler.rule, raw, as_of, form, part)
         try:
-            return self.executor.submit(rulings.rule_in_worker, raw, as_of, form)
+            future = self.executor.submit(rulings.rule_in_worker, raw, as_of, form, part)
         except cf.process.BrokenProcessPool:
             self.executor = self.make()
-            return self.executor.submit(rulings.rule_in_worker, raw, as_of, form)
+            future = self.executor.submit(rulings.rule_in_worker, raw, as_of, form, part)
+        with self.lock:
+            self.running += 1
+        future.add_done_callback(self.done)
+        return future
+
+    def done(self, _future) -> None:
+        with self.lock:
+            self.running -= 1
+
+    def parts(self, raw: bytes, form) -> tuple[list, str] | None:
+        """How to share a request among the idle workers: [(start, stop, first)] and the form of the answer, or
+        None to rule it in one piece (one worker or none idle, a decision log to write in one piece, or fewer
+        than limits.MIN_PART_CASES cases a part). The cases are counted by orjson on the event loop; each part
+        reads the whole body with the strict loader, so that its problems are where the client wrote them."""
+        with self.lock:
+            idle = self.workers - self.running
+        if idle < 2 or self.args[2] is not None or form not in (None, "auto", "inline", "table"):
+            return None
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        items = data.get("cases") if isinstance(data, dict) else None
+        n = min(idle, len(items) // limits.MIN_PART_CASES) if isinstance(items, list) else 0
+        if n < 2:
+            return None
+        size = -(-len(items) // n)
+        bounds = [(k * size, (k + 1) * size if k < n - 1 else None, k == 0) for k in range(n)]
+        return bounds, ruling_format.chosen(form or "auto", len(items))
+
+    async def rule(self, raw: bytes, as_of, form) -> tuple[int, str, bytes]:
+        """The answer to a request, ruled in one piece or in parts on the idle workers (then joined here)."""
+        split = self.parts(raw, form) if self.workers else None
+        if split is None:
+            return await asyncio.wrap_future(self.submit(raw, as_of, form))
+        bounds, form = split
+        answers = await asyncio.gather(*(asyncio.wrap_future(self.submit(raw, as_of, form, b)) for b in bounds))
+        for status, media, body in answers:
+            if media != rulings.PART:
+                return status, media, body  # a problem of the whole body: every part says the same
+        body = ruling_format.joined(form, [body for _, _, body in answers])
+        if body is None:
+            return await asyncio.wrap_future(self.submit(raw, as_of, form))
+        return max(status for status, _, _ in answers), rulings.JSON, body
 
     def shutdown(self) -> None:
         """Stop the workers (each finishes the request it is ruling) and wait for them."""
@@ -156,8 +202,8 @@ def create_app(repo, engine: str = "durable", log_path=None, log_key=None, *, wo
                                          headers={"Retry-After": "1"})
             pool.pending += 1
         try:
-            future = pool.submit(raw, request.query_params.get("as_of"), request.query_params.get("clauses"))
-            status, media, body = await asyncio.wait_for(asyncio.wrap_future(future), limits.RULING_TIMEOUT_S)
+            answer = pool.rule(raw, request.query_params.get("as_of"), request.query_params.get("clauses"))
+            status, media, body = await asyncio.wait_for(answer, limits.RULING_TIMEOUT_S)
         except TimeoutError:
             return problems.response(503, "ruling_timeout", f"the ruling took longer than "
                                      f"{limits.RULING_TIMEOUT_S} s", headers={"Retry-After": "1"})

@@ -10,6 +10,7 @@ cases, so one request of 1 MiB cannot hold a worker for long. The answer is the 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -29,6 +30,7 @@ from . import limits, problems
 
 REQUEST = "request"  # the "file" name problems of a request body are reported at
 JSON = "application/json"
+PART = "part"  # the media type of a part's answer: (rulings as a JSON array, the clause table or None)
 
 
 def work_of(data) -> int:
@@ -55,15 +57,18 @@ class Ruler:
         self.log_path, self.log_key = log_path, log_key
         self.repo_version = decision_log.repository_version(repo.root) if log_path else None
 
-    def rule(self, raw: bytes, as_of: str | None, form: str | None = None) -> tuple[int, str, bytes]:
+    def rule(self, raw: bytes, as_of: str | None, form: str | None = None, part=None) -> tuple[int, str, bytes]:
         try:
-            return self.rule_unguarded(raw, as_of, form)
+            return self.rule_unguarded(raw, as_of, form, part)
         except Exception:  # noqa: BLE001 - a bug: logged on the server (rate-limited), a problem for the client
             logging.getLogger("evaluator.serve").exception("internal error while ruling a request")
             return _problem(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error while ruling the "
                             "request (a bug in the evaluator; the server's log has the details)")
 
-    def rule_unguarded(self, raw: bytes, as_of_text: str | None, form: str | None = None) -> tuple[int, str, bytes]:
+    def rule_unguarded(self, raw: bytes, as_of_text: str | None, form: str | None = None, part=None):
+        """The answer to a request: (status, media type, body bytes). With `part` (start, stop, first), only the
+        cases start:stop of the body are ruled (the whole body is read and checked, so that every problem is at its
+        place in it) and the answer is (status, PART, (their rulings as a JSON array, the clause table))."""
         form = form or "auto"
         if form not in ruling_format.FORMS:
             return _problem(400, "bad_request", f"clauses '{form[:40]}': one of {', '.join(ruling_format.FORMS)}")
@@ -96,6 +101,8 @@ class Ruler:
             cf = cases.from_document(doc, self.repo.schema_dir, as_of)
         except PolicyInputError as exc:
             return _problem(422, "unusable_cases", "the cases cannot be read", [p.as_json() for p in exc.problems])
+        if part is not None:
+            cf = cases_between(cf, *part)
         out = api.evaluate_cases(self.repo, cf, self.engine, api.FileOutcome(REQUEST))
         if self.log_path is not None:
             logged = [r for r in out.rulings if "results" in r]
@@ -108,8 +115,22 @@ class Ruler:
                                 "given (this server logs every ruling it gives); try again later")
             for r, did in zip(logged, ids):
                 r["decision_id"] = did
-        answer = ruling_format.document(out.rulings, self.repo, form)
-        return 422 if out.unusable else 200, JSON, to_json_bytes(answer)
+        status = 422 if out.unusable else 200
+        if part is not None:
+            table = ruling_format.ClauseTable(self.repo) if form == "table" else None
+            rulings = [table.refer(r) for r in out.rulings] if table else out.rulings
+            return status, PART, (to_json_bytes(rulings), table.clauses if table else None)
+        return status, JSON, to_json_bytes(ruling_format.document(out.rulings, self.repo, form))
+
+
+def cases_between(cf, start: int, stop: int | None, first: bool):
+    """The cases start:stop of a loaded case file, with their problems, and the file's own problems if `first`."""
+    entries = cf.entries[start:stop]
+    mine = {id(p) for e in entries for p in e.problems}
+    of_entries = {id(p) for e in cf.entries for p in e.problems}
+    problems = [p for p in cf.problems if id(p) in mine or (first and id(p) not in of_entries)]
+    return dataclasses.replace(cf, entries=entries, problems=problems, order=cf.order[start:stop],
+                               cases=[e.case for e in entries if e.case is not None])
 
 
 _WORKER: Ruler | None = None
@@ -129,8 +150,8 @@ def start_worker(repo, engine: str, log_path, log_key) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
-def rule_in_worker(raw: bytes, as_of: str | None, form: str | None = None) -> tuple[int, str, bytes]:
-    return _WORKER.rule(raw, as_of, form)
+def rule_in_worker(raw: bytes, as_of: str | None, form: str | None = None, part=None) -> tuple[int, str, bytes]:
+    return _WORKER.rule(raw, as_of, form, part)
 
 
 def ready() -> bool:

@@ -1,0 +1,116 @@
+"""A request shared among idle workers (serve/app.Pool.parts): each part reads the whole body and rules its slice,
+and the joined answer is the answer the request gets in one piece, byte for byte once parsed, problems at their
+places included."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from evaluator.render import ruling_format
+from evaluator.serve import app as server
+from evaluator.serve import limits, rulings
+
+from .conftest import ROOT
+
+CASE = {"kind": "worker", "as_of": "2024-07-01", "facts": {"post": "deputy", "years_of_service": 5}}
+
+
+def _body(n: int, bad_at=(), extra=None) -> bytes:
+    cases = [{**CASE, "id": f"c{i}", "facts": {**CASE["facts"], "years_of_service": i % 40}} for i in range(n)]
+    for i in bad_at:
+        cases[i] = {**cases[i], "facts": {"post": "principl", "years_of_service": 5}}
+    return json.dumps({"cases": cases, **(extra or {})}, indent=1).encode()
+
+
+@pytest.fixture(scope="module")
+def ruler(repo):
+    return rulings.Ruler(repo, "reference")
+
+
+def _in_parts(ruler, raw: bytes, form: str, bounds) -> tuple[int, bytes]:
+    answers = [ruler.rule(raw, None, form, b) for b in bounds]
+    assert all(media == rulings.PART for _, media, _ in answers)
+    return max(s for s, _, _ in answers), ruling_format.joined(form, [body for _, _, body in answers])
+
+
+@pytest.mark.parametrize("form", ["inline", "table"])
+@pytest.mark.parametrize("bad_at,extra", [((), None), ((3, 45, 59), None), ((45,), {"unknown_field": 1})])
+def test_parts_joined_are_the_answer_in_one_piece(ruler, form, bad_at, extra):
+    raw = _body(60, bad_at, extra)
+    status, media, whole = ruler.rule(raw, None, form)
+    assert media == rulings.JSON and status == (422 if bad_at or extra else 200)
+    for bounds in ([(0, 30, True), (30, None, False)], [(0, 20, True), (20, 40, False), (40, None, False)]):
+        got_status, joined = _in_parts(ruler, raw, form, bounds)
+        assert got_status == status and json.loads(joined) == json.loads(whole)
+    if bad_at:  # each bad case is reported once, at its line in the body as sent
+        errors = [r for r in json.loads(whole)["rulings"] if "errors" in r and "id" in r]
+        assert [r["index"] for r in errors] == list(bad_at) and all(r["line"] > 1 for r in errors)
+
+
+def test_a_problem_of_the_whole_body_is_answered_as_in_one_piece(ruler):
+    raw = b'{"cases": [' + b"[" * 100 + b"]" * 100 + b"]}"
+    assert ruler.rule(raw, None, "table", (0, 1, True)) == ruler.rule(raw, None, "table")
+
+
+def test_only_idle_workers_share_a_request_and_only_in_parts_worth_it(repo):
+    pool = server.Pool(repo, "reference", None, None, workers=2)
+    try:
+        big, small = _body(2 * limits.MIN_PART_CASES), _body(2 * limits.MIN_PART_CASES - 1)
+        assert pool.parts(big, None) == ([(0, limits.MIN_PART_CASES, True), (limits.MIN_PART_CASES, None, False)],
+                                         "table")
+        assert pool.parts(big, "inline")[1] == "inline"
+        assert pool.parts(small, None) is None
+        assert pool.parts(b"cases: []", None) is None  # not JSON (YAML): the worker says what it is, in one piece
+        pool.running = 1
+        assert pool.parts(big, None) is None
+    finally:
+        pool.shutdown()
+    logged = server.Pool(repo, "reference", ROOT / "never-written.db", None, workers=2)
+    try:
+        assert logged.parts(big, None) is None  # a request's decisions are logged in one piece
+    finally:
+        logged.shutdown()
+
+
+SERVER = """
+import sys
+from evaluator import api
+from evaluator.serve import app
+app.serve(api.load("."), "127.0.0.1", int(sys.argv[1]), "reference", workers=2)
+"""
+
+
+def test_a_live_server_with_two_workers_answers_as_one(ruler):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        for raw, form in ((_body(80), "table"), (_body(80, (70,)), "inline")):
+            req = urllib.request.Request(f"{url}/evaluate?clauses={form}", data=raw,
+                                         headers={"content-type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=60) as r:
+                    status, got = r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                status, got = exc.code, exc.read()
+            want_status, _, want = ruler.rule(raw, None, form)
+            assert status == want_status and json.loads(got) == json.loads(want)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
