@@ -87,3 +87,48 @@ def rulings_of(answer) -> list:
 
     from evaluator.render.ruling_format import inline
     return inline(json.loads(answer) if isinstance(answer, str) else answer)
+
+
+@contextlib.contextmanager
+def live_server(script: str):
+    """A real server: `script` run by Python from the repository root with a free port as its argument; yields
+    (port, base url) once /health answers, and stops it after."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", script, str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            pytest.fail(proc.stderr.read().decode())
+        yield port, url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def post_evaluate(url: str, body: bytes, query: str = "") -> tuple[int, bytes]:
+    """POST /evaluate as a program would: (status, body), whatever the status."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(f"{url}/evaluate{query}", data=body, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()

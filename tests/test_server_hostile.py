@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 
 import pytest
@@ -18,7 +15,7 @@ from fastapi.testclient import TestClient
 from evaluator.audit import decision_log
 from evaluator.serve import app as server, limits
 
-from .conftest import ROOT, rulings_of
+from .conftest import ROOT, live_server, post_evaluate, rulings_of
 
 BASE = "http://127.0.0.1:8350"
 CASE = {"id": "c", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", "years_of_service": 1}}
@@ -128,24 +125,8 @@ app.serve(api.load("."), "127.0.0.1", int(sys.argv[1]), "reference", workers=1)
 
 @pytest.fixture(scope="module")
 def live():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail(proc.stderr.read().decode())
-    yield port, url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with live_server(SERVER) as running:
+        yield running
 
 
 def _health(url) -> float:
@@ -156,12 +137,7 @@ def _health(url) -> float:
 
 
 def _post(url, body: bytes):
-    req = urllib.request.Request(f"{url}/evaluate", data=body, headers={"content-type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    return post_evaluate(url, body)
 
 
 def test_health_answers_while_a_long_request_is_ruled(live):

@@ -4,12 +4,6 @@ places included."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -17,7 +11,7 @@ from evaluator.render import ruling_format
 from evaluator.serve import app as server
 from evaluator.serve import limits, rulings
 
-from .conftest import ROOT
+from .conftest import ROOT, live_server, post_evaluate
 
 CASE = {"kind": "worker", "as_of": "2024-07-01", "facts": {"post": "deputy", "years_of_service": 5}}
 
@@ -88,29 +82,8 @@ app.serve(api.load("."), "127.0.0.1", int(sys.argv[1]), "reference", workers=2)
 
 
 def test_a_live_server_with_two_workers_answers_as_one(ruler):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with live_server(SERVER) as (_, url):
         for raw, form in ((_body(80), "table"), (_body(80, (70,)), "inline")):
-            req = urllib.request.Request(f"{url}/evaluate?clauses={form}", data=raw,
-                                         headers={"content-type": "application/json"})
-            try:
-                with urllib.request.urlopen(req, timeout=60) as r:
-                    status, got = r.status, r.read()
-            except urllib.error.HTTPError as exc:
-                status, got = exc.code, exc.read()
+            status, got = post_evaluate(url, raw, f"?clauses={form}")
             want_status, _, want = ruler.rule(raw, None, form)
             assert status == want_status and json.loads(got) == json.loads(want)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
