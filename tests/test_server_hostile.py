@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from evaluator.audit import decision_log
 from evaluator.serve import app as server, limits
 
-from .conftest import ROOT, live_server, post_evaluate, rulings_of
+from .conftest import live_server, post_evaluate, rulings_of
 
 BASE = "http://127.0.0.1:8350"
 CASE = {"id": "c", "kind": "worker", "as_of": "2024-01-01", "facts": {"post": "deputy", "years_of_service": 1}}
