@@ -6,7 +6,7 @@ export PYTHON
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check examples clean docs browser venv versions
+.PHONY: run test check examples clean docs browser venv versions bench
 
 venv:
 	@scripts/venv.sh build $(VENV) test,docs,serve
@@ -43,3 +43,8 @@ browser:
 
 clean:
 	rm -rf $(VENV) .venv-3.1[123] site build/rulings .pytest_cache .hypothesis
+
+# The README's speed table: every bench in bench/ that takes --json (bench/report.py), full size; QUICK=1 for the
+# small sizes (each bench under a minute). Not part of `make run` or `make test`: figures want a quiet machine.
+bench: venv
+	$(BIN)/python bench/report.py $(if $(QUICK),--quick,)
