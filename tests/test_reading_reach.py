@@ -8,6 +8,8 @@ import pickle
 import pytest
 
 from evaluator import api
+from evaluator.batch import executor, io as roster_io, sample
+from evaluator.batch.facts import to_case_facts, worker_specs
 from evaluator.cases import files as case_files
 from evaluator.engine import engines
 from evaluator.kinds import KINDS
@@ -41,6 +43,49 @@ def test_notes_are_those_of_ruling_again_under_every_reading(repo, engine_name):
         compared += 1
         noted += bool(full)
     assert compared > 100 and noted > 10  # the comparison covers cases with notes, not only cases without
+
+
+def test_notes_on_a_generated_roster_are_those_of_ruling_again(repo, tmp_path):
+    """Every worker of a generated roster (every post, band edge, cap, probation, retiree, certificate clock and
+    unqualified streak occurs in a few hundred rows) gets the notes of ruling it again under every reading."""
+    path = tmp_path / "roster.csv"
+    sample.write(sample.generate(600, seed=16), path)
+    specs = worker_specs(repo.schema_dir)
+    ro = roster_io.read_roster(path, specs, repo.schema_dir)
+    assert not ro.rejects, ro.rejects[:5]
+    engine = engines.make("reference")
+    compared = noted = 0
+    for i in range(ro.facts.n):
+        case = executor.case_of(ro.ids[i], to_case_facts(ro.facts, specs, i), sample.DEFAULT_AS_OF)
+        try:
+            r = evaluate(case, repo, engine)
+        except RulingError:
+            continue
+        tr = KINDS[case.kind](case, repo, engine)
+        full = readings.differences(case, repo, engine, tr.results, tr.versions, {})
+        assert [n for n in r["notes"] if n["code"] == readings.ALTERNATIVE_READING] == full, ro.ids[i]
+        compared += 1
+        noted += bool(full)
+    assert compared > 500 and noted > 100
+
+
+def test_the_loaded_repository_is_left_as_it_is(repo):
+    """Watching what a ruling reads happens on a twin of the repository: the loaded one holds plain data."""
+    out = api.evaluate_data(repo, {"id": "w", "kind": "worker", "as_of": "2024-07-01", "facts": {
+        "post": "grid_worker", "years_of_service": 3, "education": "bachelor", "certificate": "social_worker"}},
+        engine="reference")
+    assert out.evaluated == 1 and out.rulings[0]["notes"]
+
+    def watched_inside(node) -> bool:
+        if isinstance(node, reading_reach.Watched):
+            return True
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        return any(watched_inside(c) for c in children)
+
+    assert not any(watched_inside(v.data) for table in (repo.policies, repo.rulesets) for vs in table.values()
+                   for v in vs)
+    twin = reading_reach.watched(repo)
+    assert twin is not repo and any(watched_inside(v.data) for vs in twin.policies.values() for v in vs)
 
 
 def test_fewer_rulings_than_readings(repo, monkeypatch):

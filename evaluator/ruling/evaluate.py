@@ -24,7 +24,7 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     try:
         if compare_readings and not readings:
             with reach.reading(base, engine, case) as seen:  # what the ruling reads: which readings can change it
-                tr = KINDS[case.kind](case, repo, engine)
+                tr = KINDS[case.kind](case, seen.repo_watched, engine)
             seen.rule_runs = tr.rule_runs
         else:
             tr, seen = KINDS[case.kind](case, repo, engine), None

@@ -6,8 +6,9 @@ is a function of the case and of the data it reads, so a patch can change a case
 - the ruling read a value the patch sets (policies, and rule-set data other than the compiled conditions), or
 - a rule set the patch changes was run, and its patched rules fire otherwise on the facts that run was given.
 
-`watch(repo)` puts a recording mapping (`Watched`) in the place of every mapping a patch writes into, once per
-repository; `reading(repo)` records, while one case is ruled, which readings' patched values that ruling read.
+`watched(repo)` is the repository's twin (made once per repository, the loaded repository left as it is) with a
+recording mapping (`Watched`) in the place of every mapping a patch writes into; `reading(repo)` records, while one
+case is ruled on that twin, which readings' patched values that ruling read.
 `can_differ` then says, per reading, whether the case must be ruled again under it (ruling/readings.differences);
 the notes are the same as ruling every case under every reading (tests/test_reading_reach.py compares both on every
 case file of the repository). Nothing here knows which interpretations exist: any reading with a patch is watched.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
+import dataclasses
 import threading
 
 from .readings import readings_of, resolve
@@ -126,22 +128,34 @@ def _rebuilt(items: dict, watch_keys: dict) -> Watched:
     return out
 
 
-def watch(repo) -> None:
-    """Put a Watched mapping where each executable reading's patch writes (once per repository object)."""
-    with _WATCHING:
-        if not repo.__dict__.get("_reading_reach_watched"):
-            _watch(repo)
+def watched(repo):
+    """The repository's watched twin: the same repository object but for the versions some reading's patch writes
+    into, which are copies whose patched mappings are Watched. Made once per repository and kept beside it; the
+    loaded repository itself is never changed, so nothing but the rulings made for the notes records anything."""
+    twin = repo.__dict__.get("_reading_reach_twin")
+    if twin is None:
+        with _WATCHING:
+            twin = repo.__dict__.get("_reading_reach_twin")
+            if twin is None:
+                twin = repo.__dict__["_reading_reach_twin"] = _twin(repo)
+    return twin
 
 
-def _watch(repo) -> None:
+def _twin(repo):
     always = set()  # readings whose patched place cannot be watched: every case is ruled again under them
+    copied: dict = {}  # target -> its versions, copied (data deep-copied) where a patch writes
     for iid, (it, *_) in repo.interpretations.items():
         for alt in it.get("alternatives", []):
             for p in alt.get("patch") or []:
                 label = (iid, alt["code"])
                 table = repo.rulesets if p["target"] in repo.rulesets else repo.policies
+                if p["target"] not in table:  # a broken patch: the repository's checks report it
+                    continue
+                if p["target"] not in copied:
+                    copied[p["target"]] = [dataclasses.replace(v, data=copy.deepcopy(v.data))
+                                           for v in table[p["target"]]]
                 parts = p["path"].split("/")
-                for v in table.get(p["target"], []):
+                for v in copied[p["target"]]:
                     try:
                         container, key = resolve(v.data, p["path"])
                         holder, hkey = resolve(v.data, "/".join(parts[:-1])) if len(parts) > 1 else (None, None)
@@ -155,16 +169,20 @@ def _watch(repo) -> None:
                         container = Watched(dict.items(container))
                         holder[hkey] = container
                     container.watch_keys.setdefault(key, set()).add(label)
-    repo.__dict__["_reading_reach_always"] = always
-    repo.__dict__["_reading_reach_watched"] = True
+    policies = {k: copied.get(k, vs) for k, vs in repo.policies.items()}
+    rulesets = {k: copied.get(k, vs) for k, vs in repo.rulesets.items()}
+    twin = dataclasses.replace(repo, policies=policies, rulesets=rulesets)
+    twin.__dict__["_reading_reach_always"] = frozenset(always)
+    return twin
 
 
 class Reach:
     """What one ruling (made under the repository's own readings) read: `can_differ` says whether a reading could
     give it other results, so that the case is ruled again under that reading only then."""
 
-    def __init__(self, repo, engine, case, seen: set):
+    def __init__(self, repo, engine, case, seen: set, repo_watched=None):
         self.repo, self.engine, self.case, self.seen = repo, engine, case, seen
+        self.repo_watched = repo_watched if repo_watched is not None else watched(repo)  # rule the case on this
         self.rule_runs: list = []
 
     def can_differ(self, iid: str, code: str, variant_repo) -> bool:
@@ -204,11 +222,11 @@ def same(given: dict, facts: dict) -> bool:
 
 @contextlib.contextmanager
 def reading(repo, engine, case):
-    """Watch the ruling made inside the block: yields a Reach; give it the trace's rule runs (`reach.rule_runs`)
-    once the ruling is made."""
-    watch(repo)
-    with recording(set(repo.__dict__.get("_reading_reach_always", ()))) as seen:
-        yield Reach(repo, engine, case, seen)
+    """Watch the ruling made inside the block on `reach.repo_watched` (the repository's watched twin): yields a
+    Reach; give it the trace's rule runs (`reach.rule_runs`) once the ruling is made."""
+    twin = watched(repo)
+    with recording(set(twin.__dict__["_reading_reach_always"])) as seen:
+        yield Reach(repo, engine, case, seen, twin)
 
 
 @contextlib.contextmanager
