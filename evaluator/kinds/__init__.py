@@ -1,4 +1,5 @@
-"""Case kinds: one module per kind of case, each with a `rule(case, repo, engine) -> Trace` function.
+"""Case kinds: one module per kind of case, each with a `rule(case, repo, engine, trace=Trace) -> Trace` function
+(`trace` the class of trace it fills: trace.Results where only the results are wanted).
 
 To add a kind: write its module here, register it below, and add its facts and expected results to
 schemas/cases.schema.json (`<kind>_facts`, `<kind>_expect`).

@@ -13,8 +13,8 @@ from .common import in_force, interpretations_of, part_ref, tidy
 GRADES = "workforce.assessment_grades"
 
 
-def rule_assessment(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_assessment(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day = case.facts, case.as_of
     weights = f["weights"]
     scores = f.get("scores")

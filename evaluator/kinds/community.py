@@ -38,8 +38,8 @@ def grid_range(grid: dict, households: int) -> tuple[int, int]:
     return fewest, max(fewest, most)
 
 
-def rule_community(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_community(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day = case.facts, case.as_of
     facts = dict(f)
     sv = in_force(tr, repo, STAFFING, day)

@@ -25,8 +25,8 @@ def area_codes(repo, day) -> list[str] | None:
         return None
 
 
-def rule_funding(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_funding(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day = case.facts, case.as_of
     facts = {"area": f["area"]}
     cv = in_force(tr, repo, COST, day)

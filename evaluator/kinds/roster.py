@@ -30,8 +30,8 @@ def target_met(value, target: dict) -> bool | None:
     return None if value is None else value >= target["min_share"]
 
 
-def rule_roster(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_roster(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day = case.facts, case.as_of
     workers = f["workers"]
     tv = in_force(tr, repo, TARGETS, day)
@@ -42,7 +42,7 @@ def rule_roster(case, repo, engine) -> Trace:
         raise RulingError(f"policy {TARGETS} has no education level {', '.join(missing)}")
     per_worker = []
     for i, entry in enumerate(workers):
-        wtr = rule_worker(_worker_case(case, entry, i, levels), repo, engine)
+        wtr = rule_worker(_worker_case(case, entry, i, levels), repo, engine, trace)
         per_worker.append({"id": entry["id"], "results": wtr.results})
         tr.versions.update(wtr.versions)
         for e in wtr.entries:

@@ -7,8 +7,8 @@ from . import compliance
 from .common import share
 
 
-def rule_street(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_street(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day = case.facts, case.as_of
     facts = {k: v for k, v in f.items() if k != "secondments"}
     persons = ratio = None

@@ -19,8 +19,8 @@ SPANS = "annex2_spanning_cells"
 PER_DEPARTMENT = "access_admission_per_department"
 
 
-def rule_task(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_task(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f = case.facts
 
     def policy(pid):

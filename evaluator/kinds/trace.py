@@ -50,3 +50,20 @@ class Trace:
         if iid in self.repo.interpretations and not any(n["code"] == iid for n in self.notes):
             it = self.repo.interpretations[iid][0]
             self.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
+
+
+class Results(Trace):
+    """A trace that keeps only the results (and the versions and rule runs): for a ruling whose results alone are
+    wanted, e.g. the case ruled again under another reading for the notes (ruling/readings.differences). The same
+    computation runs, so the same results and the same errors come out; no entry, clause text or note is built."""
+
+    def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True,
+            modality: str | None = None, layer: dict | None = None) -> None:
+        if set_result:
+            self.results[result] = value
+
+    def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
+        pass
+
+    def note_interpretation(self, iid: str) -> None:
+        pass

@@ -179,8 +179,8 @@ def award(hd: dict, years: int):
     return a["amount"], [a["source"]], a["min_years"]
 
 
-def rule_worker(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_worker(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day = case.facts, case.as_of
 
     def policy(pid):

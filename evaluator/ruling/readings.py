@@ -16,6 +16,7 @@ from ..engine import conditions
 from ..cases import catalogue
 from ..kinds.errors import RulingError
 from ..kinds import KINDS
+from ..kinds.trace import Results
 
 
 class ReadingError(Exception):
@@ -154,7 +155,7 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
             if reach is not None and not choices and not reach.can_differ(iid, code, variant(repo, other)):
                 continue
             try:
-                alt = KINDS[case.kind](case, variant(repo, other), rerun).results
+                alt = KINDS[case.kind](case, variant(repo, other), rerun, Results).results
             except RulingError as exc:
                 notes.append(reading_note(iid, it, code, used, error=str(exc)))
                 continue
