@@ -18,6 +18,7 @@ from .kinds.errors import RulingError
 from .load.problems import PolicyInputError
 from .render.notes import worded
 from .render.text import show
+from .ruling import pool
 from .ruling.evaluate import evaluate
 
 
@@ -55,11 +56,12 @@ class FileOutcome:
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
                   display_path: str | None = None, only_expected: bool = False, readings: dict | None = None,
-                  compare_readings: bool = True, why_not=(), sink=None) -> FileOutcome:
+                  compare_readings: bool = True, why_not=(), sink=None, jobs: int = 1) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated.
 
     why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/ruling/explain.py).
-    sink: called with each ruling (or a case's errors) as it is made, which the outcome then does not keep."""
+    sink: called with each ruling (or a case's errors) as it is made, which the outcome then does not keep.
+    jobs: processes ruling the cases (ruling/pool.py); the outcome is the same, in the same order, for any number."""
     out = FileOutcome(display_path or str(path), sink=sink)
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)
@@ -68,7 +70,7 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.emit({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not)
+    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not, jobs)
 
 
 def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
@@ -91,7 +93,7 @@ def evaluate_cases(repo, cf, engine="durable", out: FileOutcome | None = None) -
 
 
 def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, readings: dict | None = None,
-                    compare_readings: bool = True, why_not=()) -> FileOutcome:
+                    compare_readings: bool = True, why_not=(), jobs: int = 1) -> FileOutcome:
     if isinstance(engine, str):
         engine = engines.make(engine)
     out.problems.extend(cf.problems)
@@ -100,6 +102,16 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     file_level = [p for p in cf.problems if id(p) not in of_entries]
     if file_level:  # e.g. an unknown field at the top of the file: in the output too, not only on stderr
         out.emit({"file": cf.path, "errors": [p.as_json() for p in file_level]})
+    todo = [e.case for e in cf.entries if e.case is not None and not (only_expected and e.case.expect is None)]
+
+    def rule(i: int):
+        """The ruling of the i-th case to rule, or (fact, message, code) of the RulingError that stopped it."""
+        try:
+            return worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not))
+        except RulingError as exc:
+            return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")
+
+    made = pool.in_order(rule, len(todo), jobs)  # in the cases' order, whatever the number of processes
     for entry in cf.entries:
         case = entry.case
         if case is None:
@@ -107,14 +119,12 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
             continue
         if only_expected and case.expect is None:
             continue
-        try:
-            r = worded(evaluate(case, repo, engine, readings, compare_readings, why_not=why_not))
-        except RulingError as exc:
+        r = next(made)
+        if isinstance(r, tuple):
             # A fact the ruling cannot use is pointed at; anything else is about the date (no policy in force).
-            fact = getattr(exc, "fact", None)
+            fact, message, code = r
             where = ("facts", fact) if fact and fact in case.given else ("as_of",)
-            prob = case.doc.problem(case.json_path + where, str(exc), getattr(exc, "code", "no_ruling"),
-                                    case=case.id)
+            prob = case.doc.problem(case.json_path + where, message, code, case=case.id)
             out.problems.append(prob)
             out.emit(error_entry(case.id, entry.index, entry.line, [prob]))
             if out.sink is None:

@@ -17,7 +17,7 @@ from . import bundle as cli_bundle, diff as cli_diff, documents as cli_documents
 from . import serve as cli_serve
 from ..checks import clause_coverage as coverage
 from ..engine import engines
-from ..ruling import explain
+from ..ruling import explain, pool
 from ..render import document as ruling_doc
 from ..checks import mutations
 from ..repo import supplements
@@ -35,6 +35,16 @@ def _date_arg(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a real date (YYYY-MM-DD)") from None
+
+
+def _jobs_arg(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
+    if not 1 <= n <= pool.MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"{n}: give between 1 and {pool.MAX_JOBS} processes")
+    return n
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="explain, clause by clause in Chinese and English, why rule RULE (an id such as "
                         "two_consecutive_unqualified, or RULESET#ID) did not fire; `all` for every rule that did "
                         "not fire; may be repeated")
+    e.add_argument("--jobs", type=_jobs_arg, default=1, metavar="N",
+                   help="rule the cases in N processes (default 1); the output, its order and the exit code are "
+                        f"those of one process (at most {pool.MAX_JOBS})")
     v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,
@@ -173,7 +186,7 @@ def cmd_eval(args) -> int:
               if args.format == "json" and getattr(args, "log", None) is None else None)
     for path in args.files:
         outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
-                                    why_not=tuple(args.why_not), sink=stream and stream.write)
+                                    why_not=tuple(args.why_not), sink=stream and stream.write, jobs=args.jobs)
         outcomes.append(outcome)
         for prob in outcome.problems:
             _err(str(prob))
