@@ -136,33 +136,52 @@ def relied_on(repo, versions_used: dict) -> list[str]:
     return [i for i in dict.fromkeys(out) if i in repo.interpretations]
 
 
+def alternatives(repo, versions_used: dict, choices: dict) -> list[tuple]:
+    """(interpretation id, interpretation, reading used, other reading, choices for it, repository under it) for
+    every executable reading other than the one used, of the interpretations a ruling on these versions rests on.
+    Worked out once per set of versions and choices and kept beside the repository: rulings of one file share a
+    handful of them."""
+    key = (tuple(sorted(versions_used.items())), tuple(sorted(choices.items())))
+    plans = repo.__dict__.setdefault("_reading_plans", {})
+    plan = plans.get(key)
+    if plan is None:
+        plan = []
+        for iid in relied_on(repo, versions_used):
+            it = repo.interpretations[iid][0]
+            used = choices.get(iid, it["reading"]["code"])
+            for code in readings_of(repo, iid):
+                if code == used:
+                    continue
+                other = {k: c for k, c in choices.items() if k != iid}
+                if code != it["reading"]["code"]:
+                    other[iid] = code
+                plan.append((iid, it, used, code, other, variant(repo, other)))
+        if len(plans) > 4096:  # bounded, whatever the files ask
+            plans.clear()
+        plans[key] = plan
+    return plan
+
+
 def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict, reach=None) -> list[dict]:
     """Notes for every executable reading, other than the one used, under which this case's results would differ.
 
     `reach` (a Reach, from the ruling made under the repository's own readings) lets a reading that cannot change
-    this case's results go without ruling the case again under it (ruling/reading_reach.py); None rules every one."""
+    this case's results go without ruling the case again under it (ruling/reading_reach.py); None rules every one.
+    The case ruled again fills a results-only trace (kinds.trace.Results): only its results are compared."""
     notes = []
     rerun = reach.replaying() if reach is not None and not choices else engine
-    for iid in relied_on(repo, versions_used):
-        it = repo.interpretations[iid][0]
-        used = choices.get(iid, it["reading"]["code"])
-        for code in readings_of(repo, iid):
-            if code == used:
-                continue
-            other = {k: c for k, c in choices.items() if k != iid}
-            if code != it["reading"]["code"]:
-                other[iid] = code
-            if reach is not None and not choices and not reach.can_differ(iid, code, variant(repo, other)):
-                continue
-            try:
-                alt = KINDS[case.kind](case, variant(repo, other), rerun, Results).results
-            except RulingError as exc:
-                notes.append(reading_note(iid, it, code, used, error=str(exc)))
-                continue
-            diff = [{"result": k, "value": alt[k], "value_used": results[k]}
-                    for k in results if k in alt and alt[k] != results[k]]
-            if diff:
-                notes.append(reading_note(iid, it, code, used, differences=diff))
+    for iid, it, used, code, other, other_repo in alternatives(repo, versions_used, choices):
+        if reach is not None and not choices and not reach.can_differ(iid, code, other_repo):
+            continue
+        try:
+            alt = KINDS[case.kind](case, other_repo, rerun, Results).results
+        except RulingError as exc:
+            notes.append(reading_note(iid, it, code, used, error=str(exc)))
+            continue
+        diff = [{"result": k, "value": alt[k], "value_used": results[k]}
+                for k in results if k in alt and alt[k] != results[k]]
+        if diff:
+            notes.append(reading_note(iid, it, code, used, differences=diff))
     return notes
 
 
