@@ -5,6 +5,7 @@ Not a test: it prints figures.
     .venv/bin/python bench/eval_speed.py --quick         # 500 / 2,000 / 5,000 cases, no memory run (under a minute)
     .venv/bin/python bench/eval_speed.py --json          # one JSON object on stdout (bench/report.py reads it)
     .venv/bin/python bench/eval_speed.py --code ../main  # the same cases ruled by another checkout's evaluator
+    .venv/bin/python bench/eval_speed.py --jobs 2        # policy eval --jobs 2
 
 For each size, a case file of generated worker cases (seeded; every post, years 0-40, every education and
 certificate, birth and hire dates for 40% of them, a stated probation for some grid workers without a hire date,
@@ -65,14 +66,15 @@ def write_cases(n: int, tmp: Path) -> Path:
     return path
 
 
-def run(n: int, tmp: Path, code: Path = ROOT) -> dict:
+def run(n: int, tmp: Path, code: Path = ROOT, jobs: int = 1) -> dict:
     """`policy eval --format json` on n cases in a fresh process: wall, CPU and peak memory of that process."""
     path = write_cases(n, tmp)
     out = tmp / f"rulings_{n}.json"
     env = {**os.environ, "PYTHONPATH": str(code)}
     with open(out, "wb") as fh:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "evaluator.cli.main", "eval", "--format", "json", str(path)],
+        proc = subprocess.Popen([sys.executable, "-m", "evaluator.cli.main", "eval", "--format", "json", str(path)]
+                                + (["--jobs", str(jobs)] if jobs > 1 else []),
                                 cwd=code, env=env, stdout=fh, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -83,7 +85,7 @@ def run(n: int, tmp: Path, code: Path = ROOT) -> dict:
             return {"cases": n, "refused": err.strip().splitlines()[0],
                     "file_mb": round(path.stat().st_size / 2**20, 1)}
         sys.exit(f"policy eval exited {proc.returncode}: {err[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = usage.ru_utime + usage.ru_stime  # with --jobs, the pool's processes too (reaped by the child)
     size = out.stat().st_size
     return {"cases": n, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "per_s_wall": round(n / wall),
             "per_s_cpu": round(n / cpu), "peak_mb": round(usage.ru_maxrss / 1024),
@@ -94,11 +96,12 @@ def row(measure: str, scale: str, value, unit: str, target: str | None = None, m
     return {"measure": measure, "scale": scale, "value": value, "unit": unit, "target": target, "met": met}
 
 
-def rows_of(sizes: list[dict], memory: dict | None) -> list[dict]:
+def rows_of(sizes: list[dict], memory: dict | None, jobs: int = 1) -> list[dict]:
     """The figures as the rows of issue 16's common bench output (a target only where the issue sets one)."""
     out = []
+    on = f", --jobs {jobs}" if jobs > 1 else ""
     for r in sizes:
-        n, scale = r["cases"], f"{r['cases']:,} worker cases"
+        n, scale = r["cases"], f"{r['cases']:,} worker cases{on}"
         if "refused" in r:
             out.append(row("policy eval --format json: refused by the loader's limits", scale, r["file_mb"], "MB"))
             continue
@@ -119,7 +122,7 @@ def rows_of(sizes: list[dict], memory: dict | None) -> list[dict]:
             out.append(row(f"policy eval peak memory slope 1x->{k:g}x", f"{first['cases']:,} -> {r['cases']:,} cases",
                            round(r["peak_mb"] / first["peak_mb"], 2), f"x memory for {k:g}x work"))
     if memory is not None:
-        scale = f"{memory['cases']:,} worker cases"
+        scale = f"{memory['cases']:,} worker cases{on}"
         if "refused" in memory:
             out.append(row("policy eval --format json: refused by the loader's limits", scale, memory["file_mb"], "MB",
                            f"< {TARGET_MEMORY_MB} MB peak on 40,000", False))
@@ -139,6 +142,7 @@ def main() -> None:
                     help="cases in the peak-memory run (default 40000; 0 with --quick: skip)")
     ap.add_argument("--quick", action="store_true", help="small sizes and no memory run: under a minute")
     ap.add_argument("--json", action="store_true", help="print one JSON object (bench/report.py's rows) on stdout")
+    ap.add_argument("--jobs", type=int, default=1, help="policy eval --jobs N (processes ruling the cases)")
     ap.add_argument("--code", type=Path, default=ROOT,
                     help="the checkout whose evaluator rules the cases (default this one), e.g. main's for a comparison")
     args = ap.parse_args()
@@ -149,13 +153,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results = []
         for n in sizes:
-            results.append(run(n, Path(tmp), args.code.resolve()))
+            results.append(run(n, Path(tmp), args.code.resolve(), args.jobs))
             say(json.dumps(results[-1]))
         m = None
         if memory_n:
-            m = run(memory_n, Path(tmp), args.code.resolve())
+            m = run(memory_n, Path(tmp), args.code.resolve(), args.jobs)
             say(json.dumps(m))
-    rows = rows_of(results, m)
+    rows = rows_of(results, m, args.jobs)
     for r in rows:
         say(f"{r['measure']} ({r['scale']}): {r['value']} {r['unit']}"
             + (f"  target {r['target']}: {'met' if r['met'] else 'NOT met'}" if r["target"] else ""))
