@@ -15,7 +15,8 @@ from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
 from ..load.limits import MAX_CASES, MAX_DEPTH, number_problem
 from ..load.problems import PolicyInputError, Problem
 from ..load.validation import validate_paths
-from ..load.yaml_strict import Document, load_file
+from ..load import json_cases
+from ..load.yaml_strict import Document, read_bounded
 
 
 @dataclass
@@ -64,7 +65,10 @@ class CaseFile:
 
 def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = None,
          display_path: str | None = None) -> CaseFile:
-    doc = load_file(path, display_path or str(path))  # PolicyInputError propagates: the file is unusable
+    shown = display_path or str(path)
+    # Plain JSON of cases is read fast (load/json_cases.py), anything else by the strict loader; the same Document.
+    # PolicyInputError propagates: the file is unusable.
+    doc = json_cases.load_file_bytes(read_bounded(path, shown), shown)
     return from_document(doc, schema_dir, as_of_override)
 
 

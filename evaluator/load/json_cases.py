@@ -1,0 +1,178 @@
+"""A case file written as JSON (`{"cases": [...]}`), read fast: the same Document as the strict loader's, sooner.
+
+The strict loader (yaml_strict) composes every value with its position, which costs more than ruling a worker. A
+JSON case file read with Python's json (in C) gives the same data when it keeps to what both read alike; the only
+positions read for a file without problems are those of its cases (each case's line), which are taken as each
+case is decoded. Every other position (a schema error's, a fact's) is worked out the first time one is asked for,
+by the strict loader on the same text, so messages and positions are the strict loader's.
+
+Anything the two might read otherwise sends the whole file to the strict loader, which then says what it says:
+a tab, a carriage return or another YAML line break, a character YAML refuses, a `\\/` or `\\u` escape (YAML's own
+surrogate and escape rules apply), NaN or Infinity, a duplicate or very long key, a number outside the limits,
+more values, entries or nesting than the limits allow, or any text outside `{"cases": [ ... ]}`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+
+from . import limits
+from .yaml_strict import Document, load_bytes, load_text
+
+_HEAD = re.compile(r'\s*\{\s*"cases"\s*:\s*\[\s*')
+_TAIL = re.compile(r'\s*\]\s*\}\s*')
+_SEP = re.compile(r"\s*(,|\])\s*")
+# YAML's reader refuses these characters (PyYAML's NON_PRINTABLE), and reads \r, \x85, \u2028 and \u2029 as line
+# breaks (so lines would be counted otherwise); a tab is whitespace to JSON but not everywhere to YAML.
+_UNLIKE = re.compile("[^\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]|\\\\[/u]"
+                     '|"\\s*\\n\\s*:|"\\s{16,}:')  # ... and a key apart from its ':' (YAML's implicit keys)
+MAX_KEY_CHARS = 1000  # YAML reads an implicit key of at most 1,024 characters
+
+
+class _Unlike(Exception):
+    """The text may read otherwise under the strict loader: it decides."""
+
+
+class LazyDocument(Document):
+    """A Document whose cases' positions are known and whose other positions are worked out when first asked for."""
+
+    def __init__(self, path: str, data, text: str, case_marks: dict):
+        self.text, self.case_marks, self.full = text, case_marks, None
+        super().__init__(path, data, {}, {})
+
+    def positions(self) -> Document:
+        if self.full is None:
+            self.full = load_text(self.text, self.path)
+            self.text = None
+        return self.full
+
+    @property
+    def marks(self):
+        return self.positions().marks
+
+    @marks.setter
+    def marks(self, value) -> None:  # set by Document.__init__; the real marks come from positions()
+        pass
+
+    @property
+    def key_marks(self):
+        return self.positions().key_marks
+
+    @key_marks.setter
+    def key_marks(self, value) -> None:
+        pass
+
+    def position(self, json_path) -> tuple[int, int]:
+        p = tuple(json_path)
+        if self.full is None and p in self.case_marks:
+            return self.case_marks[p]
+        return super().position(p)
+
+
+def load_file_bytes(raw: bytes, path: str) -> Document:
+    """The Document of a case file's bytes: read fast when it is plain JSON of cases, else by the strict loader."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return load_bytes(raw, path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        data, case_marks = _read(text)
+    except (_Unlike, ValueError, IndexError, RecursionError):
+        return load_bytes(raw, path)
+    return LazyDocument(path, data, text, case_marks)
+
+
+def _read(text: str) -> tuple[dict, dict]:
+    head = _HEAD.match(text)
+    if head is None or _UNLIKE.search(text) or not _few_enough(text):
+        raise _Unlike
+    where = _Lines(text)
+    decoder = json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int,
+                               parse_constant=_constant)
+    pos = head.end()
+    marks = {(): where.at(text.index("{")), ("cases",): where.at(text.index("[", text.index('"cases"') + 7))}
+    cases: list = []
+    while text[pos] != "]":
+        marks[("cases", len(cases))] = where.at(pos)
+        start = pos
+        item, pos = decoder.raw_decode(text, pos)
+        if text.count("[", start, pos) + text.count("{", start, pos) > MAX_NESTING and _nesting(item) > MAX_NESTING:
+            raise _Unlike
+        cases.append(item)
+        sep = _SEP.match(text, pos)
+        if sep is None:
+            raise _Unlike
+        pos = sep.end() if sep.group(1) == "," else sep.start(1)
+        if sep.group(1) == "," and text[pos] == "]":
+            raise _Unlike  # a trailing comma
+    if not _TAIL.fullmatch(text, pos) or len(cases) > limits.MAX_ITEMS:
+        raise _Unlike
+    return {"cases": cases}, marks
+
+
+class _Lines:
+    """(line, column) of offsets of a text, asked for in increasing order (each newline counted once)."""
+
+    def __init__(self, text: str):
+        self.text, self.offset, self.line, self.line_start = text, 0, 1, 0
+
+    def at(self, offset: int) -> tuple[int, int]:
+        if offset < self.offset:
+            self.offset, self.line, self.line_start = 0, 1, 0
+        breaks = self.text.count("\n", self.offset, offset)
+        if breaks:
+            self.line += breaks
+            self.line_start = self.text.rfind("\n", self.offset, offset) + 1
+        self.offset = offset
+        return self.line, offset - self.line_start + 1
+
+
+MAX_NESTING = limits.MAX_DEPTH - 8  # inside a case (the file and its list are two levels more): well within
+
+
+def _few_enough(text: str) -> bool:
+    """Whether the text surely holds no more values than the strict loader allows (each value needs a ':', a ','
+    or a bracket, strings' own included)."""
+    return 2 * text.count(":") + text.count(",") + text.count("[") + text.count("{") + 1 <= limits.MAX_NODES
+
+
+def _nesting(value) -> int:
+    """The nesting of lists and mappings in a decoded value; a list of more entries than allowed counts as too deep."""
+    if isinstance(value, dict):
+        return 1 + max((_nesting(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        if len(value) > limits.MAX_ITEMS:
+            return MAX_NESTING + 1
+        return 1 + max((_nesting(v) for v in value), default=0)
+    return 0
+
+
+def _object(pairs: list) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs) or len(out) > limits.MAX_ITEMS or any(len(k) > MAX_KEY_CHARS for k in out):
+        raise _Unlike
+    return out
+
+
+def _number(text: str, read):
+    if limits.number_text_problem(text):
+        raise _Unlike
+    value = read(text)
+    if limits.number_problem(value):
+        raise _Unlike
+    return value
+
+
+def _decimal(text: str) -> Decimal:
+    return _number(text, Decimal)
+
+
+def _int(text: str) -> int:
+    return _number(text, int)
+
+
+def _constant(text: str):
+    raise _Unlike

@@ -1,0 +1,137 @@
+"""JSON case files read fast (evaluator/load/json_cases.py): the very Document the strict loader gives — the same
+data, of the same types, the same positions and the same cases — and, for anything the two might read otherwise,
+the strict loader's own answer (data or positioned problems)."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from evaluator import api
+from evaluator.cases import files as case_files
+from evaluator.load import json_cases, limits
+from evaluator.load.problems import PolicyInputError
+from evaluator.load.yaml_strict import load_bytes, load_file
+
+
+def dumps(value, indent: int | None) -> str:
+    """JSON text of loaded data, numbers exactly as loaded (a Decimal as its own digits)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        items = [f"{json.dumps(k, ensure_ascii=False)}: {dumps(v, indent)}" for k, v in value.items()]
+        return _join("{", items, "}", indent)
+    if isinstance(value, list):
+        return _join("[", [dumps(v, indent) for v in value], "]", indent)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _join(open_, items, close, indent):
+    if indent is None or not items:
+        return open_ + ",".join(items) + close
+    inner = ",\n".join(items).replace("\n", "\n" + " " * indent)
+    return f"{open_}\n{' ' * indent}{inner}\n{close}"
+
+
+def typed(value):
+    """The value with every type spelled out, so that 1, 1.0, True and Decimal(1) never compare equal."""
+    if isinstance(value, dict):
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return (type(value).__name__, str(value))
+
+
+def outcome(read, raw: bytes):
+    try:
+        doc = read(raw, "f.json")
+    except PolicyInputError as exc:
+        return "refused", [str(p) for p in exc.problems]
+    strict = load_bytes(raw, "f.json")  # where every position is
+    return ("read", typed(doc.data), {p: doc.position(p) for p in strict.marks},
+            {p: doc.key_position(p) for p in strict.key_marks})
+
+
+def repository_files_as_json(repo):
+    for path in api.case_files_of(repo):
+        data = load_file(path).data
+        if isinstance(data, dict) and list(data) == ["cases"]:
+            for indent in (None, 2):
+                yield path, dumps(data, indent)
+
+
+def test_every_case_file_as_json_reads_as_the_strict_loader_reads_it(repo):
+    seen = 0
+    for path, text in repository_files_as_json(repo):
+        raw = text.encode("utf-8")
+        doc = json_cases.load_file_bytes(raw, "f.json")
+        assert isinstance(doc, json_cases.LazyDocument), path  # the fast path was taken
+        assert doc.full is None
+        assert outcome(json_cases.load_file_bytes, raw) == outcome(load_bytes, raw), path
+        seen += 1
+    assert seen >= 20
+
+
+def test_every_case_file_as_json_gives_the_same_cases(repo, tmp_path):
+    for path, text in repository_files_as_json(repo):
+        target = tmp_path / "cases.json"
+        target.write_text(text, encoding="utf-8")
+        fast = case_files.load(target, repo.schema_dir)
+        strict = case_files.from_document(load_bytes(text.encode(), str(target)), repo.schema_dir)
+        assert [(e.id, e.index, e.line, [str(p) for p in e.problems]) for e in fast.entries] == \
+               [(e.id, e.index, e.line, [str(p) for p in e.problems]) for e in strict.entries], path
+        assert [(c.id, typed(c.facts), c.as_of, c.line) for c in fast.cases] == \
+               [(c.id, typed(c.facts), c.as_of, c.line) for c in strict.cases], path
+
+
+CASE = '{"id": "w", "kind": "worker", "as_of": "2024-07-01", "facts": {"post": "deputy", "years_of_service": 5}}'
+DEEP = "[" * 70 + "]" * 70
+HOSTILE = {
+    "tab": '{"cases":\t[' + CASE + ']}',
+    "crlf": '{"cases": [\r\n' + CASE + '\r\n]}',
+    "escaped slash": '{"cases": [' + CASE.replace('"w"', '"a\\/b"') + ']}',
+    "lone surrogate": '{"cases": [' + CASE.replace('"w"', '"\\ud800"') + ']}',
+    "surrogate pair": '{"cases": [' + CASE.replace('"w"', '"\\ud83d\\ude00"') + ']}',
+    "nan": '{"cases": [' + CASE.replace("5}", "NaN}") + ']}',
+    "infinity": '{"cases": [' + CASE.replace("5}", "-Infinity}") + ']}',
+    "duplicate key": '{"cases": [' + CASE.replace('"as_of"', '"kind": "task", "as_of"') + ']}',
+    "huge exponent": '{"cases": [' + CASE.replace("5}", "1e999999}") + ']}',
+    "big integer": '{"cases": [' + CASE.replace("5}", "123456789012345678901234567890}") + ']}',
+    "many places": '{"cases": [' + CASE.replace("5}", "1.0000000000000000000000000001}") + ']}',
+    "deep inside a case": '{"cases": [' + CASE.replace("5}", "5, \"x\": " + DEEP + "}") + ']}',
+    "very deep": '{"cases": [' + "[" * 3000 + "]" * 3000 + ']}',
+    "long key": '{"cases": [' + CASE.replace('"id"', '"' + "k" * 1100 + '": 1, "id"') + ']}',
+    "key apart from its colon": '{"cases": [' + CASE.replace('"id":', '"id"\n:') + ']}',
+    "key far from its colon": '{"cases": [' + CASE.replace('"id":', '"id"' + " " * 1100 + ":") + ']}',
+    "trailing comma": '{"cases": [' + CASE + ',]}',
+    "trailing text": '{"cases": [' + CASE + ']} x',
+    "another field": '{"cases": [' + CASE + '], "more": 1}',
+    "no cases": '{"cases": []}',
+    "delete character": '{"cases": [' + CASE.replace('"w"', '"a\x7fb"') + ']}',
+    "line separator": '{"cases": [' + CASE.replace('"w"', '"a\u2028b"') + ']}',
+    "next line": '{"cases": [' + CASE.replace('"w"', '"a\x85b"') + ']}',
+    "merge-like key": '{"cases": [' + CASE.replace('"id"', '"<<": 1, "id"') + ']}',
+    "truncated": '{"cases": [' + CASE,
+    "not json": '{"cases": [' + CASE + ' ' + CASE + ']}',
+    "a list of many": '{"cases": [' + ",".join(["1"] * (limits.MAX_ITEMS + 1)) + ']}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_what_might_read_otherwise_gets_the_strict_loaders_answer(name):
+    raw = HOSTILE[name].encode("utf-8")
+    assert outcome(json_cases.load_file_bytes, raw) == outcome(load_bytes, raw)
+
+
+def test_bytes_that_are_not_utf8_or_carry_a_bom_read_as_the_strict_loader_reads_them():
+    for raw in (b'{"cases": [\xff]}', "\ufeff".encode() + ('{"cases": [' + CASE + ']}').encode()):
+        assert outcome(json_cases.load_file_bytes, raw) == outcome(load_bytes, raw)
+
+
+def test_a_position_beyond_the_cases_is_the_strict_loaders():
+    text = '{"cases": [\n  ' + CASE + ',\n  ' + CASE.replace('"deputy"', '"mayor"') + '\n]}'
+    doc = json_cases.load_file_bytes(text.encode(), "f.json")
+    assert isinstance(doc, json_cases.LazyDocument) and doc.position(("cases", 1)) == (3, 3) and doc.full is None
+    assert doc.position(("cases", 1, "facts", "post")) == load_bytes(text.encode(), "f.json").position(
+        ("cases", 1, "facts", "post"))
