@@ -15,6 +15,7 @@ from .cases import files as case_files
 from .engine import engines
 from .repo import manifest, repository
 from .kinds.errors import RulingError
+from .load import limits
 from .load.problems import PolicyInputError
 from .render.notes import worded
 from .render.text import show
@@ -64,7 +65,8 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
     jobs: processes ruling the cases (ruling/pool.py); the outcome is the same, in the same order, for any number."""
     out = FileOutcome(display_path or str(path), sink=sink)
     try:
-        cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path)
+        cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path,
+                             max_cases=limits.MAX_CASES_STREAMED if sink is not None else limits.MAX_CASES)
     except PolicyInputError as exc:
         out.problems.extend(exc.problems)
         out.emit({"file": out.path, "errors": [p.as_json() for p in exc.problems]})

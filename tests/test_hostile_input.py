@@ -213,6 +213,24 @@ def test_too_many_cases_in_one_file(tmp_path):
     assert code == 2 and "too_many_cases" in err and f"at most {limits.MAX_CASES}" in err
 
 
+def test_a_file_whose_rulings_are_streamed_may_hold_more_cases(tmp_path, monkeypatch):
+    """JSON out without a decision log keeps no ruling: its bound is MAX_CASES_STREAMED; text out keeps them all."""
+    from evaluator.cases import files as case_files
+    monkeypatch.setattr(limits, "MAX_CASES", 3)
+    monkeypatch.setattr(case_files, "MAX_CASES", 3)
+    monkeypatch.setattr(limits, "MAX_CASES_STREAMED", 5)
+    path = tmp_path / "many.yaml"
+    one = "- {{id: c{}, kind: worker, as_of: 2024-07-01, facts: {{post: deputy, years_of_service: 1}}}}\n"
+    path.write_text("cases:\n" + "".join(one.format(i) for i in range(4)), encoding="utf-8")
+    code, out, err = run_policy("eval", "--format", "json", path)
+    assert code == 0 and out.count('"results"') == 4
+    code, out, err = run_policy("eval", path)
+    assert code == 2 and "at most 3 (each ruling is kept for the output" in err
+    path.write_text("cases:\n" + "".join(one.format(i) for i in range(6)), encoding="utf-8")
+    code, out, err = run_policy("eval", "--format", "json", path)
+    assert code == 2 and "too_many_cases" in err and "at most 5 (split the file" in err
+
+
 def test_the_limits_are_documented_with_their_values():
     """docs/security.md lists every limit of evaluator/load/limits.py with its value."""
     doc = (ROOT / "docs/security.md").read_text(encoding="utf-8")

@@ -64,12 +64,14 @@ class CaseFile:
 
 
 def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = None,
-         display_path: str | None = None) -> CaseFile:
+         display_path: str | None = None, max_cases: int = MAX_CASES) -> CaseFile:
+    """The cases of a file. `max_cases`: limits.MAX_CASES_STREAMED where the rulings are written as they are made
+    and not kept, else limits.MAX_CASES."""
     shown = display_path or str(path)
     # Plain JSON of cases is read fast (load/json_cases.py), anything else by the strict loader; the same Document.
     # PolicyInputError propagates: the file is unusable.
     doc = json_cases.load_file_bytes(read_bounded(path, shown), shown)
-    return from_document(doc, schema_dir, as_of_override)
+    return from_document(doc, schema_dir, as_of_override, max_cases)
 
 
 def from_data(data, schema_dir: Path, name: str = "<data>", as_of_override: dt.date | None = None) -> CaseFile:
@@ -99,7 +101,8 @@ def _exact(value, doc: Document, path: tuple, problems: list):
     return value
 
 
-def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None) -> CaseFile:
+def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None,
+                  max_cases: int = MAX_CASES) -> CaseFile:
     shown = doc.path
     data = doc.data
     if not isinstance(data, (dict, list)):
@@ -113,10 +116,11 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
     if items is None or not items:
         raise PolicyInputError([doc.problem(("cases",), "'cases' must be a non-empty list of cases", "schema")])
 
-    if len(items) > MAX_CASES:
-        raise PolicyInputError([doc.problem(prefix, f"{len(items)} cases in one file; at most {MAX_CASES} (each "
-                                            "ruling is kept for the output: split the file, or rule a roster of "
-                                            "workers with `policy batch`)", "too_many_cases")])
+    if len(items) > max_cases:
+        kept = "each ruling is kept for the output: " if max_cases == MAX_CASES else ""
+        raise PolicyInputError([doc.problem(prefix, f"{len(items)} cases in one file; at most {max_cases} ({kept}"
+                                            "split the file, or rule a roster of workers with `policy batch`)",
+                                            "too_many_cases")])
     out = CaseFile(shown)
     if prefix:
         for key in data:

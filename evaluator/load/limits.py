@@ -35,6 +35,11 @@ MAX_DECIMAL_PLACES = 21
 # 45-55 KB each (`policy eval --format json`, 2,000 worker cases: 155 MB peak), so 100,000 cases took 5.2 GB and this
 # bound about 1 GB; larger sets of workers go through `policy batch`, which reads rosters column by column.
 MAX_CASES = 20_000
+# Cases in one case file whose rulings are written as they are made and not kept (`policy eval --format json`
+# without a decision log): only the file and its cases are held, about 3 KB a worker case read from JSON and 12 KB at
+# the peak of reading YAML, so with MAX_BYTES this bound keeps the worst file near 1 GB (40,000 JSON worker cases,
+# 6.8 MB, peak at about 200 MB).
+MAX_CASES_STREAMED = 100_000
 # Bytes read from one roster CSV of `policy batch` (a million workers take about 180 MB; `policy diff --roster`
 # reads at most MAX_BYTES and MAX_CASES rows, since it checks each row as a case).
 MAX_ROSTER_BYTES = 2 * 1024 * 1024 * 1024
