@@ -18,6 +18,9 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
     for v in versions:
         rules, fired = fire(tr, repo, engine, v, case_kind, case_id, facts)
         result = v.data["result"]
+        tr.results[result] = sorted(r.id for r in rules if r.id in fired)
+        if not tr.keeps_entries:  # a results-only trace (kinds.trace.Results)
+            continue
         for r in rules:
             if r.id not in fired:
                 continue
@@ -28,7 +31,6 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
             read = sorted({n for r in rules for n in r.facts})
             tr.add(result, [], f"{v.id}@{v.version}#none", {n: plain(facts.get(n)) for n in read},
                    v.data["encodes"], [], set_result=False)
-        tr.results[result] = sorted(r.id for r in rules if r.id in fired)
 
 
 def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: dict) -> tuple[list, set]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 class Trace:
+    keeps_entries = True  # False for Results: a step may then skip building what only entries and notes show
     def __init__(self, repo):
         self.repo = repo
         self.entries: list[dict] = []
@@ -56,6 +57,8 @@ class Results(Trace):
     """A trace that keeps only the results (and the versions and rule runs): for a ruling whose results alone are
     wanted, e.g. the case ruled again under another reading for the notes (ruling/readings.differences). The same
     computation runs, so the same results and the same errors come out; no entry, clause text or note is built."""
+
+    keeps_entries = False
 
     def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True,
             modality: str | None = None, layer: dict | None = None) -> None:

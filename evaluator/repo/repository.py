@@ -93,16 +93,18 @@ class Repository:
     # -- selection by date -------------------------------------------------------------------------------------
     def version_in_force(self, policy_id: str, day: dt.date, table: dict | None = None) -> Version:
         versions = (table if table is not None else self.policies).get(policy_id)
-        # Remembered per version list: a ruling asks for the same policies on the same day many times over.
-        memo = self.__dict__.setdefault("_in_force_memo", {})
-        key = (id(versions), len(versions or ()), day)
-        hit = memo.get(key)
-        if hit is not None and hit[0] is versions:
-            return hit[1]
+        # Remembered per policy and day, for the very version list it was found in (a list replaced or grown is
+        # looked up again): a ruling asks for the same policies on the same day many times over.
+        memo = self.__dict__.get("_in_force_memo")
+        if memo is None:
+            memo = self.__dict__["_in_force_memo"] = {}
+        hit = memo.get((policy_id, day))
+        if hit is not None and hit[0] is versions and hit[1] == len(versions):
+            return hit[2]
         found = self._version_in_force(policy_id, day, versions)
         if len(memo) > 65536:
             memo.clear()
-        memo[key] = (versions, found)
+        memo[(policy_id, day)] = (versions, len(versions), found)
         return found
 
     def _version_in_force(self, policy_id: str, day: dt.date, versions) -> Version:
