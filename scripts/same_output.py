@@ -47,7 +47,8 @@ def policy(code: Path, args: list[str]) -> tuple[int, bytes, bytes]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def runs(files: list[str], generated: str) -> list[list[str]]:
+def runs(files: list[str], generated: str) -> list[tuple[list[str], list[str]]]:
+    """(the other commit's command, this checkout's command): the same, but for --jobs, which this checkout adds."""
     out = []
     for fmt in FORMATS:
         out.append(["eval", "--format", fmt, *files])
@@ -55,7 +56,10 @@ def runs(files: list[str], generated: str) -> list[list[str]]:
     out.append(["eval", "--format", "json", "--as-of", "2019-06-30", *files])
     out.append(["eval", "--format", "json", "--why-not", "all", *files])
     out.append(["eval", "--format", "json", "--reading", "raises_add_up_highest_only_capped=max_of_raises", generated])
-    return out
+    pairs = [(cmd, cmd) for cmd in out]
+    pairs.append((["eval", "--format", "json", generated], ["eval", "--format", "json", "--jobs", "2", generated]))
+    pairs.append((["eval", "--format", "text", *files], ["eval", "--format", "text", "--jobs", "2", *files]))
+    return pairs
 
 
 def show_diff(a: bytes, b: bytes, what: str) -> str:
@@ -79,9 +83,9 @@ def main(argv=None) -> int:
         export(args.ref, other)
         generated = Path(tmp) / "workers.json"
         generated.write_text(json.dumps(eval_speed.cases(args.workers)), encoding="utf-8")
-        for cmd in runs(files, str(generated)):
-            a, b = policy(other, cmd), policy(ROOT, cmd)
-            label = " ".join(c if len(c) < 60 else "..." for c in cmd[:4]) + (" ..." if len(cmd) > 4 else "")
+        for cmd_other, cmd in runs(files, str(generated)):
+            a, b = policy(other, cmd_other), policy(ROOT, cmd)
+            label = " ".join(c if len(c) < 60 else "..." for c in cmd[:6]) + (" ..." if len(cmd) > 6 else "")
             if a == b:
                 print(f"same: {label} ({len(b[1]):,} bytes, exit {b[0]})")
                 continue
