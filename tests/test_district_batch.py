@@ -125,7 +125,7 @@ def test_the_batch_summary_sums_each_area_and_carries_the_marker(adopted, good_r
     keep = out.error == 0
     df = frame.vector_frame(prog, out, keep, {"row": ro.row[keep].astype(np.int64), "id": ro.ids, "area": ro.area})
     s = summary.summarise(df, ro.rows, 0)
-    summary.district_figures(s, df, PAY)
+    summary.district_figures(s, summary.part(df), PAY)
     layer = s["district_layer"][PAY]
     assert Decimal(layer["xixia"]["yearly"]) == 540 + 1300 + 990
     assert (layer["xixia"]["decided"], layer["xixia"]["null"]) == (3, 1)  # x5 has no entry: not counted

@@ -87,8 +87,8 @@ def test_a_plain_roster_still_takes_the_direct_path(tmp_path):
 
     src = tmp_path / "roster.csv"
     src.write_bytes(roster_bytes())
-    assert bio._plain_csv(src.read_bytes())
-    assert not bio._plain_csv(roster_bytes(FAULTS[0][0]))  # one field short: the counts show it
+    assert bio.plain_csv(src.read_bytes())
+    assert not bio.plain_csv(roster_bytes(FAULTS[0][0]))  # one field short: the counts show it
 
 
 def test_diff_roster_rejects_faulty_lines_and_exits_nonzero(tmp_path):

@@ -19,6 +19,18 @@ from .log_writing import add_log_args, log_batch
 SHOWN = 16  # rejects printed; all of them are in the rejects file
 
 
+def positive(text: str) -> int:
+    import argparse
+
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of rows of at least 1: {text!r}")
+    return n
+
+
 def add_parsers(sub, date_arg) -> None:
     b = sub.add_parser("batch", help="rule on a whole roster (CSV or Parquet) into a rulings table")
     b.add_argument("roster", type=Path, metavar="ROSTER")
@@ -37,6 +49,9 @@ def add_parsers(sub, date_arg) -> None:
                    help="with --traced: 'local' for a local Dask cluster, or a scheduler address "
                         "(default $DASK_SCHEDULER_ADDRESS)")
     b.add_argument("--partition", type=int, default=4096, help="rows per task on the traced path")
+    b.add_argument("--chunk-rows", type=positive, default=None,
+                   help="rows read, ruled and written at a time (default 200,000: memory is about 0.5 KB a row of "
+                        "the chunk, whatever the roster's size; the rulings are the same for any value)")
     add_log_args(b, "append the run to this decision log as one record: the digests of the roster and the output "
                     "files (not --explain)")
     r = sub.add_parser("roster", help="write a deterministic sample roster (CSV or Parquet)")
@@ -56,14 +71,12 @@ def cmd_roster(args) -> int:
 
 
 def cmd_batch(args) -> int:
-    import numpy as np
-    import polars as pl
     from tqdm import tqdm
 
     from .. import api
     from ..render.text import ruling_text, to_json
     from ..batch import compile as bcompile
-    from ..batch import executor, frame, io, memory, run, summary
+    from ..batch import io, memory, stream, summary
     from ..batch.facts import to_case_facts, worker_specs
     from ..kinds.funding import area_codes
 
@@ -85,82 +98,86 @@ def cmd_batch(args) -> int:
             if bad:
                 raise bad
     started = time.perf_counter()
-    bar = tqdm(total=3, desc="policy batch", unit="step", delay=2, file=sys.stderr, disable=None)
     specs = worker_specs(repo.schema_dir)
-    ro = io.read_roster(args.roster, specs, repo.schema_dir, area_codes(repo, args.as_of))
-    bar.update(1)
-
+    areas = area_codes(repo, args.as_of)
     if args.explain is not None:
-        bar.close()
+        ro = io.read_roster(args.roster, specs, repo.schema_dir, areas)
         return _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json)
 
     prog = bcompile.compile_worker(repo, args.as_of)
-    rejects = list(ro.rejects)
-    if not args.traced:
-        out = run.evaluate(prog, ro.facts)
-        keep = out.error == 0
-        for i in np.flatnonzero(~keep):
-            fld, msg = prog.errors[out.error[i]]
-            rejects.append((int(ro.row[i]), ro.ids[int(i)], fld, None, msg))
-        head = {"row": ro.row[keep].astype(np.int64), "id": ro.ids.filter(pl.Series(keep))}
-        if ro.area is not None:
-            head["area"] = ro.area.filter(pl.Series(keep))
-        df = frame.vector_frame(prog, out, keep, head)
-        bar.update(1)
+    if args.traced:
+        rows, rejected_rows, shown_rejects, n_rejects, part, certificates = _traced(args, repo, prog, specs, areas,
+                                                                                   rejects_path)
     else:
-        names = frame.result_names(prog)
-        rows = [(int(ro.row[i]), ro.ids[i], to_case_facts(ro.facts, specs, i)) for i in range(ro.facts.n)]
-        with tqdm(total=len(rows), desc="rulings", unit="worker", delay=2, file=sys.stderr, disable=None) as pbar, \
-                executor.executor(args.cluster, args.jobs) as ex:
-            results = executor.run(ex, str(repo.root), args.engine, args.as_of, names, rows,
-                                   max(1, args.partition), full=args.trace_out is not None, progress=pbar,
-                                   assume_adopted=repo.assumed_adopted)
-        good = [r for r in results if r[3] is None]
-        rejects += [(r[0], r[1], "", None, r[3]) for r in results if r[3] is not None]
-        head = {"row": pl.Series([r[0] for r in good], dtype=pl.Int64), "id": pl.Series([r[1] for r in good],
-                                                                                        dtype=pl.String)}
-        if ro.area is not None:
-            area_of = dict(zip(ro.row.tolist(), ro.area.to_list()))
-            head["area"] = pl.Series([area_of[r[0]] for r in good], dtype=pl.String)
-        df = frame.traced_frame(prog, [r[2] for r in good], head)
-        if args.trace_out is not None:
-            with open(args.trace_out, "w", encoding="utf-8") as fh:
-                for r in good:
-                    fh.write(to_json(r[4], indent=None) + "\n")
-        bar.update(1)
-    rejects.sort(key=lambda r: r[0])
-    io.write_rulings(df, args.out)
-    if rejects or args.rejects:
-        io.write_rejects(rejects_path, rejects)
-    bar.update(1)
-    bar.close()
-    rejected_rows = len({r[0] for r in rejects})
-    s = summary.summarise(df, ro.rows, rejected_rows)
-    certificates = pl.Series(specs["certificate"].enum).gather(ro.facts.columns["certificate"].values)
-    summary.policy_figures(s, df, repo, args.as_of, certificates)
-    summary.district_figures(s, df, bcompile.LAYER_RESULTS[0])
+        with tqdm(desc="policy batch", unit="worker", delay=2, file=sys.stderr, disable=None) as bar:
+            st = stream.rule_roster(prog, args.roster, specs, repo.schema_dir, areas, args.out, rejects_path,
+                                    args.rejects is not None, args.chunk_rows or stream.CHUNK_ROWS, bar.update)
+        rows, rejected_rows, shown_rejects, n_rejects = st.rows, st.rejected_rows, st.first_rejects, st.rejects
+        part, certificates = st.part, st.certificates
+    s = summary.finish(part, rows, rejected_rows)
+    summary.policy_figures(s, part, repo, args.as_of, certificates)
+    summary.district_figures(s, part, bcompile.LAYER_RESULTS[0])
     s.update(as_of=args.as_of.isoformat(), digest=repo.digest, out=str(args.out),
              seconds=round(time.perf_counter() - started, 3))
     print("\n".join([summary.text(s)] + summary.policy_text(s)))
-    print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if rejects else "") + f"; digest {repo.digest}")
+    print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if n_rejects else "") + f"; digest {repo.digest}")
     if args.summary:
         args.summary.write_text(io.dumps(s), encoding="utf-8")
-    files = {"rulings": args.out, **({"rejects": rejects_path} if rejects or args.rejects else {}),
+    files = {"rulings": args.out, **({"rejects": rejects_path} if n_rejects or args.rejects else {}),
              **({"trace": args.trace_out} if args.traced and args.trace_out is not None else {})}
     log_batch(args, repo, {"roster": args.roster}, files,
               {"as_of": args.as_of.isoformat(), "traced": args.traced, "engine": args.engine,
-               "partition": args.partition},
+               "partition": args.partition, **({"chunk_rows": args.chunk_rows} if args.chunk_rows else {})},
               f"{args.engine} (traced)" if args.traced else "vectorised",
               {k: s[k] for k in ("rows", "ruled", "rejected", "base_pay_monthly", "retiree_top_up_monthly",
                                  "with_exit_ground")})
     line = 1 if args.roster.suffix.lower() == ".csv" else None  # a CSV row is one line after the header
-    for r in rejects[:SHOWN]:
-        where = f"{ro.path}:{r[0] + line}" if line else ro.path
+    for r in shown_rejects[:SHOWN]:
+        where = f"{args.roster}:{r[0] + line}" if line else str(args.roster)
         _err(f"{where}: row {r[0]} [worker {shown(r[1] or '')}] {r[2] or 'row'}: {r[4]}"
              + (f" (value {shown(repr(r[3]))})" if r[3] is not None else ""))
-    if len(rejects) > SHOWN:
-        _err(f"... {len(rejects) - SHOWN} more in {rejects_path}")
-    return 2 if rejects else 0
+    if n_rejects > SHOWN:
+        _err(f"... {n_rejects - SHOWN} more in {rejects_path}")
+    return 2 if n_rejects else 0
+
+
+def _traced(args, repo, prog, specs, areas, rejects_path) -> tuple:
+    """The traced path (per-case rulings on a process pool or Dask) over the whole roster: (rows, rejected rows,
+    rejects, their number, the summary part, workers by certificate)."""
+    import polars as pl
+    from tqdm import tqdm
+
+    from ..render.text import to_json
+    from ..batch import executor, frame, io, summary
+    from ..batch.facts import to_case_facts
+
+    ro = io.read_roster(args.roster, specs, repo.schema_dir, areas)
+    rejects = list(ro.rejects)
+    names = frame.result_names(prog)
+    rows = [(int(ro.row[i]), ro.ids[i], to_case_facts(ro.facts, specs, i)) for i in range(ro.facts.n)]
+    with tqdm(total=len(rows), desc="rulings", unit="worker", delay=2, file=sys.stderr, disable=None) as pbar, \
+            executor.executor(args.cluster, args.jobs) as ex:
+        results = executor.run(ex, str(repo.root), args.engine, args.as_of, names, rows,
+                               max(1, args.partition), full=args.trace_out is not None, progress=pbar,
+                               assume_adopted=repo.assumed_adopted)
+    good = [r for r in results if r[3] is None]
+    rejects += [(r[0], r[1], "", None, r[3]) for r in results if r[3] is not None]
+    head = {"row": pl.Series([r[0] for r in good], dtype=pl.Int64), "id": pl.Series([r[1] for r in good],
+                                                                                    dtype=pl.String)}
+    if ro.area is not None:
+        area_of = dict(zip(ro.row.tolist(), ro.area.to_list()))
+        head["area"] = pl.Series([area_of[r[0]] for r in good], dtype=pl.String)
+    df = frame.traced_frame(prog, [r[2] for r in good], head)
+    if args.trace_out is not None:
+        with open(args.trace_out, "w", encoding="utf-8") as fh:
+            for r in good:
+                fh.write(to_json(r[4], indent=None) + "\n")
+    rejects.sort(key=lambda r: r[0])
+    io.write_rulings(df, args.out)
+    if rejects or args.rejects:
+        io.write_rejects(rejects_path, rejects)
+    certificates = summary.certificate_counts(ro.facts.columns["certificate"].values, specs["certificate"].enum)
+    return ro.rows, len({r[0] for r in rejects}), rejects[:SHOWN], len(rejects), summary.part(df), certificates
 
 
 def _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json) -> int:

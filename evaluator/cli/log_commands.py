@@ -200,7 +200,8 @@ def _replay_batch(args, rec: dict, repo) -> int:
                                 out=made["rulings"], rejects=made.get("rejects"), summary=None, explain=None,
                                 format="text", traced=opts.get("traced", False), trace_out=made.get("trace"),
                                 engine=opts.get("engine", "durable"), jobs=None, cluster=None,
-                                partition=opts.get("partition", 4096), log=None, log_key=None)
+                                partition=opts.get("partition", 4096), chunk_rows=opts.get("chunk_rows"), log=None,
+                                log_key=None)
         # rejects the recorded run did not have would be written where the batch puts them by default
         made.setdefault("rejects", made["rulings"].with_suffix(".rejects.csv"))
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

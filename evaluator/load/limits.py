@@ -43,6 +43,11 @@ MAX_CASES_STREAMED = 100_000
 # Bytes read from one roster CSV of `policy batch` (a million workers take about 180 MB; `policy diff --roster`
 # reads at most MAX_BYTES and MAX_CASES rows, since it checks each row as a case).
 MAX_ROSTER_BYTES = 2 * 1024 * 1024 * 1024
+# Bytes of a roster `policy batch --out` reads in chunks (it holds one chunk at a time, so memory does not bound the
+# roster: time does, about 2 s per million workers of about 180 bytes, so this bound is some ten minutes), and of one
+# line of it (a roster line is a few hundred bytes; a line with no break for this long is not a roster).
+MAX_STREAMED_ROSTER_BYTES = 64 * 1024 * 1024 * 1024
+MAX_ROSTER_LINE_BYTES = 16 * 1024 * 1024
 # Characters of a user's value quoted back in a message (the rest is elided): an error never echoes a whole file.
 MAX_SHOWN_CHARS = 80
 

@@ -1,0 +1,130 @@
+"""A roster read in chunks of rows, so that `policy batch` holds one chunk at a time whatever the roster's size.
+
+A CSV is read in blocks of bytes cut at a line break after `rows` lines (a cell never holds a line break, so a line
+is never split and a multi-byte character never is either); each block, behind the header line, goes through the
+same reader as a whole file (io.read_frame's steps: the plain fast path, or the line-by-line check of
+load/csv_lines.py with a rejected row for each faulty line), and its row numbers are those of the file. A Parquet
+roster is read in batches of rows by polars. Every chunk is then checked by io.check_frame, as a whole file is.
+"""
+from __future__ import annotations
+
+import io as bytes_io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import polars as pl
+
+from ..load import csv_lines
+from ..load.limits import MAX_ROSTER_LINE_BYTES, MAX_STREAMED_ROSTER_BYTES
+from ..load.problems import PolicyInputError, Problem
+from . import io
+
+READ_BYTES = 8 * 1024 * 1024  # one read() from the file
+
+
+@dataclass
+class Chunk:
+    df: pl.DataFrame
+    rows: np.ndarray | None  # 1-based row in the file of each frame row; None: first + 1 .. first + height
+    structural: list  # rejected lines: (row, first cell, "", None, reason)
+    first: int  # data rows of the file before this chunk
+    lines: int  # data rows of the file in this chunk (the frame's and the rejected ones)
+
+    def file_rows(self) -> np.ndarray:
+        return np.arange(self.first + 1, self.first + self.df.height + 1) if self.rows is None else self.rows
+
+
+def read_chunks(path: Path, specs: dict, rows: int) -> Iterator[Chunk]:
+    """The roster's chunks of at most `rows` data rows, in file order; at least one (perhaps of no rows)."""
+    shown = str(path)
+    if not path.is_file():
+        raise PolicyInputError([Problem(shown, 0, 0, "the roster file does not exist", "not_found")])
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            yield from _parquet_chunks(path, specs, rows)
+            return
+        if suffix == ".csv":
+            yield from _csv_chunks(path, shown, rows, {n: io.TYPED[s.type] for n, s in specs.items()
+                                                       if s.type in io.TYPED})
+            return
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise PolicyInputError([Problem(shown, 0, 0, f"cannot read the roster: {str(exc).splitlines()[0]}",
+                                        "unreadable")]) from None
+    raise PolicyInputError([Problem(shown, 0, 0, f"a roster is a .csv or .parquet file, not '{path.suffix}'",
+                                    "unreadable")])
+
+
+def _parquet_chunks(path: Path, specs: dict, rows: int) -> Iterator[Chunk]:
+    first = 0
+    frames = pl.scan_parquet(path).collect_batches(chunk_size=rows, maintain_order=True)
+    for df in frames:
+        df = df.select(io.parquet_column(df[c], specs.get(c)) for c in df.columns)
+        yield Chunk(df, None, [], first, df.height)
+        first += df.height
+    if first == 0:  # a roster of no rows still has its columns
+        df = pl.read_parquet(path)
+        yield Chunk(df.select(io.parquet_column(df[c], specs.get(c)) for c in df.columns), None, [], 0, 0)
+
+
+def _csv_chunks(path: Path, shown: str, rows: int, typed: dict) -> Iterator[Chunk]:
+    with open(path, "rb") as fh:
+        blocks = _blocks(fh, shown, rows)
+        head = next(blocks)  # the header line, with its line break
+        first = 0
+        for block in blocks:
+            chunk = _csv_chunk(head + block, shown, first, typed)
+            first += chunk.lines
+            yield chunk
+        if first == 0:
+            yield _csv_chunk(head, shown, 0, typed)
+
+
+def _blocks(fh, shown: str, rows: int) -> Iterator[bytes]:
+    """The header line, then blocks of `rows` lines each (the last may be shorter), read through the byte bounds.
+    Each piece read is searched for line breaks once, as it comes."""
+    pieces: list[tuple[bytes, np.ndarray]] = []  # read and not yet given out, with their line breaks
+    breaks = 0  # line breaks in pieces[:-1]
+    total, tail, line, want = 0, 0, 1, 1  # the first block is the header line
+    while True:
+        piece = fh.read(READ_BYTES)
+        total += len(piece)
+        if total > MAX_STREAMED_ROSTER_BYTES:
+            raise PolicyInputError([Problem(shown, 0, 0, f"the roster is over the limit of "
+                                            f"{MAX_STREAMED_ROSTER_BYTES} bytes; refused", "too_large")])
+        if not piece:
+            break
+        at = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10)
+        tail = len(piece) - 1 - int(at[-1]) if len(at) else tail + len(piece)  # bytes since the last break
+        if tail > MAX_ROSTER_LINE_BYTES:
+            raise PolicyInputError([Problem(shown, line + breaks + len(at), 1, f"the line is over "
+                                            f"{MAX_ROSTER_LINE_BYTES} bytes long; refused", "too_large")])
+        pieces.append((piece, at))
+        while breaks + len(pieces[-1][1]) >= want:
+            last, at = pieces.pop()
+            cut = int(at[want - breaks - 1]) + 1
+            yield b"".join(p for p, _ in pieces) + last[:cut]
+            line += want
+            pieces = [(last[cut:], at[want - breaks:] - cut)] if cut < len(last) else [(b"", at[:0])]
+            breaks, want = 0, rows
+        breaks += len(pieces[-1][1])
+        pieces[-1] = (pieces[-1][0], pieces[-1][1][:0])  # counted: the next piece's breaks are searched
+    if any(p for p, _ in pieces) or want == 1:
+        yield b"".join(p for p, _ in pieces)  # the last lines (no break after the last), or a header without one
+
+
+def _csv_chunk(raw: bytes, shown: str, first: int, typed: dict) -> Chunk:
+    """One block behind the header, read as io.read_frame reads a whole file, with row numbers of the file."""
+    lines = raw.count(b"\n") - 1 + (not raw.endswith(b"\n"))  # data lines in the block
+    if io.plain_csv(raw):
+        try:
+            return Chunk(io.read_csv(bytes_io.BytesIO(raw), typed), None, [], first, lines)
+        except pl.exceptions.PolarsError:
+            pass
+    split = csv_lines.split(raw, shown)
+    rejects = [(n - 1 + first, cell, "", None, why) for n, cell, why in split.rejects]
+    rejects += [(n - 1 + first, "", "", None, "a blank line: no worker") for n in split.blank]
+    df = io.read_csv(bytes_io.BytesIO(split.clean()), typed)
+    return Chunk(df, np.flatnonzero(split.ok) + 1 + first, sorted(rejects), first, split.data_lines)

@@ -1,0 +1,133 @@
+"""`policy batch` in memory that does not grow with the roster: the roster is read chunk by chunk (batch/chunks.py),
+each chunk is checked (io.check_frame, with the ids of earlier chunks in batch/seen.py), ruled by the one compiled
+program, and written as it goes: the rulings to one Parquet file by polars' streaming sink (or to CSV, appended), the
+rejected rows to the rejects CSV, and the totals folded into one summary part (summary.fold, exact). The rulings,
+rejects and summary are those of ruling the whole roster at once, row for row (tests/test_batch_stream.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import polars as pl
+
+from . import chunks, frame, io, run, summary
+from .compile import Program
+from .seen import SeenIds
+
+CHUNK_ROWS = 200_000  # rows held at once: about 100 MB of working memory (bench/batch.py), near full speed
+SHOWN = 16  # rejects kept for printing; all of them are in the rejects file
+
+
+@dataclass
+class Streamed:
+    rows: int = 0  # data rows of the file
+    rejected_rows: int = 0
+    rejects: int = 0
+    first_rejects: list = field(default_factory=list)  # the first SHOWN rejects
+    part: dict | None = None  # summary.part of every ruled row, folded
+    certificates: dict = field(default_factory=dict)  # workers by certificate code (rows with usable facts)
+    chunks: int = 0
+
+
+def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
+    """The rulings table of a checked roster (or chunk) and all its rejects (those of the reading, then the rows
+    the program cannot rule on), in row order."""
+    out = run.evaluate(prog, ro.facts)
+    keep = out.error == 0
+    rejects = list(ro.rejects)
+    for i in np.flatnonzero(~keep):
+        fld, msg = prog.errors[out.error[i]]
+        rejects.append((int(ro.row[i]), ro.ids[int(i)], fld, None, msg))
+    rejects.sort(key=lambda r: r[0])
+    head = {"row": ro.row[keep].astype(np.int64), "id": ro.ids.filter(pl.Series(keep))}
+    if ro.area is not None:
+        head["area"] = ro.area.filter(pl.Series(keep))
+    return frame.vector_frame(prog, out, keep, head), rejects
+
+
+def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
+                rejects_path: Path, always_rejects: bool, chunk_rows: int = CHUNK_ROWS,
+                progress: Callable[[int], None] | None = None) -> Streamed:
+    """Rule the roster at `path` into `out` (.parquet, or .csv) and `rejects_path` (written when a row is rejected
+    or `always_rejects`). A problem with the file itself (PolicyInputError) is raised before anything is written
+    when it is in the header, and otherwise after the outputs begun are removed."""
+    st = Streamed()
+    seen = SeenIds()
+    enum = specs["certificate"].enum
+    rejects_fh = None
+    stash: list[BaseException] = []
+
+    def ruled() -> Iterator[pl.DataFrame]:
+        nonlocal rejects_fh
+        grade_cols = None
+        for ch in chunks.read_chunks(path, specs, chunk_rows):
+            if grade_cols is None:
+                grade_cols = io.check_header(ch.df, specs, str(path))
+            ro = io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas,
+                                grade_cols, seen)
+            df, rejects = rule_frame(prog, ro)
+            st.rows += ro.rows
+            st.chunks += 1
+            st.part = summary.fold(st.part, summary.part(df))
+            st.certificates = summary.add_counts(st.certificates, summary.certificate_counts(
+                ro.facts.columns["certificate"].values, enum))
+            if rejects:
+                st.rejected_rows += len({r[0] for r in rejects})
+                st.rejects += len(rejects)
+                st.first_rejects += rejects[:SHOWN - len(st.first_rejects)]
+                if rejects_fh is None:
+                    rejects_fh = open(rejects_path, "wb")
+                io.append_rejects(rejects_fh, rejects, header=rejects_fh.tell() == 0)
+            if progress is not None:
+                progress(ro.rows)
+            yield df
+
+    frames = ruled()
+    try:
+        first = next(frames)  # the header is checked here: a roster that cannot be read leaves no output
+        try:
+            _write(first, frames, out, stash)
+            if stash:
+                raise stash[0]
+        except BaseException:
+            out.unlink(missing_ok=True)
+            if rejects_fh is not None:
+                rejects_fh.close()
+                rejects_path.unlink(missing_ok=True)
+                rejects_fh = None
+            raise
+        if rejects_fh is None and always_rejects:
+            rejects_fh = open(rejects_path, "wb")
+            io.append_rejects(rejects_fh, [], header=True)
+    finally:
+        if rejects_fh is not None:
+            rejects_fh.close()
+        seen.close()
+    return st
+
+
+def _write(first: pl.DataFrame, rest: Iterator[pl.DataFrame], out: Path, stash: list) -> None:
+    """The frames into one file in order: Parquet through polars' streaming sink (row groups written as frames come),
+    CSV appended frame by frame. An exception raised while making a frame inside the sink is kept in `stash` (the
+    sink would turn it into a ComputeError) and the sink ends."""
+    if out.suffix.lower() == ".csv":
+        with open(out, "wb") as fh:
+            first.write_csv(fh)
+            for df in rest:
+                df.write_csv(fh, include_header=False)
+        return
+    from polars.io.plugins import register_io_source
+
+    def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
+        # the sink asks for every column, in full: a projection, were one asked, is still honoured
+        yield first if with_columns is None else first.select(with_columns)
+        try:
+            for df in rest:
+                yield df if with_columns is None else df.select(with_columns)
+        except BaseException as exc:  # noqa: BLE001 - raised again by the caller, as it was
+            stash.append(exc)
+
+    io.sink_rulings(register_io_source(source, schema=first.schema), out)

@@ -1,0 +1,154 @@
+"""`policy batch` chunk by chunk (issue 16): a roster of several chunks ruled chunked gives the same rulings, rejects
+and summary as the whole roster read and ruled at once, row for row, with every fault the whole-file reader finds
+(structural lines, bad values, ids used twice across chunks) at the same rows."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+
+from evaluator.batch import chunks, io, sample, stream, summary
+from evaluator.batch import compile as bcompile
+from evaluator.batch.facts import worker_specs
+from evaluator.batch.seen import SeenIds
+from evaluator.kinds.funding import area_codes
+from evaluator.load.problems import PolicyInputError
+
+from .conftest import run_policy
+
+AS_OF = dt.date(2025, 1, 1)
+
+
+def faulty_roster(n: int) -> tuple[pl.DataFrame, bytes]:
+    """A sample roster with faults spread over its chunks: ids used twice (in one chunk and across chunks), a bad
+    value, a hire date before the birth date, a short line, a blank line, a line that is not UTF-8, a quoted line."""
+    df = sample.generate(n, 2018, AS_OF)
+    ids = df["id"].to_list()
+    ids[n - 5] = ids[3]  # across chunks
+    ids[12] = ids[11]  # within a chunk
+    df = df.with_columns(pl.Series("id", ids),
+                         pl.when(pl.int_range(n) == 40).then(pl.lit("chief")).otherwise(pl.col("post")).alias("post"))
+    lines = df.write_csv().encode().split(b"\n")
+    lines[700] = lines[700].rsplit(b",", 1)[0]  # one field short
+    lines.insert(900, b"")  # a blank line
+    lines.insert(1300, b"u1,jin\xfffeng,principal,12,bachelor,,,,,")
+    lines[1500] = b'"' + lines[1500].replace(b",", b'",', 1)  # a quoted id: the line-by-line path for its chunk
+    return df, b"\n".join(lines)
+
+
+def reference(repo, path, specs, areas, prog, out, rejects_path):
+    """Today's whole-roster path: read at once, ruled at once, written at once."""
+    ro = io.read_roster(path, specs, repo.schema_dir, areas)
+    df, rejects = stream.rule_frame(prog, ro)
+    io.write_rulings(df, out)
+    io.write_rejects(rejects_path, rejects)
+    s = summary.summarise(df, ro.rows, len({r[0] for r in rejects}))
+    certs = summary.certificate_counts(ro.facts.columns["certificate"].values, specs["certificate"].enum)
+    summary.policy_figures(s, summary.part(df), repo, AS_OF, certs)
+    summary.district_figures(s, summary.part(df), bcompile.LAYER_RESULTS[0])
+    return s, rejects
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_roster_ruled_in_chunks_equals_it_ruled_at_once(repo, tmp_path, suffix):
+    df, raw = faulty_roster(2600)
+    src = tmp_path / f"roster{suffix}"
+    if suffix == ".csv":
+        src.write_bytes(raw)
+    else:
+        df.write_parquet(src, row_group_size=300)
+    specs = worker_specs(repo.schema_dir)
+    areas = area_codes(repo, AS_OF)
+    prog = bcompile.compile_worker(repo, AS_OF)
+    s_all, rejects = reference(repo, src, specs, areas, prog, tmp_path / f"all{suffix}", tmp_path / "all.rejects.csv")
+    twice = [r[0] for r in rejects if r[4] == "worker id used twice (see the first row with this id)"]
+    assert twice == [13, 2596 + 2 * (suffix == ".csv")]  # the CSV has two lines more before it
+    if suffix == ".csv":
+        assert any(r[0] == 900 and "blank line" in r[4] for r in rejects)
+        assert any("not valid UTF-8" in r[4] for r in rejects)
+
+    for rows in (400, 999, 5000):
+        out = tmp_path / f"chunked-{rows}{suffix}"
+        st = stream.rule_roster(prog, src, specs, repo.schema_dir, areas, out, tmp_path / f"chunked-{rows}.rejects.csv",
+                                True, rows)
+        assert st.chunks == -(-s_all["rows"] // rows)
+        a, b = (io.read_rulings(p) for p in (tmp_path / f"all{suffix}", out))
+        assert a.schema == b.schema and a.equals(b), rows
+        assert (tmp_path / "all.rejects.csv").read_bytes() == (tmp_path / f"chunked-{rows}.rejects.csv").read_bytes()
+        s = summary.finish(st.part, st.rows, st.rejected_rows)
+        summary.policy_figures(s, st.part, repo, AS_OF, st.certificates)
+        summary.district_figures(s, st.part, bcompile.LAYER_RESULTS[0])
+        assert s == s_all and s["district_layer"]
+        assert s["rows"] == s["ruled"] + s["rejected"]
+        assert st.first_rejects == rejects[:stream.SHOWN] and st.rejects == len(rejects)
+
+
+def test_every_chunk_size_reads_the_same_lines(repo, tmp_path):
+    """Down to one row a chunk; a last line without a line break; CRLF line ends."""
+    df = sample.generate(40, 7, AS_OF)
+    src = tmp_path / "r.csv"
+    src.write_bytes(df.write_csv().replace("\n", "\r\n").encode().rstrip(b"\r\n"))
+    specs = worker_specs(repo.schema_dir)
+    whole = io.read_frame(src, specs)[0]
+    for rows in (1, 3, 39, 40, 41):
+        parts = list(chunks.read_chunks(src, specs, rows))
+        assert [p.first for p in parts] == list(range(0, 40, rows))
+        assert pl.concat([p.df for p in parts], how="vertical_relaxed").cast(pl.String).equals(whole.cast(pl.String))
+
+
+def test_ids_are_compared_across_chunks_exactly(tmp_path):
+    seen = SeenIds()
+    try:
+        assert not seen.repeated(pl.Series(["a", "b", "c"])).any()
+        assert seen.repeated(pl.Series(["d", "b", "d", "e"])).tolist() == [False, True, True, False]
+        assert seen.repeated(pl.Series(["a", "f"])).tolist() == [True, False]
+        assert not seen.repeated(pl.Series([], dtype=pl.String)).any()
+    finally:
+        seen.close()
+
+
+def test_the_command_gives_the_same_files_for_any_chunk_size(tmp_path):
+    _, raw = faulty_roster(1600)
+    src = tmp_path / "roster.csv"
+    src.write_bytes(raw)
+    got = []
+    for rows in ("5", "100000"):
+        out = tmp_path / f"o{rows}.parquet"
+        code, stdout, stderr = run_policy("batch", src, "--as-of", "2025-01-01", "--out", out, "--chunk-rows", rows,
+                                          "--summary", tmp_path / f"s{rows}.json")
+        assert code == 2 and "Traceback" not in stderr
+        s = json.loads((tmp_path / f"s{rows}.json").read_text())
+        s.pop("seconds"), s.pop("out")
+        got.append((pl.read_parquet(out), (tmp_path / f"o{rows}.rejects.csv").read_bytes(), s, stderr))
+    assert got[0][0].equals(got[1][0]) and got[0][1:] == got[1][1:]
+    with pytest.raises(SystemExit) as exc:  # argparse's usage error
+        run_policy("batch", src, "--as-of", "2025-01-01", "--out", tmp_path / "x.parquet", "--chunk-rows", "0")
+    assert exc.value.code == 2 and not (tmp_path / "x.parquet").exists()
+
+
+def test_a_line_too_long_mid_roster_is_refused_and_leaves_no_output(tmp_path, monkeypatch):
+    monkeypatch.setattr(chunks, "MAX_ROSTER_LINE_BYTES", 4096)
+    monkeypatch.setattr(chunks, "READ_BYTES", 1024)
+    df = sample.generate(300, 3, AS_OF)
+    lines = df.write_csv().encode().split(b"\n")
+    lines.insert(250, b"z" * 5000)
+    src = tmp_path / "roster.csv"
+    src.write_bytes(b"\n".join(lines))
+    out = tmp_path / "o.parquet"
+    code, stdout, stderr = run_policy("batch", src, "--as-of", "2025-01-01", "--out", out, "--chunk-rows", "50")
+    assert code == 2 and "Traceback" not in stderr
+    assert f"{src}:251" in stderr and "over 4096 bytes" in stderr
+    assert not out.exists() and not (tmp_path / "o.rejects.csv").exists()
+
+
+def test_a_roster_of_no_rows_gives_an_empty_table_with_every_column(repo, tmp_path):
+    src = tmp_path / "r.csv"
+    src.write_text(sample.generate(3, 1, AS_OF).head(0).write_csv())
+    out = tmp_path / "o.parquet"
+    code, stdout, _ = run_policy("batch", src, "--as-of", "2025-01-01", "--out", out)
+    assert code == 0 and "0 of 0 workers ruled" in stdout
+    assert pl.read_parquet(out).height == 0 and "salary.base_pay" in pl.read_parquet(out).columns
+    with pytest.raises(PolicyInputError):
+        list(chunks.read_chunks(tmp_path / "missing.csv", worker_specs(repo.schema_dir), 10))
