@@ -1,7 +1,9 @@
-"""Speed and memory of batch rulings, side by side with the per-case path (issue 8). Not a test: it prints figures.
+"""Speed and memory of batch rulings, side by side with the per-case path (issues 8 and 16). Not a test: it prints
+figures.
 
-    .venv/bin/python bench/batch.py                 # 1,000,000 workers, median of 5 runs (7 per case)
-    .venv/bin/python bench/batch.py --workers 200000 --runs 3
+    .venv/bin/python bench/batch.py                 # 1,000,000 workers, median of 5 runs; rosters of 1, 4, 10 M
+    .venv/bin/python bench/batch.py --quick         # under a minute: 200,000 workers; rosters of 0.1, 0.4, 1 M
+    .venv/bin/python bench/batch.py --json          # the common bench output (bench/report.py): one JSON object
 
 Measures, on a generated roster (evaluator/batch/sample.py, seed 2018, as of 2025-01-01):
 1. the vectorised evaluation itself (results and the basis codes that give every result's clause and
@@ -9,13 +11,17 @@ Measures, on a generated roster (evaluator/batch/sample.py, seed 2018, as of 202
    "plain numpy" figure, for scale) and plain numpy computing the same nine results the obvious way (values
    only, checked equal to the evaluator's), once with datetime64 arithmetic for the certificate date and once with
    the evaluator's own per-day date tables, with the ratio of the times (evaluator / plain numpy);
-2. `policy batch ROSTER.csv --out RULINGS.parquet` end to end in a fresh process: wall time and peak memory;
+2. `policy batch ROSTER.csv --out RULINGS.parquet` end to end in a fresh process: see 6;
 3. the per-case path with full trace, warm, in one process (durable-rules and the reference evaluator), as
    `policy batch --traced` rules (no notes on alternative readings: the table does not carry them) and as
    `policy eval` rules (each case re-ruled under every other executable reading, for those notes);
 4. the same traced path over the process pool, 1 process and all cores, on --pool-rows rows, timed after every
    pool process has loaded the repository (start-up is not ruling rate; --traced pays it once per process);
-5. `policy eval` of one case from a cold start.
+5. `policy eval` of one case from a cold start;
+6. `policy batch ROSTER.csv --out RULINGS.parquet` on rosters of 1x, 4x and 10x the workers (--scale; generated
+   chunk by chunk, unique ids, deleted afterwards), one fresh process each: seconds and CPU-seconds per million
+   workers, peak memory, and the slopes 1x -> 10x (time for 10x the work: 10 is linear; peak memory: 1 is
+   constant).
 Times are medians (the per-case rate and the end-to-end time also show the best run); CPU time (of this process,
 or user + system of the child) is given beside wall time, because on a shared machine wall time also counts waiting
 for a core, and this machine has spells of seconds in which the same work takes up to twice as long.
@@ -27,6 +33,7 @@ import datetime as dt
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,7 +54,7 @@ from evaluator.batch.facts import Column, to_case_facts, worker_specs  # noqa: E
 from evaluator.ruling.evaluate import evaluate  # noqa: E402
 
 AS_OF = dt.date(2025, 1, 1)
-POLICY = str(Path(sys.executable).with_name("policy"))
+POLICY = [sys.executable, "-m", "evaluator.cli.main"]  # this checkout's (bench/report.py sets PYTHONPATH)
 
 
 def all_times(fn, runs: int) -> tuple[list, list]:
@@ -70,7 +77,8 @@ def median_time(fn, runs: int) -> tuple[float, float]:
 def child(cmd: list[str]) -> tuple[float, float, int, float]:
     """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one fresh process."""
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
     _, status, usage = os.wait4(p.pid, 0)
     return (time.perf_counter() - t, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
             usage.ru_utime + usage.ru_stime)
@@ -145,13 +153,129 @@ def _certificate_due(tb, birth, hire):
     return due, subject
 
 
+def scale_rosters(tmp: Path, base: int, factors: tuple) -> dict:
+    """Rosters of base x factor workers, {factor: path}, written part by part (a part of `base` rows in memory at a
+    time) with ids unique across parts: each is a prefix of the largest."""
+    import polars as pl
+
+    paths = {f: tmp / f"scale-{f}x.csv" for f in factors}
+    fhs = {f: open(p, "wb") for f, p in paths.items()}
+    try:
+        for k in range(max(factors)):
+            part = roster.generate(base, 2018 + k, AS_OF)
+            part = part.with_columns(pl.format("w{}", pl.int_range(k * base, (k + 1) * base, eager=False)
+                                               .cast(pl.String).str.zfill(9)).alias("id"))
+            for f, fh in fhs.items():
+                if k < f:
+                    part.write_csv(fh, include_header=k == 0)
+    finally:
+        for fh in fhs.values():
+            fh.close()
+    return paths
+
+
+def row(measure: str, scale: str, value, unit: str, target: str | None = None, met: bool | None = None) -> dict:
+    return {"measure": measure, "scale": scale, "value": value, "unit": unit, "target": target, "met": met}
+
+
+def rows_of(f: dict, n: int, scales: dict) -> list[dict]:
+    """The figures as rows of the common bench output (bench/report.py)."""
+    at = f"{n:,} workers"
+    out = [
+        row("vectorised evaluation, clause and interpretation columns included", at,
+            round(f["vectorised_rulings_per_s"] / 1e6, 1), "M rulings/s", ">= 20 M/s",
+            f["vectorised_rulings_per_s"] >= 20e6),
+        row("... its time against plain numpy, the same nine results with the same per-day date tables", at,
+            f["vectorised_time_vs_plain_numpy_day_tables"], "x", "within 2x",
+            f["vectorised_time_vs_plain_numpy_day_tables"] <= 2),
+        row("... against plain numpy with datetime64 arithmetic", at,
+            f["vectorised_time_vs_plain_numpy_same_results"], "x", "within 2x",
+            f["vectorised_time_vs_plain_numpy_same_results"] <= 2),
+        row("per case with the full trace, warm, durable-rules", f"{f['sample']:,} cases",
+            f["per_case_durable_warm_per_s"], "cases/s", ">= 10 k/s", f["per_case_durable_warm_per_s"] >= 10_000),
+        row("per case with the full trace, warm, reference evaluator", f"{f['sample']:,} cases",
+            f["per_case_reference_warm_per_s"], "cases/s", None, None),
+    ]
+    for jobs in sorted({1, os.cpu_count()}):
+        out.append(row(f"traced path on the process pool, {jobs} process{'es' if jobs > 1 else ''}",
+                       f"{f['pool_rows']:,} workers", f[f"traced_pool_{jobs}_processes_per_s"], "workers/s"))
+    out.append(row("policy eval of one case from a cold start", "1 case", f["cold_eval_one_case_s"], "s",
+                   "well under 1 s", f["cold_eval_one_case_s"] < 1))
+    for factor, s in scales.items():
+        label = f"{s['workers']:,} workers ({factor}x)"
+        out += [row("policy batch CSV -> Parquet, fresh process, wall time per million", label,
+                    s["s_per_million"], "s per M workers", "<= 2 s per M", s["s_per_million"] <= 2),
+                row("policy batch CSV -> Parquet, CPU time per million", label, s["cpu_s_per_million"],
+                    "CPU-s per M workers"),
+                row("policy batch CSV -> Parquet, peak memory", label, s["peak_mb"], "MB", "< 1 GB",
+                    s["peak_mb"] < 1024)]
+    if len(scales) > 1:
+        lo, hi = scales[min(scales)], scales[max(scales)]
+        work = hi["workers"] / lo["workers"]
+        out += [row(f"policy batch CSV -> Parquet, wall time slope 1x->{max(scales)}x",
+                    f"{lo['workers']:,} -> {hi['workers']:,} workers", round(hi["s"] / lo["s"], 2),
+                    f"x time for {work:g}x work", f"<= {work:g} (linear)", hi["s"] / lo["s"] <= work * 1.1),
+                row(f"policy batch CSV -> Parquet, CPU time slope 1x->{max(scales)}x",
+                    f"{lo['workers']:,} -> {hi['workers']:,} workers", round(hi["cpu_s"] / lo["cpu_s"], 2),
+                    f"x time for {work:g}x work", f"<= {work:g} (linear)", hi["cpu_s"] / lo["cpu_s"] <= work * 1.1),
+                row(f"policy batch CSV -> Parquet, peak memory slope 1x->{max(scales)}x",
+                    f"{lo['workers']:,} -> {hi['workers']:,} workers", round(hi["peak_mb"] / lo["peak_mb"], 2),
+                    f"x memory for {work:g}x work", "about 1 (constant)", hi["peak_mb"] / lo["peak_mb"] < 1.5)]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--workers", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--sample", type=int, default=5000, help="workers for the per-case path")
-    ap.add_argument("--pool-rows", type=int, default=100_000, help="workers for the process pool")
+    ap.add_argument("--workers", type=int, default=None, help="workers of the in-process figures (1 M; quick 200 k)")
+    ap.add_argument("--runs", type=int, default=None, help="runs of each timed step (5; quick 1)")
+    ap.add_argument("--sample", type=int, default=None, help="workers for the per-case path (5,000; quick 1,000)")
+    ap.add_argument("--pool-rows", type=int, default=None, help="workers for the process pool (100 k; quick 10 k)")
+    ap.add_argument("--scale", type=int, default=None,
+                    help="workers of the 1x roster of the scale rows (1 M, then 4 M and 10 M; quick 100 k)")
+    ap.add_argument("--no-scale", action="store_true", help="leave out the scale rows (rosters of up to 10x)")
+    ap.add_argument("--quick", action="store_true", help="small sizes, one run each: under a minute")
+    ap.add_argument("--json", action="store_true",
+                    help="print one JSON object of rows on stdout (bench/report.py); the figures go to stderr")
     args = ap.parse_args()
+    q = args.quick
+    args.workers = args.workers or (200_000 if q else 1_000_000)
+    args.runs = args.runs or (1 if q else 5)
+    args.sample = args.sample or (1000 if q else 5000)
+    args.pool_rows = args.pool_rows or (10_000 if q else 100_000)
+    args.scale = args.scale or (100_000 if q else 1_000_000)
+    figures = measure(args)
+    scales = {} if args.no_scale else measure_scale(args)
+    figures["scale"] = scales
+    if not args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    print(json.dumps(figures, indent=2), file=sys.stderr)
+    print(json.dumps({"bench": "batch", "rows": rows_of(figures, figures["workers"], scales),
+                      "load_average": [round(x, 2) for x in os.getloadavg()], "machine": f"{os.cpu_count()} cores"}))
+
+
+def measure_scale(args) -> dict:
+    """policy batch on rosters of 1x, 4x and 10x --scale workers, each in a fresh process."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-scale-"))
+    try:
+        paths = scale_rosters(tmp, args.scale, (1, 4, 10))
+        out = {}
+        for factor, path in paths.items():
+            wall, peak, code, cpu = child(POLICY + ["batch", str(path), "--as-of", AS_OF.isoformat(),
+                                                    "--out", str(tmp / "out.parquet")])
+            assert code == 0, (factor, code)
+            n = args.scale * factor
+            out[factor] = {"workers": n, "s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak),
+                           "s_per_million": round(wall / n * 1e6, 3), "cpu_s_per_million": round(cpu / n * 1e6, 3),
+                           "load_average": os.getloadavg()[0]}
+            print(f"scale {factor}x: {out[factor]}", file=sys.stderr)
+            path.unlink()
+        return out
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def measure(args) -> dict:
     memory.keep_freed_memory()  # as `policy batch` does
     tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     src = tmp / "roster.csv"
@@ -161,7 +285,8 @@ def main() -> None:
     ro = io.read_roster(src, specs, repo.schema_dir)
     prog = bcompile.compile_worker(repo, AS_OF)
     n = ro.facts.n
-    figures = {"workers": n, "load_average": os.getloadavg()[0], "cores": os.cpu_count()}
+    figures = {"workers": n, "load_average": os.getloadavg()[0], "cores": os.cpu_count(), "sample": args.sample,
+               "pool_rows": args.pool_rows}
 
     # 1. vectorised evaluation, and plain numpy on the salary arithmetic alone
     out = run.evaluate(prog, ro.facts)
@@ -192,14 +317,7 @@ def main() -> None:
     figures["vectorised_time_vs_plain_numpy_same_results"] = round(t_vec[0] / t_same[0], 2)
     figures["vectorised_time_vs_plain_numpy_day_tables"] = round(t_vec[0] / t_tables[0], 2)
 
-    # 2. CSV in, Parquet out, end to end in a fresh process
-    runs = [child([POLICY, "batch", str(src), "--as-of", AS_OF.isoformat(), "--out", str(tmp / "out.parquet")])
-            for _ in range(max(1, args.runs))]
-    assert all(r[2] == 0 for r in runs), runs
-    figures["csv_to_parquet_s"] = round(statistics.median(r[0] for r in runs), 3)
-    figures["csv_to_parquet_best_s"] = round(min(r[0] for r in runs), 3)
-    figures["csv_to_parquet_cpu_s"] = round(statistics.median(r[3] for r in runs), 3)
-    figures["csv_to_parquet_peak_mb"] = round(max(r[1] for r in runs))
+    # 2. CSV in, Parquet out, end to end in a fresh process: the scale rows (measure_scale)
 
     # 3. per-case path with full trace, warm, one process
     m = min(args.sample, n)
@@ -239,11 +357,12 @@ def main() -> None:
     # 5. one case from a cold start
     one = tmp / "one.yaml"
     one.write_text("id: one\nkind: worker\nas_of: 2025-01-01\nfacts: {post: principal, years_of_service: 12}\n")
-    cold = [child([POLICY, "eval", str(one)]) for _ in range(5)]
+    cold = [child(POLICY + ["eval", str(one)]) for _ in range(2 if args.quick else 5)]
     figures["cold_eval_one_case_s"] = round(statistics.median(r[0] for r in cold), 3)
     figures["cold_eval_one_case_cpu_s"] = round(statistics.median(r[3] for r in cold), 3)
 
-    print(json.dumps(figures, indent=2))
+    shutil.rmtree(tmp, ignore_errors=True)
+    return figures
 
 
 if __name__ == "__main__":

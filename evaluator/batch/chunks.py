@@ -72,21 +72,22 @@ def _parquet_chunks(path: Path, specs: dict, rows: int) -> Iterator[Chunk]:
 def _csv_chunks(path: Path, shown: str, rows: int, typed: dict) -> Iterator[Chunk]:
     with open(path, "rb") as fh:
         blocks = _blocks(fh, shown, rows)
-        head = next(blocks)  # the header line, with its line break
+        head = b"".join(next(blocks))  # the header line, with its line break
         first = 0
         for block in blocks:
-            chunk = _csv_chunk(head + block, shown, first, typed)
+            chunk = _csv_chunk(b"".join([head, *block]), shown, first, typed)
             first += chunk.lines
             yield chunk
         if first == 0:
             yield _csv_chunk(head, shown, 0, typed)
 
 
-def _blocks(fh, shown: str, rows: int) -> Iterator[bytes]:
-    """The header line, then blocks of `rows` lines each (the last may be shorter), read through the byte bounds.
-    Each piece read is searched for line breaks once, as it comes."""
-    pieces: list[tuple[bytes, np.ndarray]] = []  # read and not yet given out, with their line breaks
-    breaks = 0  # line breaks in pieces[:-1]
+def _blocks(fh, shown: str, rows: int) -> Iterator[list[bytes]]:
+    """The header line, then blocks of `rows` lines each (the last may be shorter), each as a list of byte
+    strings to join, read through the byte bounds. Line breaks are counted as each piece comes; only
+    the piece a block ends in is searched for where it ends."""
+    pieces: list[tuple[bytes, int]] = []  # read and not yet given out, with their line breaks
+    breaks = 0  # line breaks in pieces
     total, tail, line, want = 0, 0, 1, 1  # the first block is the header line
     while True:
         piece = fh.read(READ_BYTES)
@@ -96,23 +97,24 @@ def _blocks(fh, shown: str, rows: int) -> Iterator[bytes]:
                                             f"{MAX_STREAMED_ROSTER_BYTES} bytes; refused", "too_large")])
         if not piece:
             break
-        at = np.flatnonzero(np.frombuffer(piece, np.uint8) == 10)
-        tail = len(piece) - 1 - int(at[-1]) if len(at) else tail + len(piece)  # bytes since the last break
+        k = int(np.count_nonzero(np.frombuffer(piece, np.uint8) == 10))  # twice as fast as bytes.count
+        tail = len(piece) - 1 - piece.rindex(b"\n") if k else tail + len(piece)  # bytes since the last break
         if tail > MAX_ROSTER_LINE_BYTES:
-            raise PolicyInputError([Problem(shown, line + breaks + len(at), 1, f"the line is over "
+            raise PolicyInputError([Problem(shown, line + breaks + k, 1, f"the line is over "
                                             f"{MAX_ROSTER_LINE_BYTES} bytes long; refused", "too_large")])
-        pieces.append((piece, at))
-        while breaks + len(pieces[-1][1]) >= want:
-            last, at = pieces.pop()
-            cut = int(at[want - breaks - 1]) + 1
-            yield b"".join(p for p, _ in pieces) + last[:cut]
+        pieces.append((piece, k))
+        breaks += k
+        while breaks >= want:  # the block ends in the last piece
+            last, k = pieces.pop()
+            before = breaks - k
+            at = np.flatnonzero(np.frombuffer(last, np.uint8) == 10)
+            cut = int(at[want - before - 1]) + 1
+            yield [p for p, _ in pieces] + [last[:cut]]
             line += want
-            pieces = [(last[cut:], at[want - breaks:] - cut)] if cut < len(last) else [(b"", at[:0])]
-            breaks, want = 0, rows
-        breaks += len(pieces[-1][1])
-        pieces[-1] = (pieces[-1][0], pieces[-1][1][:0])  # counted: the next piece's breaks are searched
-    if any(p for p, _ in pieces) or want == 1:
-        yield b"".join(p for p, _ in pieces)  # the last lines (no break after the last), or a header without one
+            pieces = [(last[cut:], k - (want - before))] if cut < len(last) else []
+            breaks, want = breaks - want, rows
+    if pieces or want == 1:
+        yield [p for p, _ in pieces]  # the last lines (no break after the last), or a header without one
 
 
 def _csv_chunk(raw: bytes, shown: str, first: int, typed: dict) -> Chunk:

@@ -6,6 +6,8 @@ rejects and summary are those of ruling the whole roster at once, row for row (t
 """
 from __future__ import annotations
 
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,7 +19,7 @@ from . import chunks, frame, io, run, summary
 from .compile import Program
 from .seen import SeenIds
 
-CHUNK_ROWS = 200_000  # rows held at once: about 100 MB of working memory (bench/batch.py), near full speed
+CHUNK_ROWS = 100_000  # rows held at once: near full speed, peak memory about 500 MB (bench/batch.py)
 SHOWN = 16  # rejects kept for printing; all of them are in the rejects file
 
 
@@ -58,7 +60,6 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
     seen = SeenIds()
     enum = specs["certificate"].enum
     rejects_fh = None
-    stash: list[BaseException] = []
 
     def ruled() -> Iterator[pl.DataFrame]:
         nonlocal rejects_fh
@@ -89,9 +90,7 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
     try:
         first = next(frames)  # the header is checked here: a roster that cannot be read leaves no output
         try:
-            _write(first, frames, out, stash)
-            if stash:
-                raise stash[0]
+            _write(first, frames, out)
         except BaseException:
             out.unlink(missing_ok=True)
             if rejects_fh is not None:
@@ -109,10 +108,12 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
     return st
 
 
-def _write(first: pl.DataFrame, rest: Iterator[pl.DataFrame], out: Path, stash: list) -> None:
-    """The frames into one file in order: Parquet through polars' streaming sink (row groups written as frames come),
-    CSV appended frame by frame. An exception raised while making a frame inside the sink is kept in `stash` (the
-    sink would turn it into a ComputeError) and the sink ends."""
+def _write(first: pl.DataFrame, rest: Iterator[pl.DataFrame], out: Path) -> None:
+    """The frames into one file in order: CSV appended frame by frame, or Parquet through polars' streaming sink
+    (row groups written as frames come). The sink runs on a thread of its own and takes the frames from a queue of
+    two, so that the chunks are made on this thread (numpy's memory stays in one allocator arena) while the sink
+    compresses and writes the one before; a frame that cannot be made ends the source, and the caller removes the
+    file."""
     if out.suffix.lower() == ".csv":
         with open(out, "wb") as fh:
             first.write_csv(fh)
@@ -121,13 +122,39 @@ def _write(first: pl.DataFrame, rest: Iterator[pl.DataFrame], out: Path, stash: 
         return
     from polars.io.plugins import register_io_source
 
+    frames: queue.Queue = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
     def source(with_columns, predicate, n_rows, batch_size) -> Iterator[pl.DataFrame]:
         # the sink asks for every column, in full: a projection, were one asked, is still honoured
-        yield first if with_columns is None else first.select(with_columns)
-        try:
-            for df in rest:
-                yield df if with_columns is None else df.select(with_columns)
-        except BaseException as exc:  # noqa: BLE001 - raised again by the caller, as it was
-            stash.append(exc)
+        while (df := frames.get()) is not None:
+            yield df if with_columns is None else df.select(with_columns)
 
-    io.sink_rulings(register_io_source(source, schema=first.schema), out)
+    def sink() -> None:
+        try:
+            io.sink_rulings(register_io_source(source, schema=first.schema), out)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the caller's thread
+            failed.append(exc)
+
+    writer = threading.Thread(target=sink, name="policy-batch-sink", daemon=True)
+    writer.start()
+
+    def put(df) -> None:
+        while writer.is_alive():
+            try:
+                frames.put(df, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    try:
+        put(first)
+        for df in rest:
+            put(df)
+            if failed:
+                break
+    finally:
+        put(None)
+        writer.join()
+    if failed:
+        raise failed[0]

@@ -50,7 +50,7 @@ def add_parsers(sub, date_arg) -> None:
                         "(default $DASK_SCHEDULER_ADDRESS)")
     b.add_argument("--partition", type=int, default=4096, help="rows per task on the traced path")
     b.add_argument("--chunk-rows", type=positive, default=None,
-                   help="rows read, ruled and written at a time (default 200,000: memory is about 0.5 KB a row of "
+                   help="rows read, ruled and written at a time (default 100,000: memory is about 2 KB a row of "
                         "the chunk, whatever the roster's size; the rulings are the same for any value)")
     add_log_args(b, "append the run to this decision log as one record: the digests of the roster and the output "
                     "files (not --explain)")
