@@ -72,7 +72,7 @@ def test_a_roster_ruled_in_chunks_equals_it_ruled_at_once(repo, tmp_path, suffix
     for rows in (400, 999, 5000):
         out = tmp_path / f"chunked-{rows}{suffix}"
         st = stream.rule_roster(prog, src, specs, repo.schema_dir, areas, out, tmp_path / f"chunked-{rows}.rejects.csv",
-                                True, rows)
+                                True, rows, keep_rejects=16)
         assert st.chunks == -(-s_all["rows"] // rows)
         a, b = (io.read_rulings(p) for p in (tmp_path / f"all{suffix}", out))
         assert a.schema == b.schema and a.equals(b), rows
@@ -82,7 +82,7 @@ def test_a_roster_ruled_in_chunks_equals_it_ruled_at_once(repo, tmp_path, suffix
         summary.district_figures(s, st.part, bcompile.LAYER_RESULTS[0])
         assert s == s_all and s["district_layer"]
         assert s["rows"] == s["ruled"] + s["rejected"]
-        assert st.first_rejects == rejects[:stream.SHOWN] and st.rejects == len(rejects)
+        assert st.first_rejects == rejects[:16] and st.rejects == len(rejects)
 
 
 def test_every_chunk_size_reads_the_same_lines(repo, tmp_path):

@@ -20,7 +20,6 @@ from .compile import Program
 from .seen import SeenIds
 
 CHUNK_ROWS = 100_000  # rows held at once: near full speed, peak memory about 500 MB (bench/batch.py)
-SHOWN = 16  # rejects kept for printing; all of them are in the rejects file
 
 
 @dataclass
@@ -28,7 +27,7 @@ class Streamed:
     rows: int = 0  # data rows of the file
     rejected_rows: int = 0
     rejects: int = 0
-    first_rejects: list = field(default_factory=list)  # the first SHOWN rejects
+    first_rejects: list = field(default_factory=list)  # the first `keep_rejects` rejects (for printing)
     part: dict | None = None  # summary.part of every ruled row, folded
     certificates: dict = field(default_factory=dict)  # workers by certificate code (rows with usable facts)
     chunks: int = 0
@@ -52,7 +51,7 @@ def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
 
 def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
                 rejects_path: Path, always_rejects: bool, chunk_rows: int = CHUNK_ROWS,
-                progress: Callable[[int], None] | None = None) -> Streamed:
+                progress: Callable[[int], None] | None = None, keep_rejects: int = 0) -> Streamed:
     """Rule the roster at `path` into `out` (.parquet, or .csv) and `rejects_path` (written when a row is rejected
     or `always_rejects`). A problem with the file itself (PolicyInputError) is raised before anything is written
     when it is in the header, and otherwise after the outputs begun are removed."""
@@ -78,7 +77,7 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
             if rejects:
                 st.rejected_rows += len({r[0] for r in rejects})
                 st.rejects += len(rejects)
-                st.first_rejects += rejects[:SHOWN - len(st.first_rejects)]
+                st.first_rejects += rejects[:keep_rejects - len(st.first_rejects)]
                 if rejects_fh is None:
                     rejects_fh = open(rejects_path, "wb")
                 io.append_rejects(rejects_fh, rejects, header=rejects_fh.tell() == 0)

@@ -111,7 +111,8 @@ def cmd_batch(args) -> int:
     else:
         with tqdm(desc="policy batch", unit="worker", delay=2, file=sys.stderr, disable=None) as bar:
             st = stream.rule_roster(prog, args.roster, specs, repo.schema_dir, areas, args.out, rejects_path,
-                                    args.rejects is not None, args.chunk_rows or stream.CHUNK_ROWS, bar.update)
+                                    args.rejects is not None, args.chunk_rows or stream.CHUNK_ROWS, bar.update,
+                                    SHOWN)
         rows, rejected_rows, shown_rejects, n_rejects = st.rows, st.rejected_rows, st.first_rejects, st.rejects
         part, certificates = st.part, st.certificates
     s = summary.finish(part, rows, rejected_rows)
