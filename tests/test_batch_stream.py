@@ -152,3 +152,16 @@ def test_a_roster_of_no_rows_gives_an_empty_table_with_every_column(repo, tmp_pa
     assert pl.read_parquet(out).height == 0 and "salary.base_pay" in pl.read_parquet(out).columns
     with pytest.raises(PolicyInputError):
         list(chunks.read_chunks(tmp_path / "missing.csv", worker_specs(repo.schema_dir), 10))
+
+
+def test_explain_reads_the_roster_in_chunks_and_finds_the_same_rows(tmp_path):
+    _, raw = faulty_roster(1600)
+    src = tmp_path / "roster.csv"
+    src.write_bytes(raw)
+    for worker, code_wanted, words in (("w0001550", 0, "Row 1553 of"), ("w0000003", 2, "row 1598 [worker w0000003] id"),
+                                       ("nobody", 2, "no worker with id 'nobody'")):
+        got = [run_policy("batch", src, "--as-of", "2025-01-01", "--explain", worker, "--chunk-rows", rows)
+               for rows in ("7", "100000")]
+        assert got[0] == got[1]
+        code, stdout, stderr = got[0]
+        assert code == code_wanted and words in stdout + stderr, (worker, stdout[:200], stderr)

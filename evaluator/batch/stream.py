@@ -17,6 +17,7 @@ import polars as pl
 
 from . import chunks, frame, io, run, summary
 from .compile import Program
+from .facts import to_case_facts
 from .seen import SeenIds
 
 CHUNK_ROWS = 100_000  # rows held at once: near full speed, peak memory about 500 MB (bench/batch.py)
@@ -105,6 +106,30 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
             rejects_fh.close()
         seen.close()
     return st
+
+
+def find(path: Path, specs: dict, schema_dir, areas: list | None, worker_id: str, chunk_rows: int = CHUNK_ROWS
+         ) -> tuple[list, tuple | None]:
+    """(the rejects of every row with this worker id, (row, facts) of the first such row read as a case or None),
+    the roster read and checked chunk by chunk as rule_roster reads it (so an id used twice rejects its later rows
+    here too)."""
+    seen = SeenIds()
+    mine: list = []
+    hit = None
+    grade_cols = None
+    try:
+        for ch in chunks.read_chunks(path, specs, chunk_rows):
+            if grade_cols is None:
+                grade_cols = io.check_header(ch.df, specs, str(path))
+            ro = io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas,
+                                grade_cols, seen)
+            mine += [r for r in ro.rejects if r[1] == worker_id]
+            at = np.flatnonzero((ro.ids == worker_id).to_numpy()) if hit is None and ro.facts.n else ()
+            if len(at):
+                hit = (int(ro.row[at[0]]), to_case_facts(ro.facts, specs, int(at[0])))
+    finally:
+        seen.close()
+    return mine, hit
 
 
 def _write(first: pl.DataFrame, rest: Iterator[pl.DataFrame], out: Path) -> None:

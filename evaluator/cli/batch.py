@@ -77,7 +77,7 @@ def cmd_batch(args) -> int:
     from ..render.text import ruling_text, to_json
     from ..batch import compile as bcompile
     from ..batch import io, memory, stream, summary
-    from ..batch.facts import to_case_facts, worker_specs
+    from ..batch.facts import worker_specs
     from ..kinds.funding import area_codes
 
     memory.keep_freed_memory()
@@ -100,9 +100,10 @@ def cmd_batch(args) -> int:
     started = time.perf_counter()
     specs = worker_specs(repo.schema_dir)
     areas = area_codes(repo, args.as_of)
-    if args.explain is not None:
-        ro = io.read_roster(args.roster, specs, repo.schema_dir, areas)
-        return _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json)
+    if args.explain is not None:  # the roster read chunk by chunk too, for the rows with this id
+        mine, hit = stream.find(args.roster, specs, repo.schema_dir, areas, args.explain,
+                                args.chunk_rows or stream.CHUNK_ROWS)
+        return _explain(args, repo, mine, hit, ruling_text, to_json)
 
     prog = bcompile.compile_worker(repo, args.as_of)
     if args.traced:
@@ -181,32 +182,29 @@ def _traced(args, repo, prog, specs, areas, rejects_path) -> tuple:
     return ro.rows, len({r[0] for r in rejects}), rejects[:SHOWN], len(rejects), summary.part(df), certificates
 
 
-def _explain(args, repo, ro, specs, to_case_facts, ruling_text, to_json) -> int:
-    import numpy as np
-
+def _explain(args, repo, mine: list, hit, ruling_text, to_json) -> int:
+    """One worker's full ruling; `mine`: the rejects of rows with the worker's id; `hit`: (row, facts) of the first
+    row with it read as a case, or None (batch/stream.find)."""
     from ..engine import engines
     from ..kinds.errors import RulingError
     from ..render.notes import worded
     from ..ruling.evaluate import evaluate
     from ..batch.executor import case_of
 
-    mine = [r for r in ro.rejects if r[1] == args.explain]
+    path = str(args.roster)
     if mine:
         for r in mine:
-            _err(f"{ro.path}: row {r[0]} [worker {r[1]}] {r[2]}: {r[4]}")
+            _err(f"{path}: row {r[0]} [worker {r[1]}] {r[2]}: {r[4]}")
         return 2
-    hits = np.flatnonzero((ro.ids == args.explain).to_numpy()) if ro.facts.n else []
-    if len(hits) == 0:
-        _err(f"{ro.path}: no worker with id '{args.explain}'")
+    if hit is None:
+        _err(f"{path}: no worker with id '{args.explain}'")
         return 2
-    i = int(hits[0])
+    row, facts = hit
     try:
-        r = worded(evaluate(case_of(args.explain, to_case_facts(ro.facts, specs, i), args.as_of), repo,
-                            engines.make(args.engine)))
+        r = worded(evaluate(case_of(args.explain, facts, args.as_of), repo, engines.make(args.engine)))
     except RulingError as exc:
-        _err(f"{ro.path}: row {ro.row[i]} [worker {args.explain}]: {exc}")
+        _err(f"{path}: row {row} [worker {args.explain}]: {exc}")
         return 2
-    r["row"] = int(ro.row[i])
-    print(to_json(r) if args.format == "json" else f"Row {ro.row[i]} of {ro.path}\n" + ruling_text(r, repo))
+    r["row"] = row
+    print(to_json(r) if args.format == "json" else f"Row {row} of {path}\n" + ruling_text(r, repo))
     return 0
-
