@@ -74,14 +74,21 @@ def median_time(fn, runs: int) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+# Started from this (large) process, a child's ru_maxrss counts this process's memory too: the child shares it
+# (vfork) until exec, and Linux keeps that high-water mark. So the command is started by a small Python process of
+# its own, which reports the command's usage: peak memory is then the command's.
+SHIM = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL); _, st, ru = os.wait4(p.pid, 0); "
+        "print(ru.ru_maxrss, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(st))")
+
+
 def child(cmd: list[str]) -> tuple[float, float, int, float]:
     """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one fresh process."""
     t = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
-    _, status, usage = os.wait4(p.pid, 0)
-    return (time.perf_counter() - t, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
-            usage.ru_utime + usage.ru_stime)
+    out = subprocess.run([sys.executable, "-S", "-c", SHIM, *cmd], capture_output=True, text=True, cwd=ROOT,
+                         env=env, check=True).stdout.split()
+    return time.perf_counter() - t, int(out[0]) / 1024, int(out[2]), float(out[1])
 
 
 def rates(figures: dict, name: str, count: int, wall_cpu: tuple[float, float]) -> None:
@@ -201,6 +208,11 @@ def rows_of(f: dict, n: int, scales: dict) -> list[dict]:
                        f"{f['pool_rows']:,} workers", f[f"traced_pool_{jobs}_processes_per_s"], "workers/s"))
     out.append(row("policy eval of one case from a cold start", "1 case", f["cold_eval_one_case_s"], "s",
                    "well under 1 s", f["cold_eval_one_case_s"] < 1))
+    return out + scale_rows(scales)
+
+
+def scale_rows(scales: dict) -> list[dict]:
+    out = []
     for factor, s in scales.items():
         label = f"{s['workers']:,} workers ({factor}x)"
         out += [row("policy batch CSV -> Parquet, fresh process, wall time per million", label,
@@ -233,6 +245,7 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=None,
                     help="workers of the 1x roster of the scale rows (1 M, then 4 M and 10 M; quick 100 k)")
     ap.add_argument("--no-scale", action="store_true", help="leave out the scale rows (rosters of up to 10x)")
+    ap.add_argument("--scale-only", action="store_true", help="only the scale rows")
     ap.add_argument("--quick", action="store_true", help="small sizes, one run each: under a minute")
     ap.add_argument("--json", action="store_true",
                     help="print one JSON object of rows on stdout (bench/report.py); the figures go to stderr")
@@ -243,14 +256,17 @@ def main() -> None:
     args.sample = args.sample or (1000 if q else 5000)
     args.pool_rows = args.pool_rows or (10_000 if q else 100_000)
     args.scale = args.scale or (100_000 if q else 1_000_000)
-    figures = measure(args)
-    scales = {} if args.no_scale else measure_scale(args)
+    scales = {} if args.no_scale else measure_scale(args)  # first: this process is still small
+    figures = {"workers": 0} if args.scale_only else measure(args)
     figures["scale"] = scales
     if not args.json:
         print(json.dumps(figures, indent=2))
         return
+    if args.scale_only:
+        figures = {"scale": scales}
     print(json.dumps(figures, indent=2), file=sys.stderr)
-    print(json.dumps({"bench": "batch", "rows": rows_of(figures, figures["workers"], scales),
+    rows = scale_rows(scales) if args.scale_only else rows_of(figures, figures["workers"], scales)
+    print(json.dumps({"bench": "batch", "rows": rows,
                       "load_average": [round(x, 2) for x in os.getloadavg()], "machine": f"{os.cpu_count()} cores"}))
 
 

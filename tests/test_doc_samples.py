@@ -29,7 +29,7 @@ NOT_RUN = {
 SMALLER = {
     "--workers 1000000": "--workers 2000",
     ".venv/bin/python bench/batch.py": ".venv/bin/python bench/batch.py --workers 5000 --runs 1 --sample 50 "
-                                       "--pool-rows 500",
+                                       "--pool-rows 500 --scale 1000",
     ".venv/bin/python bench/eval_speed.py --quick": ".venv/bin/python bench/eval_speed.py --quick --cases 50",
 }
 SERVE = re.compile(r"^\.venv/bin/policy serve\b(.*?)(#.*)?$")
