@@ -50,6 +50,17 @@ def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
     return frame.vector_frame(prog, out, keep, head), rejects
 
 
+def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows: int, seen: SeenIds
+            ) -> Iterator[io.Roster]:
+    """The roster's chunks checked as worker cases, in file order (the header checked with the first)."""
+    grade_cols = None
+    for ch in chunks.read_chunks(path, specs, chunk_rows):
+        if grade_cols is None:
+            grade_cols = io.check_header(ch.df, specs, str(path))
+        yield io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas, grade_cols,
+                             seen)
+
+
 def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
                 rejects_path: Path, always_rejects: bool, chunk_rows: int = CHUNK_ROWS,
                 progress: Callable[[int], None] | None = None, keep_rejects: int = 0) -> Streamed:
@@ -63,12 +74,7 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
 
     def ruled() -> Iterator[pl.DataFrame]:
         nonlocal rejects_fh
-        grade_cols = None
-        for ch in chunks.read_chunks(path, specs, chunk_rows):
-            if grade_cols is None:
-                grade_cols = io.check_header(ch.df, specs, str(path))
-            ro = io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas,
-                                grade_cols, seen)
+        for ro in checked(path, specs, schema_dir, areas, chunk_rows, seen):
             df, rejects = rule_frame(prog, ro)
             st.rows += ro.rows
             st.chunks += 1
@@ -116,13 +122,8 @@ def find(path: Path, specs: dict, schema_dir, areas: list | None, worker_id: str
     seen = SeenIds()
     mine: list = []
     hit = None
-    grade_cols = None
     try:
-        for ch in chunks.read_chunks(path, specs, chunk_rows):
-            if grade_cols is None:
-                grade_cols = io.check_header(ch.df, specs, str(path))
-            ro = io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas,
-                                grade_cols, seen)
+        for ro in checked(path, specs, schema_dir, areas, chunk_rows, seen):
             mine += [r for r in ro.rejects if r[1] == worker_id]
             at = np.flatnonzero((ro.ids == worker_id).to_numpy()) if hit is None and ro.facts.n else ()
             if len(at):
