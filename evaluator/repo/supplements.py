@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import register
+from . import access_lists, register
 
 # The six county-level areas (县(市)区) of Yinchuan, as the register's `area` codes name them.
 AREAS = {"xingqing": ("兴庆区", "Xingqing District"), "jinfeng": ("金凤区", "Jinfeng District"),
@@ -89,12 +89,15 @@ def _check_delegation(repo, doc, path, d) -> None:
         if iid not in repo.interpretations:
             repo.problems.append(doc.problem(path + ("interpretations", j), f"names interpretation '{iid}', which "
                                              "is not defined in interpretations/", "unknown_interpretation"))
+    from .repository import walk_refs  # here: repository imports this module
+    for ref_path, ref in walk_refs(d, path):  # order_source, due_source, the item list's rule sources
+        if ref not in repo.clauses:
+            repo.problems.append(doc.problem(ref_path, f"cites clause '{ref}', which the clause store does not "
+                                             "define", "unknown_clause"))
+    if "due" in d and d["due"] < d["from"]:
+        repo.problems.append(doc.problem(path + ("due",), "due is before the delegation's from", "bad_period"))
     b = d["bounds"]
     if b["kind"] == "grade_shares":
-        if b["order_source"] not in repo.clauses:
-            repo.problems.append(doc.problem(path + ("bounds", "order_source"), f"cites clause "
-                                             f"'{b['order_source']}', which the clause store does not define",
-                                             "unknown_clause"))
         if b["min_percent"] > b["max_percent"]:
             repo.problems.append(doc.problem(path + ("bounds", "min_percent"), "min_percent is above max_percent",
                                              "bad_bounds"))
@@ -185,8 +188,37 @@ def _check_bounds(repo, doc, sup: Supplement, delegation: Delegation) -> None:
                 repo.problems.append(doc.problem(path + ("percent",), f"{worse} gets {pw}%, more than {better} "
                                                  f"({pb}%): the city orders the spread {' ≥ '.join(b['order'])} "
                                                  f"({clause}, {b['order_source']})", "out_of_bounds"))
-    elif b["kind"] == "item_list" and "items" not in data:
-        repo.problems.append(doc.problem(("data",), f"term '{sup.term}' needs a list of `items`", "bad_shape"))
+    elif b["kind"] == "item_list":
+        _check_items(repo, doc, sup)
+
+
+def _check_items(repo, doc, sup: Supplement) -> None:
+    """An area's list: items numbered 1, 2, … as printed, each name and department verbatim in the item's own
+    clause, no name twice, and the clause that admits the listed work named."""
+    data = sup.data["data"]
+    bad = lambda path, msg, code: repo.problems.append(doc.problem(path, msg, code))  # noqa: E731
+    if "items" not in data or "admission_source" not in data:
+        bad(("data",), f"term '{sup.term}' needs a list of `items` and the `admission_source` clause that admits "
+            "them", "bad_shape")
+        return
+    names = {}
+    for i, it in enumerate(data["items"]):
+        path = ("data", "items", i)
+        if it["number"] != i + 1:
+            bad(path + ("number",), f"item {i + 1} of the list is numbered {it['number']}; items are numbered 1, "
+                "2, … in order as printed", "numbering")
+        key = access_lists.normalise(it["name"])
+        if key in names:
+            bad(path + ("name",), f"item '{it['name']}' is also item {names[key]}", "duplicate_id")
+        names[key] = it["number"]
+        cit = repo.clauses.get(it["source"])
+        if cit is None:
+            continue  # unknown_clause, reported with the other references
+        for field, value in [("name", it["name"])] + [(("departments", j), v) for j, v in
+                                                       enumerate(it["departments"])]:
+            if value not in cit.text:
+                bad(path + (field if isinstance(field, tuple) else (field,)), f"{value!r} is not verbatim in the "
+                    f"text of clause '{it['source']}'", "not_verbatim")
 
 
 def in_force(repo, area: str, term: str, day: dt.date) -> Supplement | None:
@@ -199,7 +231,40 @@ def in_force(repo, area: str, term: str, day: dt.date) -> Supplement | None:
     return None
 
 
+def overdue(delegation: Delegation, day: dt.date) -> bool:
+    """True when the city text wanted the term decided before `day` (the delegation's `due`)."""
+    due = delegation.data.get("due")
+    return due is not None and day > dt.date.fromisoformat(due)
+
+
 def missing(repo, day: dt.date) -> list[tuple[str, str, dict]]:
     """(area, term, body) for every delegated term an area has no supplement in force for on `day`."""
     return [(area, term, body_name(d, area)) for term, d in sorted(repo.delegations.items()) if d.start <= day
             for area in AREAS if in_force(repo, area, term, day) is None]
+
+
+def assumable(repo, names) -> list[str]:
+    """The draft documents that `names` stand for, to take as adopted in a hypothetical state (--assume-adopted):
+    a register id of a document NOT ADOPTED, or an area (xixia or 西夏区) for every such document of that area.
+    Raises ValueError naming what is wrong: an unknown name, a document already in force, an area with no draft."""
+    out = []
+    drafts = {i: e for i, (e, _) in repo.register.items() if e["status"] == "draft_not_adopted"}
+    by_zh = {zh: code for code, (zh, _) in AREAS.items()}
+    for name in names:
+        area = by_zh.get(name, name)
+        if area in AREAS:
+            found = sorted(i for i, e in drafts.items() if e.get("level") == "district" and e.get("area") == area)
+            if not found:
+                raise ValueError(f"--assume-adopted {name}: {AREAS[area][0]} {AREAS[area][1]} has no document NOT "
+                                 "ADOPTED in the register to take as adopted")
+            out += found
+        elif name in drafts:
+            out.append(name)
+        elif name in repo.register:
+            raise ValueError(f"--assume-adopted {name}: document '{name}' is not a draft (its status is "
+                             f"{repo.register[name][0]['status']}): there is nothing to assume")
+        else:
+            near = access_lists.nearest(name, list(drafts) + list(AREAS))
+            raise ValueError(f"--assume-adopted {name}: neither an area ({', '.join(AREAS)}) nor a document NOT "
+                             f"ADOPTED in the register; nearest: {', '.join(near)}")
+    return list(dict.fromkeys(out))
