@@ -167,10 +167,10 @@ def case_input(case) -> dict:
 # Hypothetical reforms (examples/reforms/) hold draft policy files for `policy diff`, not cases.
 
 
-def case_files_of(repo, dirs=manifest.CASE_DIRS) -> list[Path]:
-    """Every case file the repository keeps (tests and examples)."""
+def case_files_of(repo, dirs=manifest.CASE_DIRS, skip=manifest.NOT_CASES) -> list[Path]:
+    """Every case file the repository keeps (tests and examples), or those under `dirs`."""
     out = []
-    skip = [repo.root / d for d in manifest.NOT_CASES]
+    skip = [repo.root / d for d in skip]
     for sub in dirs:
         base = repo.root / sub
         if base.is_dir():

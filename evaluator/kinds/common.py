@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .errors import RulingError
+from .errors import RulingError, UnusableFact
 
 
 def version_in_force(repo, policy_id: str, day):
@@ -54,3 +54,10 @@ def tidy(d: Decimal):
 def int_if_whole(d: Decimal):
     """An integral Decimal as int, otherwise the Decimal as it is (its decimal places kept: 400.50 stays 400.50)."""
     return int(d) if d == d.to_integral_value() else d
+
+
+def one_of(f: dict, listed: str, unlisted: str) -> str:
+    """Which of two exclusive facts a case gives (a name on a list, or one the list does not have): never both."""
+    if listed in f and unlisted in f:
+        raise UnusableFact(unlisted, f"give either '{listed}' or '{unlisted}', not both", "inconsistent")
+    return listed if listed in f else unlisted

@@ -9,7 +9,7 @@ against the lists, and a name that matches nothing is an error naming the neares
 from __future__ import annotations
 
 from ..repo.access_lists import nearest, normalise
-from .common import in_force
+from .common import in_force, one_of
 from .errors import RulingError, UnusableFact
 from .trace import Trace
 
@@ -116,15 +116,9 @@ def _cell_row(cl: dict, item: dict, column: str) -> dict:
     return cl["items"][item.get("cells", {}).get(column, item["number"]) - 1]
 
 
-def _one_of(f: dict, listed: str, unlisted: str) -> str:
-    if listed in f and unlisted in f:
-        raise UnusableFact(unlisted, f"give either '{listed}' or '{unlisted}', not both", "inconsistent")
-    return listed if listed in f else unlisted
-
-
 def _department(f: dict, cl: dict) -> dict | None:
     """The department the case names, from the list (by name or code); None for an unlisted department."""
-    key = _one_of(f, "department", "unlisted_department")
+    key = one_of(f, "department", "unlisted_department")
     given = f[key]
     match = next((d for d in cl["departments"]
                   if normalise(given) in (normalise(d["name"]), d["code"])), None)
@@ -143,7 +137,7 @@ def _department(f: dict, cl: dict) -> dict | None:
 
 def _item(f: dict, cl: dict, sl: dict) -> tuple[str | None, dict | None]:
     """Which list the case's item is on ("community", "service_station" or None) and the item."""
-    key = _one_of(f, "item", "unlisted_item")
+    key = one_of(f, "item", "unlisted_item")
     given = f[key]
     if key == "item" and isinstance(given, str) and given.strip().isdigit():
         given = int(given)  # "7" from a JSON form means item 7: no name on either list is a number

@@ -22,7 +22,9 @@ from ..load import json_bounded
 CONTENT_DIRS = ("sources", "clauses", "interpretations", "policies", "rules", "schemas", "delegations", "supplements")
 # Where the repository keeps its case files (tests and examples), and the folders under them that hold other files.
 CASE_DIRS = ("tests/cases", "examples")
-NOT_CASES = ("examples/reforms",)
+# Case files whose expectations hold only when the examples NOT ADOPTED are taken as adopted (--assume-adopted).
+ASSUMED_CASES = "examples/assume-adopted"
+NOT_CASES = ("examples/reforms", ASSUMED_CASES)  # draft reforms, and rulings only a hypothetical state gives
 MANIFEST = ".manifest"
 SIGNATURES = ".signatures.json"
 FORMAT = "yinchuan-policy-bundle/1"
