@@ -15,7 +15,8 @@ run: venv
 	$(BIN)/policy check
 	$(BIN)/policy eval examples/workers.yaml
 	$(BIN)/policy eval examples/community.yaml examples/street.yaml examples/assessment.yaml examples/funding.yaml examples/roster.yaml
-	$(BIN)/policy eval examples/tasks.yaml
+	$(BIN)/policy eval examples/tasks.yaml examples/street_tasks.yaml
+	$(BIN)/policy eval examples/assume-adopted/street_tasks_xixia.yaml --assume-adopted xixia
 	@$(MAKE) --no-print-directory docs
 
 test: venv browser

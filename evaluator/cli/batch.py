@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from .common import err as _err
-from .common import output_problem, refuse_broken
+from .common import add_assume_adopted_arg, output_problem, refuse_broken, with_assumed
 from ..load.limits import shown
 from .log_writing import add_log_args, log_batch
 
@@ -52,6 +52,7 @@ def add_parsers(sub, date_arg) -> None:
     b.add_argument("--chunk-rows", type=positive, default=None,
                    help="rows read, ruled and written at a time (default 100,000: memory is about 2 KB a row of "
                         "the chunk, whatever the roster's size; the rulings are the same for any value)")
+    add_assume_adopted_arg(b)
     add_log_args(b, "append the run to this decision log as one record: the digests of the roster and the output "
                     "files (not --explain)")
     r = sub.add_parser("roster", help="write a deterministic sample roster (CSV or Parquet)")
@@ -81,7 +82,7 @@ def cmd_batch(args) -> int:
     from ..kinds.funding import area_codes
 
     memory.keep_freed_memory()
-    repo = api.load(args.repo)
+    repo = with_assumed(api.load(args.repo), args)
     if refuse_broken(repo, "policy batch: the policy repository has {n} problem(s); no ruling is made from it"):
         return 2
     if args.explain is None and args.out is None:
@@ -121,8 +122,13 @@ def cmd_batch(args) -> int:
     summary.district_figures(s, part, bcompile.LAYER_RESULTS[0])
     s.update(as_of=args.as_of.isoformat(), digest=repo.digest, out=str(args.out),
              seconds=round(time.perf_counter() - started, 3))
+    if repo.assumed_adopted:  # a hypothetical state: the summary and its text say so
+        s["assumed_adopted"] = sorted(repo.assumed_adopted)
     print("\n".join([summary.text(s)] + summary.policy_text(s)))
     print(f"  rulings: {args.out}" + (f"; rejects: {rejects_path}" if n_rejects else "") + f"; digest {repo.digest}")
+    if repo.assumed_adopted:
+        print(f"  HYPOTHETICAL — EXAMPLE — NOT ADOPTED: ruled as if {', '.join(sorted(repo.assumed_adopted))} had "
+              "been adopted (--assume-adopted)")
     if args.summary:
         args.summary.write_text(io.dumps(s), encoding="utf-8")
     files = {"rulings": args.out, **({"rejects": rejects_path} if n_rejects or args.rejects else {}),

@@ -13,7 +13,7 @@ from .. import api
 from ..repo import bundle, register, signing
 from .common import err as _err
 from .common import fail as _fail
-from .common import public_key, refuse_broken
+from .common import public_key, refuse_broken, with_assumed
 from ..render.text import to_json
 
 
@@ -31,7 +31,7 @@ def repo_for(args):
     if getattr(args, "bundle", None) is None:
         if getattr(args, "key", None) is not None:
             raise _fail("--key is given without --bundle")
-        return api.load(args.repo)
+        return with_assumed(api.load(args.repo), args)
     key = public_key(args.key)
     try:
         repo, check = bundle.load(args.bundle, key, verify=not args.skip_verify)
@@ -39,7 +39,7 @@ def repo_for(args):
         raise _fail(str(exc), "bundle_refused") from None
     for name, msg in check.failures:
         _err(f"{args.bundle}: warning: {name}: {msg} (used anyway: --skip-verify)")
-    return repo
+    return with_assumed(repo, args)
 
 
 def add_commands(sub) -> None:

@@ -52,3 +52,28 @@ def output_problem(out: Path, inputs: list, what: str = "output") -> PolicyInput
             return fail(f"{what} {shown} is also {src}, which this command reads or writes: choose another file",
                         "bad_output", shown)
     return None
+
+
+def add_assume_adopted_arg(parser, help: str | None = None) -> None:
+    parser.add_argument("--assume-adopted", action="append", default=[], metavar="AREA_OR_DOC",
+                        help=help or "view a document NOT ADOPTED (a register id, e.g. xixia_street_example) or every "
+                             "such document of an area (xixia, 西夏区) as if adopted on its proposed dates: a "
+                             "hypothetical state, never the default; every ruling then says HYPOTHETICAL — EXAMPLE — "
+                             "NOT ADOPTED (repeatable)")
+
+
+def with_assumed(repo, args):
+    """`repo`, or with --assume-adopted the hypothetical state that takes the named drafts as adopted (said on
+    stderr). A name that is no draft and no area is the user's error, with the nearest names."""
+    names = getattr(args, "assume_adopted", None) or []
+    if not names or repo.problems:
+        return repo
+    from ..repo import repository, supplements
+
+    try:
+        docs = supplements.assumable(repo, names)
+    except ValueError as exc:
+        raise fail(str(exc), "bad_argument") from None
+    err(f"HYPOTHETICAL — EXAMPLE — NOT ADOPTED: taking {', '.join(docs)} as adopted on their proposed dates "
+        "(--assume-adopted); no body adopted them")
+    return repository.load(repo.root, assume_adopted=docs)

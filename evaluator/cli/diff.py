@@ -15,12 +15,12 @@ from pathlib import Path
 from .. import api
 from ..engine import engines
 from ..checks import impact, policy_diff
-from ..repo import manifest, register, repository, snapshots
+from ..repo import manifest, register, repository, snapshots, supplements
 from ..repo.supplements import EXAMPLE_WORDS
 from ..cases import roster_csv as roster
 from ..kinds.funding import area_codes
 from ..load.limits import shown
-from .common import public_key
+from .common import add_assume_adopted_arg, public_key
 from ..load.problems import PolicyInputError, Problem
 from ..render.text import show, to_json
 
@@ -45,6 +45,9 @@ def add_commands(sub) -> None:
     d.add_argument("--skip-verify", action="store_true", help="compare bundles without checking their signature")
     d.add_argument("--engine", choices=["durable", "reference"], default="durable")
     d.add_argument("--format", choices=["text", "json"], default="text")
+    add_assume_adopted_arg(d, "NEW is viewed with these documents NOT ADOPTED (a register id, or an area: all its "
+                              "drafts) taken as adopted, OLD as it is: the impact of adopting them, e.g. "
+                              "`policy diff HEAD . --assume-adopted xixia`; HYPOTHETICAL — EXAMPLE — NOT ADOPTED")
 
 
 def _load(root: Path, label: str, assume_adopted=()):
@@ -72,6 +75,14 @@ def cmd_diff(args) -> int:
     except snapshots.SnapshotError as exc:
         raise _fail(str(exc)) from None
     old, new = _load(old_root, "OLD"), _load(new_root, "NEW", assumed)
+    if args.assume_adopted:
+        try:
+            extra = supplements.assumable(new, args.assume_adopted)
+        except ValueError as exc:
+            raise _fail(str(exc), "bad_argument") from None
+        new = _load(new_root, "NEW", list(assumed) + extra)
+        new_desc += (f", taking {', '.join(extra)} as adopted (--assume-adopted: HYPOTHETICAL — EXAMPLE — NOT "
+                     "ADOPTED)")
     changes = policy_diff.changes(old, new)
     takes_effect = policy_diff.change_date(old, new)
     roster_day = args.as_of or takes_effect or dt.date.today()

@@ -24,7 +24,7 @@ from ..repo import supplements
 from ..ruling.readings import ReadingError, parse_choice
 from . import batch as batch_cli
 from .common import err as _err
-from .common import refuse_broken
+from .common import add_assume_adopted_arg, refuse_broken
 from ..load.problems import PolicyInputError
 from ..render import ruling_format
 from ..render.text import ruling_text, to_json
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=["durable", "reference"], default="durable")
     batch_cli.add_parsers(sub, _date_arg)
     cli_bundle.add_source_args(e)
+    add_assume_adopted_arg(e)
     log_writing.add_log_args(e)
     cli_bundle.add_commands(sub)
     cli_log.add_commands(sub)
@@ -156,9 +157,10 @@ def _print_missing_supplements(repo) -> None:
     for area, term, body in supplements.missing(repo, day):
         by_term.setdefault(term, []).append(f"{area} ({body['zh']})")
     for term, areas in by_term.items():
-        clause = repo.delegations[term].data["clause"]
-        print(f"missing supplement on {day}: {term} (delegated by {clause}) in {len(areas)} of "
-              f"{len(supplements.AREAS)} areas: {', '.join(areas)}")
+        d = repo.delegations[term]
+        late = f"; overdue since {d.data['due']} ({d.data['due_source']})" if supplements.overdue(d, day) else ""
+        print(f"missing supplement on {day}: {term} (delegated by {d.data['clause']}) in {len(areas)} of "
+              f"{len(supplements.AREAS)} areas{late}: {', '.join(areas)}")
 
 
 def cmd_eval(args) -> int:

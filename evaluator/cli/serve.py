@@ -6,6 +6,7 @@ import os
 from . import bundle as cli_bundle, log_writing
 from ..audit import decision_log
 from ..repo import signing
+from .common import add_assume_adopted_arg
 from ..load.problems import PolicyInputError, Problem
 
 
@@ -23,6 +24,7 @@ def add_commands(sub) -> None:
                    help="another Host (and http:// Origin) to accept besides the bound address, e.g. a name "
                         "in front of a reverse proxy; repeatable")
     cli_bundle.add_source_args(s)
+    add_assume_adopted_arg(s)
     log_writing.add_log_args(s)
 
 

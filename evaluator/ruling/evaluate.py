@@ -40,6 +40,8 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
                             f"{iid} (policy eval --reading), not the reading the repository uses.",
                             "zh": f"按解读 {iid} 的另一种读法 '{code}' 裁决(--reading),而非本库采用的解读。",
                             "clauses": list(base.interpretations[iid][0]["clauses"]), "interpretations": [iid]})
+    if base.assumed_adopted:
+        tr.notes.insert(0, hypothetical_note(base))
     ruling = {
         "id": case.id,
         "kind": case.kind,
@@ -51,11 +53,28 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     }
     if readings:
         ruling["readings"] = dict(sorted(readings.items()))
+    if base.assumed_adopted:
+        ruling["assumed_adopted"] = sorted(base.assumed_adopted)
     if why_not:
         ruling["why_not"] = explain.why_not_entries(tr.rule_runs, why_not, repo)
     if case.expect is not None:
         ruling["expect"] = compare(case.expect, tr.results)
     return ruling
+
+
+def hypothetical_note(repo) -> dict:
+    """The note that opens every ruling made in a hypothetical state: which drafts were taken as adopted (a made-up
+    example supplement's document, --assume-adopted; a draft reform's, --proposal)."""
+    docs = sorted(repo.assumed_adopted)
+    example = any(s.example and s.enacted_by in repo.assumed_adopted for v in repo.supplements.values() for s in v)
+    mark_en, mark_zh = ("HYPOTHETICAL — EXAMPLE — NOT ADOPTED", "假设施行 —— 示例 未通过") if example else \
+        ("HYPOTHETICAL — NOT ADOPTED", "假设施行 —— 未通过")
+    return {"code": "assumed_adopted",
+            "en": f"{mark_en}: ruled as if {', '.join(docs)} had been adopted. No body adopted "
+                  f"{'them' if len(docs) > 1 else 'it'}; the repository's own rulings do not use "
+                  f"{'them' if len(docs) > 1 else 'it'}.",
+            "zh": f"{mark_zh}:本裁决假设 {'、'.join(docs)} 已通过;任何机关均未通过,本库的正式裁决不使用。",
+            "clauses": [], "interpretations": []}
 
 
 def _same(expected, actual) -> bool:
