@@ -13,6 +13,8 @@ from . import annex_lists, areas, clause_pages, documents as doc_pages, examples
 from .home import documents
 from .model import Model, build
 
+ASSUMED = doc_pages.ASSUMED
+
 
 def pages(model: Model) -> dict[str, str]:
     out = {"clauses/index.md": clause_pages.index_page(model)}
@@ -70,6 +72,9 @@ def fill(markdown: str, model: Model, page: str) -> str:
     for marker, render in MARKERS.items():
         if marker in markdown:
             markdown = markdown.replace(marker, render(model, page))
+    top = doc_pages.banner(model)
+    if top and not markdown.startswith(top):  # hand-written pages of a hypothetical site say so too
+        markdown = top + markdown
     return _LINK.sub(lambda m: _repo_link(m, model, page), markdown)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import md
 from ..repo import register, supplements
+from ..repo.repository import walk_refs
 from .md import esc
 
 INDEX = "areas/index.md"
@@ -32,7 +33,11 @@ def _bounds(b: dict) -> str:
     if b["kind"] == "grade_shares":
         return (f"{' ≥ '.join(b['order'])}; each {b['min_percent']}–{b['max_percent']}% of the city's figure "
                 f"({b['order_source']})")
-    return {"item_list": "a list of items", "text_only": "rules in words (not ruled here)"}.get(b["kind"], b["kind"])
+    if b["kind"] == "item_list":
+        return (f"a list of items, each with its departments; work not on it may not be pushed down "
+                f"({b['rule_source']}, {b['modality']})" + (f"; new work: {b['new_work_source']}"
+                                                             if b.get("new_work_source") else ""))
+    return {"text_only": "rules in words (not ruled here)"}.get(b["kind"], b["kind"])
 
 
 def index_page(model) -> str:
@@ -45,7 +50,26 @@ def index_page(model) -> str:
                      "市定界限 bounds"], _delegation_rows(model, src)),
            "## 各区 Areas\n"]
     out += [f"- [{_area_label(a)}]({md.rel(src, area_page_path(a))})" for a in supplements.AREAS]
+    out += [f"\n## 尚缺登记 What is still missing on {model.build_date}\n", _missing_register(model)]
     return "\n".join(out) + "\n"
+
+
+def _missing_register(model) -> str:
+    """Term by area: in force (EXAMPLE — NOT ADOPTED if made up), missing, or overdue, on the build date."""
+    repo, day = model.repo, model.build_date
+    rows = []
+    for term, d in sorted(repo.delegations.items()):
+        cells = []
+        for area in supplements.AREAS:
+            s = supplements.in_force(repo, area, term, day)
+            if s is not None:
+                cells.append("有效 in force" + (f" ({EXAMPLE})" if s.example else ""))
+            elif d.start > day:
+                cells.append("未授权 not yet delegated")
+            else:
+                cells.append("**逾期 overdue**" if supplements.overdue(d, day) else "尚缺 missing")
+        rows.append([f"`{term}`"] + cells)
+    return md.table(["事项 term"] + [supplements.AREAS[a][0] for a in supplements.AREAS], rows)
 
 
 def area_page(model, area: str) -> str:
@@ -68,8 +92,30 @@ def area_page(model, area: str) -> str:
     out.append(f"## 尚缺 Still missing on {day}\n")
     missing = [(t, body) for a, t, body in supplements.missing(repo, day) if a == area]
     out.append("\n".join(f"- `{t}`: {esc(body['zh'])} {esc(body['en'])} must decide; rulings that need it say "
-                         "`not_checked`." for t, body in missing) or "无 Nothing.")
+                         f"`not_checked`.{_overdue(repo.delegations[t], day)}" for t, body in missing)
+               or "无 Nothing.")
+    out += ["\n" + _item_list(model, s, src) for (a, _), sups in sorted(repo.supplements.items()) if a == area
+            for s in sups if "items" in s.data["data"]]
     return "\n".join(out) + "\n"
+
+
+def _overdue(delegation, day) -> str:
+    if not supplements.overdue(delegation, day):
+        return ""
+    d = delegation.data
+    return f" **逾期 Overdue**: the city wanted it by {d['due']} ({d['due_source']})."
+
+
+def _item_list(model, s, src: str) -> str:
+    """An area's list (e.g. its street access list) item by item, each linked to its clause."""
+    d = model.repo.delegations.get(s.term)
+    title = f"{esc(d.data['title']['zh'])} {esc(d.data['title']['en'])}" if d else f"`{s.term}`"
+    rows = [[str(it["number"]), esc(it["name"]), esc("、".join(it["departments"])),
+             f"[`{it['source']}`]({md.rel(src, md.clause_page(model.repo.clauses[it['source']].clause_id))})"]
+            for it in s.data["data"]["items"]]
+    head = f"## {title} · `{s.term}` v{s.version}, from {s.data['effective_from']}\n"
+    mark = f"{EXAMPLE}: a made-up list (`{s.enacted_by}`), not adopted by any body.\n" if s.example else ""
+    return head + "\n" + mark + "\n" + md.table(["序号 no.", "事项 item", "责任部门 departments", "条文 clause"], rows)
 
 
 def _shares(s) -> str:
@@ -99,3 +145,19 @@ def clause_layer(model, clause_id: str, src: str) -> str:
                          (EXAMPLE + " " if shown and shown.example else "") + (esc(_shares(shown)) if shown else "")])
         out.append(md.table(["区 area", f"{model.build_date}", "补充规定 supplement"], rows))
     return "\n".join(out)
+
+
+def citing_supplements(repo, clause_id: str) -> list:
+    """The supplement versions citing a clause or one of its units (an area's clauses are encoded by them)."""
+    return [s for sups in repo.supplements.values() for s in sups
+            if any(ref in repo.clauses and repo.clauses[ref].clause_id == clause_id
+                   for _, ref in walk_refs(s.data["data"]))]
+
+
+def supplement_encoding(model, clause_id: str, src: str) -> str:
+    """On an area clause's page: the supplements that encode it, each marked EXAMPLE — NOT ADOPTED if made up."""
+    rows = [f"- 县(市)区补充规定 Area supplement `supplements/{s.area}/{s.term}@{s.version}` "
+            f"({esc(model.repo.delegations[s.term].data['title']['zh'])} `{s.term}`, from {s.data['effective_from']}), "
+            f"[{_area_label(s.area)}]({md.rel(src, area_page_path(s.area))})" + (f" — {EXAMPLE}" if s.example else "")
+            for s in citing_supplements(model.repo, clause_id) if s.term in model.repo.delegations]
+    return "\n".join(rows) + "\n" if rows else ""

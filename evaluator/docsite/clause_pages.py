@@ -18,7 +18,7 @@ FOLD_AFTER_LINES = 40  # page layout: longer clause texts (tables one cell per l
 
 def status(model, clause: dict) -> tuple[str, str]:
     """(status code, why) for the coverage of a clause."""
-    if clause["id"] in model.encoders:
+    if clause["id"] in model.encoders or areas.citing_supplements(model.repo, clause["id"]):
         return "encoded", ""
     entry = model.not_encoded.get(clause["id"])  # coverage/not-encoded.yaml: why it is not encoded
     if entry:
@@ -88,8 +88,10 @@ def page(model, doc_code: str, clause: dict, prev_next: tuple) -> str:
         out.append(errata_table(clause["errata"], path))
     out.append("## 编码 Encoding\n")
     encoders = model.encoders.get(cid, {})
-    if not encoders:
+    by_area = areas.supplement_encoding(model, cid, path)
+    if not encoders and not by_area:
         out.append("本条未被任何政策或规则编码 Nothing encodes this clause" + (f": {why}" if why else ".") + "\n")
+    out.append(by_area)
     # The policy that rests most on this clause first (the salary table on the table's page).
     for (kind, pid), uses in sorted(encoders.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         out.append(encoding_section(model, cid, kind, pid, uses, links))

@@ -16,10 +16,17 @@ def as_of(model) -> str:
     return f"状态按 {model.build_date} 计算(本站生成日期) Status as of {model.build_date}, the date this site was built"
 
 
+ASSUMED = "assume-adopted: "  # how Model.hypothetical names documents taken as adopted (POLICY_ASSUME_ADOPTED)
+
+
 def banner(model) -> str:
     """The top of every page of a hypothetical site (a draft applied): empty for the site of the repository."""
     if not model.hypothetical:
         return ""
+    if model.hypothetical.startswith(ASSUMED):  # --assume-adopted: a made-up example (or a draft) viewed as adopted
+        return (f"!!! danger \"假设状态 HYPOTHETICAL — 示例 未通过 EXAMPLE — NOT ADOPTED\"\n    本站按 "
+                f"`{model.hypothetical[len(ASSUMED):]}` 已通过的假设生成,不是现行政策。 This site shows the repository "
+                "with these documents NOT ADOPTED taken as adopted (EXAMPLE — NOT ADOPTED); it is NOT policy.\n\n")
     return (f"!!! danger \"假设状态 HYPOTHETICAL — 草案未通过 NOT ADOPTED\"\n    本站按草案 `{model.hypothetical}` 已通过的假设"
             "生成,不是现行政策。 This site shows the repository with the draft reform applied as if adopted; it is "
             "NOT policy.\n\n")
@@ -112,5 +119,8 @@ def document_banner(model, code: str) -> str:
     e = register.entry(model.repo, code)
     if e is None or e["status"] != "draft_not_adopted":
         return ""
+    if any(s.example and s.enacted_by == code for sups in model.repo.supplements.values() for s in sups):
+        return ("!!! warning \"示例 未通过 EXAMPLE — NOT ADOPTED\"\n    本条出自为演示而虚构的示例文件,未经任何机关通过,不是"
+                "政策。 This clause is from a made-up example, EXAMPLE — NOT ADOPTED: not policy.\n\n")
     return ("!!! warning \"草案 未通过 NOT ADOPTED\"\n    本条出自未通过的假设草案,不是政策。 This clause is from a "
             "hypothetical draft, NOT ADOPTED: not policy.\n\n")

@@ -16,7 +16,7 @@ from mkdocs.structure.files import File
 
 from evaluator import api
 from evaluator import docsite as site
-from evaluator.repo import repository, snapshots
+from evaluator.repo import repository, snapshots, supplements
 
 _built: dict = {}
 
@@ -50,8 +50,22 @@ def _build_date() -> dt.date | None:
 
 
 def _state(root: Path):
-    """The repository, or with POLICY_PROPOSAL=DIR a draft reform applied to it as if adopted (every page says so)."""
+    """The repository; with POLICY_PROPOSAL=DIR a draft reform applied to it as if adopted; with
+    POLICY_ASSUME_ADOPTED=AREA_OR_DOC[,…] the documents NOT ADOPTED it names (e.g. xixia: the district's examples)
+    taken as adopted. Either way a hypothetical state: every page says so. Never the default."""
     proposal = os.environ.get("POLICY_PROPOSAL")
+    names = [n.strip() for n in os.environ.get("POLICY_ASSUME_ADOPTED", "").split(",") if n.strip()]
+    if names and proposal:
+        raise PluginError("give POLICY_PROPOSAL or POLICY_ASSUME_ADOPTED, not both")
+    if names:
+        repo = api.load(root)
+        if repo.problems:
+            return repo, ""
+        try:
+            docs = supplements.assumable(repo, names)
+        except ValueError as exc:
+            raise PluginError(f"POLICY_ASSUME_ADOPTED: {exc}") from None
+        return repository.load(root, assume_adopted=docs), site.ASSUMED + ", ".join(docs)
     if not proposal:
         return api.load(root), ""
     path = (root / proposal).resolve()

@@ -9,6 +9,7 @@ from .. import api
 from ..checks import clause_coverage as coverage
 from ..cases import files as case_files
 from ..load.problems import PolicyInputError
+from ..repo import manifest
 from ..repo.repository import walk_refs
 
 
@@ -94,7 +95,10 @@ def _index_encoders(m: Model) -> None:
 
 def _evaluate_cases(m: Model, engine: str) -> None:
     repo = m.repo
-    for path in api.case_files_of(repo):
+    paths = api.case_files_of(repo)
+    if repo.assumed_adopted:  # a hypothetical site also shows the rulings only that state gives
+        paths += api.case_files_of(repo, (manifest.ASSUMED_CASES,), skip=())
+    for path in paths:
         rel = repo.rel(path)
         try:
             loaded = {c.id: c for c in case_files.load(path, repo.schema_dir, display_path=rel).cases}
