@@ -31,6 +31,12 @@ def test_built_page_follows_a_changed_figure_and_a_broken_anchor_fails(repo_copy
     assert proc.returncode == 0, proc.stderr[-3000:]
     html = (tmp_path / "a/clauses/workforce.annex.salary-table.html").read_text(encoding="utf-8")
     assert "<td>2350</td>" in html and "<td>2300</td>" not in html
+    # the district layer's pages build in the strict build: the areas index with its register, a page per area
+    xixia = (tmp_path / "a/areas/xixia.html").read_text(encoding="utf-8")
+    assert "EXAMPLE — NOT ADOPTED" in xixia and "HYPOTHETICAL" not in xixia
+    assert "逾期" in (tmp_path / "a/areas/index.html").read_text(encoding="utf-8")
+    assert all((tmp_path / f"a/areas/{a}.html").is_file() for a in ("xingqing", "jinfeng", "yongning", "helan",
+                                                                       "lingwu"))
 
     (root / "docs/guides/drafters.md").write_text("# x\n\n[y](../clauses/index.md#no-such-anchor)\n", encoding="utf-8")
     proc = _build(root, tmp_path / "b")
