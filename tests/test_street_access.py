@@ -348,3 +348,27 @@ def test_the_strict_docs_build_with_the_example_viewed_as_adopted(repo_copy, tmp
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "t")],
                           cwd=root, env=env, capture_output=True, text=True)
     assert proc.returncode != 0 and "nearest: xixia" in proc.stderr
+
+
+def test_policy_batch_says_when_it_rules_in_the_hypothetical_state(tmp_path):
+    roster = ROOT / "tests/rosters/reform_small.csv"
+    args = ["batch", roster, "--as-of", "2024-06-01", "--out", tmp_path / "r.csv"]
+    code, out, err = run_policy(*args, "--summary", tmp_path / "s.json", "--assume-adopted", "xixia")
+    assert code == 2, out + err  # the roster's one bad row (w7) is rejected by design; the others are ruled
+    assert "HYPOTHETICAL — EXAMPLE — NOT ADOPTED" in out and "HYPOTHETICAL" in err
+    summary = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    assert summary["assumed_adopted"] == ["xixia_perf_example", EXAMPLE]
+    code, out, _ = run_policy(*args[:-1], tmp_path / "plain.csv", "--summary", tmp_path / "p.json")
+    assert code == 2 and "HYPOTHETICAL" not in out
+    assert "assumed_adopted" not in json.loads((tmp_path / "p.json").read_text(encoding="utf-8"))
+
+
+def test_policy_serve_takes_the_switch(monkeypatch):
+    from evaluator.serve import app as server
+    seen = {}
+    monkeypatch.setattr(server, "serve", lambda repo, *a, **k: seen.setdefault("repo", repo))
+    code, _, err = run_policy("serve", "--assume-adopted", "xixia_street_example")
+    assert code == 0 and "HYPOTHETICAL" in err
+    assert seen["repo"].assumed_adopted == {EXAMPLE}
+    code, _, err = run_policy("serve", "--assume-adopted", "nowhere")
+    assert code == 2 and "neither an area" in err
