@@ -288,4 +288,5 @@ def test_policy_versions_and_documents_name_the_documents():
     code, out, _ = run_policy("documents", "--as-of", "2018-10-01", "--format", "json")
     status = {d["id"]: d["status"] for d in json.loads(out)["documents"]}
     assert status == {"notice": "in_force", "reform": "in_force", "workforce": "not_yet_in_force",
-                      "xixia_perf_example": "draft_not_adopted"}  # the district example, never in force
+                      "xixia_perf_example": "draft_not_adopted",  # the district examples, never in force
+                      "xixia_street_example": "draft_not_adopted"}
