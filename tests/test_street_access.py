@@ -249,7 +249,8 @@ def test_the_traced_batch_rules_in_the_hypothetical_state():
     rows = [(1, "w1", facts)]
     day = dt.date(2024, 6, 1)
     plain = executor.rule_partition(str(ROOT), "reference", day, [], rows, full=True)
-    hypo = executor.rule_partition(str(ROOT), "reference", day, [], rows, full=True, assumed=("xixia_perf_example",))
+    hypo = executor.rule_partition(str(ROOT), "reference", day, [], rows, full=True,
+                                   assume_adopted=("xixia_perf_example",))
     assert plain[0][4]["results"]["salary.performance_pay_by_grade"] is None
     assert hypo[0][4]["results"]["salary.performance_pay_by_grade"] == 540
     assert hypo[0][4]["notes"][0]["code"] == "assumed_adopted"

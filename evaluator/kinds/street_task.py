@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..repo import supplements
 from ..repo.access_lists import nearest, normalise
 from .common import one_of
-from .district import layer_of
+from .district import layer_of, supplement_ref
 from .errors import RulingError, UnusableFact
 from .trace import Trace
 
@@ -47,7 +47,7 @@ def rule_street_task(case, repo, engine) -> Trace:
         return tr
 
     data = sup.data["data"]
-    ref = f"supplements/{area}/{TERM}@{sup.version}"
+    ref = supplement_ref(sup)
     dept = _department(f, data)
     item = _item(f, data)
     city = [d["clause"], b["rule_source"]]
