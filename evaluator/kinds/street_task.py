@@ -22,8 +22,8 @@ TERM = "street_access_list"
 RESULTS = ("street_access.item", "street_access.departments", "street_access.admitted")
 
 
-def rule_street_task(case, repo, engine) -> Trace:
-    tr = Trace(repo)
+def rule_street_task(case, repo, engine, trace=Trace) -> Trace:
+    tr = trace(repo)
     f, day, area = case.facts, case.as_of, case.facts["area"]
     delegation = repo.delegations.get(TERM)
     if delegation is None:
