@@ -42,6 +42,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import _rows  # bench/_rows.py, the common output (run as bench/NAME.py, so bench/ is on the path)
+
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,8 +268,7 @@ def main() -> None:
         figures = {"scale": scales}
     print(json.dumps(figures, indent=2), file=sys.stderr)
     rows = scale_rows(scales) if args.scale_only else rows_of(figures, figures["workers"], scales)
-    print(json.dumps({"bench": "batch", "rows": rows,
-                      "load_average": [round(x, 2) for x in os.getloadavg()], "machine": f"{os.cpu_count()} cores"}))
+    print(json.dumps(_rows.document("batch", rows)))
 
 
 def measure_scale(args) -> dict:

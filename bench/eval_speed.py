@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import _rows  # bench/_rows.py, the common output (run as bench/NAME.py, so bench/ is on the path)
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATE = 10_000  # cases/s end to end on 20,000 cases (issue 16)
 TARGET_RATE_CASES = 20_000
@@ -149,7 +151,7 @@ def main() -> None:
     base = args.cases or (500 if args.quick else 2000)
     memory_n = args.memory if args.memory is not None else (0 if args.quick else 40_000)
     sizes = [base * int(s) for s in args.scales.split(",")]
-    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    say = _rows.say_for(args.json)
     with tempfile.TemporaryDirectory() as tmp:
         results = []
         for n in sizes:
@@ -159,16 +161,7 @@ def main() -> None:
         if memory_n:
             m = run(memory_n, Path(tmp), args.code.resolve(), args.jobs)
             say(json.dumps(m))
-    rows = rows_of(results, m, args.jobs)
-    for r in rows:
-        say(f"{r['measure']} ({r['scale']}): {r['value']} {r['unit']}"
-            + (f"  target {r['target']}: {'met' if r['met'] else 'NOT met'}" if r["target"] else ""))
-    load = [round(x, 2) for x in os.getloadavg()]
-    say(f"load average {load[0]:.1f} on {os.cpu_count()} cores (the machine is shared)")
-    if args.json:
-        print(json.dumps({"bench": "eval_speed", "rows": rows, "load_average": load,
-                          "machine": f"{os.cpu_count()} cores"}))
-
+    _rows.finish("eval_speed", rows_of(results, m, args.jobs), args.json)
 
 if __name__ == "__main__":
     main()

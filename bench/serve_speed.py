@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+import _rows  # bench/_rows.py, the common output (run as bench/NAME.py, so bench/ is on the path)
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATE = 10_000  # rulings/s with 100-case requests (issue 16)
 TARGET_P99_MS = 5  # one-case requests
@@ -197,7 +199,7 @@ def main() -> int:
     args = ap.parse_args()
     base = args.requests or (4 if args.quick else 20)
     one_n = args.one_case or (300 if args.quick else 1000)
-    say = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    say = _rows.say_for(args.json)
     port = free_port()
     proc = start(args.workers, args.engine, port, args.code.resolve())
     try:
@@ -211,15 +213,8 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    rows = rows_of(args, runs, sizes, one)
-    for r in rows:
-        say(f"{r['measure']} ({r['scale']}): {r['value']} {r['unit']}"
-            + (f"  target {r['target']}: {'met' if r['met'] else 'NOT met'}" if r["target"] else ""))
-    load = [round(x, 2) for x in os.getloadavg()]
-    say(f"load average {load[0]:.1f} on {os.cpu_count()} cores (the machine is shared; the client shares it too)")
-    if args.json:
-        print(json.dumps({"bench": "serve_speed", "rows": rows, "load_average": load,
-                          "machine": f"{os.cpu_count()} cores"}))
+    _rows.finish("serve_speed", rows_of(args, runs, sizes, one), args.json,
+                 "the machine is shared; the client shares it too")
     return 0
 
 
