@@ -2,9 +2,11 @@
 tests and `--workers 0`, a thread of the server's own process. It returns (status, media type, body bytes); the
 event loop only moves bytes.
 
-The body is parsed by the loader every case file goes through, which counts nesting on the parser's event stream
-before any tree is built (libyaml's composer recurses and overflows the C stack near 25,000 levels: one such body
-must not kill a worker); after parsing the request's work is bounded by its cases and by the workers of its roster
+The body is read as `policy eval` reads a case file: plain JSON of cases (`{"cases": [...]}`) by the fast bounded
+reader (load/json_cases.py: the same data, the same problems at the same places, positions worked out only when a
+problem needs one), anything else by the strict loader, which counts nesting on the parser's event stream before
+any tree is built (libyaml's composer recurses and overflows the C stack near 25,000 levels: one such body must not
+kill a worker); after reading the request's work is bounded by its cases and by the workers of its roster
 cases, so one request of 1 MiB cannot hold a worker for long. The answer is the rulings document
 (render/ruling_format.py) in the form asked for, written by orjson.
 """
@@ -22,8 +24,8 @@ from .. import api
 from ..audit import decision_log
 from ..cases import files as cases
 from ..engine import engines
+from ..load import json_cases
 from ..load.problems import PolicyInputError, Problem
-from ..load.yaml_strict import load_text
 from ..render import ruling_format
 from ..render.text import to_json, to_json_bytes
 from . import limits, problems
@@ -79,11 +81,11 @@ class Ruler:
             except ValueError:
                 return _problem(400, "bad_request", f"as_of '{as_of_text[:40]}' is not a real date (YYYY-MM-DD)")
         try:
-            text = raw.decode("utf-8")
+            raw.decode("utf-8")
         except UnicodeDecodeError:
             return _problem(400, "bad_request", "the body is not UTF-8 text")
         try:
-            doc = load_text(text, REQUEST)
+            doc = json_cases.load_file_bytes(raw, REQUEST)
         except PolicyInputError as exc:
             if any(p.code == "too_deep" for p in exc.problems):
                 return _problem(413, "too_deep", f"the body nests arrays and objects deeper than {limits.MAX_DEPTH} "
