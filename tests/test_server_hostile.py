@@ -192,3 +192,27 @@ def test_the_server_log_is_rate_limited():
     time.sleep(1.1)
     nxt = rec("after")
     assert f.filter(nxt) and "dropped" in nxt.getMessage()
+
+
+def test_the_access_log_keeps_its_lines_whole_when_some_were_dropped(caplog):
+    """uvicorn's access formatter builds a line from the record's five arguments: the first line after a dropped
+    burst is still an access line, and the count is said on the error log."""
+    import logging
+
+    from uvicorn.logging import AccessFormatter
+
+    from evaluator.serve.transport import RateLimited
+    f, fmt = RateLimited(per_second=limits.LOG_LINES_PER_S), AccessFormatter()
+
+    def rec():
+        return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                                 ("127.0.0.1:1", "POST", "/evaluate", "1.1", 200), None)
+    passed = sum(f.filter(rec()) for _ in range(3 * limits.LOG_LINES_PER_S))
+    assert passed <= 2 * limits.LOG_LINES_PER_S
+    time.sleep(1.1)
+    nxt = rec()
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+        assert f.filter(nxt)
+    assert '"POST /evaluate HTTP/1.1" 200' in fmt.format(nxt)
+    said = [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"]
+    assert any("log line(s) dropped" in m and "uvicorn.access" in m for m in said)

@@ -4,7 +4,8 @@ keep-alive timer restarts on every byte), the number of open connections, and th
 GuardedH11 is uvicorn's h11 protocol with a deadline for each request's headers (HEADER_TIMEOUT_S from the
 connection or the previous response) and a cap on open connections (beyond MAX_CONNECTIONS a new connection is
 closed at once, so slow clients cannot exhaust the file descriptors). RateLimited is a logging filter: at most
-LOG_LINES_PER_S lines per second per logger, then one line saying how many were dropped.
+LOG_LINES_PER_S lines per second per logger, then one line saying how many were dropped (for the access log, a line
+of the error log: an access line is built from its request's fields, which are kept).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from . import limits
 
+ACCESS_LOG = "uvicorn.access"
 
 class GuardedH11(H11Protocol):
     header_timeout = limits.HEADER_TIMEOUT_S
@@ -61,18 +63,28 @@ class RateLimited(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         now = int(time.monotonic())
         if now != self.window:
-            if self.dropped:
-                record.msg = f"[{self.dropped} log line(s) dropped in the last second(s)] {record.getMessage()}"
-                record.args = ()
-            self.window, self.count, self.dropped = now, 0, 0
+            dropped, self.window, self.count, self.dropped = self.dropped, now, 0, 0
+            if dropped:
+                self.say_dropped(record, dropped)
         self.count += 1
         if self.count > self.per_second:
             self.dropped += 1
             return False
         return True
 
+    @staticmethod
+    def say_dropped(record: logging.LogRecord, dropped: int) -> None:
+        """Say how many lines were dropped: in front of this record's message, or, for uvicorn's access log (whose
+        formatter builds the line from the record's five arguments, not its message), on the server's error log."""
+        note = f"[{dropped} log line(s) dropped in the last second(s)]"
+        if record.name == ACCESS_LOG:
+            logging.getLogger("uvicorn.error").warning("%s on %s", note, ACCESS_LOG)
+        else:
+            record.msg = f"{note} {record.getMessage()}"
+            record.args = ()
 
-def limit_logs(names=("uvicorn.error", "uvicorn.access", "evaluator.serve")) -> None:
+
+def limit_logs(names=("uvicorn.error", ACCESS_LOG, "evaluator.serve")) -> None:
     for name in names:
         logger = logging.getLogger(name)
         if not any(isinstance(f, RateLimited) for f in logger.filters):
