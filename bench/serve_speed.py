@@ -1,20 +1,29 @@
 """HTTP benchmark client (issue 16): `policy serve --workers N` started on a free port, then
 
 - rulings per second with 100-case requests sent by several clients at once, for 1x, 4x and 10x the number of
-  requests (the slope rows say how the time grows with the work);
+  requests (the slope rows say how the time grows with the work), after a warm-up that is not counted;
+- the CPU time the server spent (from /proc): rulings per CPU-second of the server and its workers, the figure that
+  compares two versions fairly on a shared machine (wall time also counts waiting for a core), and at the largest
+  size the CPU per ruling of the server's own process (HTTP, the event loop, moving bodies and answers), of the
+  worker processes (reading the cases, ruling, writing the answer) and of this client;
 - the size of the answer to a 100-case request in each form of the rulings document (inline and table);
-- the latency of one-case requests (one client, keep-alive): p50 and p99;
-- the CPU time the server and its workers spent (from /proc), as rulings per CPU-second: on a shared machine the
-  figure that compares two versions fairly, since wall time also counts waiting for a core.
+- the latency of one-case requests (one client, keep-alive): p50 and p99.
+
+The cases are bench/eval_speed.py's generated worker cases (every post, 0-40 years, every education and
+certificate, birth and hire dates for 40% of them, probation, not re-elected), a different hundred in each of
+BODIES request bodies sent in turn, so that no request repeats the one before it (a server that remembered
+answers or rulings would otherwise be measured on its memory).
 
     .venv/bin/python bench/serve_speed.py                    # --workers 2, 4 clients, 20 / 80 / 200 requests
     .venv/bin/python bench/serve_speed.py --quick            # 4 / 16 / 40 requests, 300 one-case requests
     .venv/bin/python bench/serve_speed.py --json             # one JSON object on stdout (bench/report.py reads it)
     .venv/bin/python bench/serve_speed.py --code ../main     # the server of another checkout, for a comparison
+    .venv/bin/python bench/serve_speed.py --quick --against ../main   # this one and another, side by side
 
 Targets: >= 10,000 rulings/s with 100-case requests, one-case p99 < 5 ms on the 2-core machine. The client runs on
 the same machine and takes CPU from the server: the figures are a floor; on a shared machine compare old and new
-side by side (--code), not with figures taken at another time. A benchmark, not a test.
+side by side (--against DIR: both servers measured by this client, one after the other at each size; or --code),
+not with figures taken at another time. A benchmark, not a test.
 """
 from __future__ import annotations
 
@@ -31,21 +40,23 @@ import time
 from pathlib import Path
 
 import _rows  # bench/_rows.py, the common output (run as bench/NAME.py, so bench/ is on the path)
+import eval_speed  # the generated worker cases, the same as policy eval's bench
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATE = 10_000  # rulings/s with 100-case requests (issue 16)
 TARGET_P99_MS = 5  # one-case requests
 CASES_PER_REQUEST = 100
-POSTS = ["principal", "deputy", "committee_member", "grid_worker"]
-EDUCATION = ["college_or_below", "bachelor", "master", "doctor"]
-CERTIFICATES = ["none", "assistant_social_worker", "social_worker", "senior_social_worker"]
+BODIES = 40  # distinct 100-case bodies, sent in turn
 
 
-def case(i: int) -> dict:
-    """A worker case, different for each i (every post, 0-40 years, every education and certificate)."""
-    return {"id": f"c{i}", "kind": "worker", "as_of": "2024-07-01",
-            "facts": {"post": POSTS[i % 4], "years_of_service": (i * 7) % 41, "education": EDUCATION[(i // 4) % 4],
-                      "certificate": CERTIFICATES[(i // 16) % 4], "party_org_stars": i % 6}}
+def bodies(n: int = BODIES) -> list[bytes]:
+    """n request bodies of CASES_PER_REQUEST generated worker cases each, every body a different hundred."""
+    return [json.dumps(eval_speed.cases(CASES_PER_REQUEST, seed=1000 + k)).encode() for k in range(n)]
+
+
+def one_case_bodies(n: int = BODIES) -> list[bytes]:
+    """n one-case bodies (a case as a document of its own), different cases."""
+    return [json.dumps(c).encode() for c in eval_speed.cases(n, seed=999)["cases"]]
 
 
 def free_port() -> int:
@@ -70,10 +81,10 @@ def start(workers: int, engine: str, port: int, code: Path) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by the server process and its worker processes (Linux /proc)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time (user + system) used so far by the server process and by its worker processes (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    server = workers = 0.0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -82,9 +93,12 @@ def cpu_seconds(pid: int) -> float:
                 fields = fh.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(entry) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry) == pid:
+            server += used
+        elif int(fields[1]) == pid:  # fields[1]: the parent's pid
+            workers += used
+    return server, workers
 
 
 def post(conn, body: bytes, query: str = "") -> tuple[int, int]:
@@ -94,13 +108,9 @@ def post(conn, body: bytes, query: str = "") -> tuple[int, int]:
     return r.status, len(r.read())
 
 
-def bulk_body() -> bytes:
-    return json.dumps({"cases": [case(i) for i in range(CASES_PER_REQUEST)]}).encode()
-
-
-def throughput(port: int, clients: int, requests: int, query: str, server: int) -> dict:
-    """`requests` 100-case requests shared among `clients` threads; wall time from the first to the last answer."""
-    body = bulk_body()
+def throughput(port: int, clients: int, requests: int, query: str, server: int, sent: list[bytes]) -> dict:
+    """`requests` 100-case requests (the bodies `sent`, in turn) shared among `clients` threads; wall time from the
+    first to the last answer, CPU of the server's process, of its workers and of this client."""
     left, done, errors = [requests], [0], [0]
     lock = threading.Lock()
 
@@ -111,24 +121,30 @@ def throughput(port: int, clients: int, requests: int, query: str, server: int) 
                 if left[0] == 0:
                     return
                 left[0] -= 1
+                body = sent[left[0] % len(sent)]
             ok = post(conn, body, query)[0] == 200
             with lock:
                 done[0] += CASES_PER_REQUEST if ok else 0
                 errors[0] += 0 if ok else 1
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0, cpu0 = time.monotonic(), cpu_seconds(server)
+    t0, (server0, workers0), client0 = time.monotonic(), cpu_seconds(server), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    took, cpu = time.monotonic() - t0, cpu_seconds(server) - cpu0
-    return {"requests": requests, "rulings": done[0], "errors": errors[0], "seconds": round(took, 2),
-            "rulings_per_s": round(done[0] / took), "rulings_per_cpu_s": round(done[0] / cpu) if cpu else None}
+    took, (server1, workers1), client1 = time.monotonic() - t0, cpu_seconds(server), time.process_time()
+    cpu, n = server1 - server0 + workers1 - workers0, done[0]
+
+    def per_ruling(seconds: float) -> float | None:
+        return round(seconds * 1e6 / n) if n else None
+    return {"requests": requests, "rulings": n, "errors": errors[0], "seconds": round(took, 2),
+            "rulings_per_s": round(n / took), "rulings_per_cpu_s": round(n / cpu) if cpu else None,
+            "server_us": per_ruling(server1 - server0), "workers_us": per_ruling(workers1 - workers0),
+            "client_us": per_ruling(client1 - client0)}
 
 
-def answer_sizes(port: int) -> dict:
+def answer_sizes(port: int, body: bytes) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    body = bulk_body()
     out = {}
     for form in ("inline", "table"):
         status, size = post(conn, body, f"?clauses={form}")
@@ -136,13 +152,13 @@ def answer_sizes(port: int) -> dict:
     return out
 
 
-def latency(port: int, n: int) -> dict:
+def latency(port: int, n: int, sent: list[bytes]) -> dict:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    body = json.dumps(case(5)).encode()
-    for _ in range(20):
+    for body in sent[:20]:
         post(conn, body)
     times = []
-    for _ in range(n):
+    for i in range(n):
+        body = sent[i % len(sent)]
         t = time.perf_counter()
         status = post(conn, body)[0]
         times.append((time.perf_counter() - t) * 1000)
@@ -167,6 +183,12 @@ def rows_of(args, runs: list[dict], sizes: dict, one: dict) -> list[dict]:
                        f">= {TARGET_RATE:,}" if last else None, r["rulings_per_s"] >= TARGET_RATE if last else None))
         out.append(row("HTTP 100-case requests, server CPU", f"{r['requests']} requests, {where}",
                        r["rulings_per_cpu_s"], "rulings per CPU-second (server and workers)"))
+    last = runs[-1]
+    for key, what in (("server_us", "the server's process (HTTP, event loop, bodies in and answers out)"),
+                      ("workers_us", "the worker processes (reading, ruling, writing the answer)"),
+                      ("client_us", "this benchmark's client (on the same machine)")):
+        out.append(row(f"HTTP 100-case requests, CPU per ruling in {what}", f"{last['requests']} requests, {where}",
+                       last[key], "µs per ruling"))
     first = runs[0]
     for r in runs[1:]:
         k = r["requests"] / first["requests"]
@@ -179,6 +201,17 @@ def rows_of(args, runs: list[dict], sizes: dict, one: dict) -> list[dict]:
     out.append(row("HTTP one-case requests p99", f"{one['requests']} requests, 1 client", one["p99_ms"], "ms",
                    f"< {TARGET_P99_MS} ms", one["p99_ms"] < TARGET_P99_MS))
     return out
+
+
+def side_by_side(say, names: list[str], rows: list[list[dict]]) -> None:
+    """The rows of each server measured, one line per row: the values side by side, and the ratio to the first."""
+    say("")
+    say(" | ".join(["measure", "scale", *names, f"{names[1]} / {names[0]}"]))
+    for same in zip(*rows):
+        values = [r["value"] for r in same]
+        ratio = (f"{values[1] / values[0]:.2f}" if all(isinstance(v, (int, float)) for v in values[:2]) and values[0]
+                 else "—")
+        say(" | ".join([same[0]["measure"], same[0]["scale"], *(f"{v} {same[0]['unit']}" for v in values), ratio]))
 
 
 def main() -> int:
@@ -196,25 +229,39 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object (bench/report.py's rows) on stdout")
     ap.add_argument("--code", type=Path, default=ROOT,
                     help="the checkout whose server is measured (default this one), e.g. main's for a comparison")
+    ap.add_argument("--against", type=Path, default=None,
+                    help="another checkout (e.g. main's) whose server is measured by the same client right after "
+                         "this one at each size; its rows are printed beside these (--json carries --code's only)")
     args = ap.parse_args()
     base = args.requests or (4 if args.quick else 20)
     one_n = args.one_case or (300 if args.quick else 1000)
     say = _rows.say_for(args.json)
-    port = free_port()
-    proc = start(args.workers, args.engine, port, args.code.resolve())
+    codes = [args.code.resolve()] + ([args.against.resolve()] if args.against else [])
+    sent, one_sent = bodies(), one_case_bodies()
+    servers = []
     try:
-        runs = []
+        for code in codes:
+            port = free_port()
+            servers.append((start(args.workers, args.engine, port, code), port))
+        results = [{"runs": []} for _ in codes]
+        for (proc, port), res in zip(servers, results):  # warm-up, not counted: every worker has ruled
+            throughput(port, args.clients, 2 * max(args.workers, 1) * args.clients, "", proc.pid, sent)
         for k in (1, 4, 10):
-            runs.append(throughput(port, args.clients, base * k, f"?clauses={args.clauses}", proc.pid))
-            say(json.dumps(runs[-1]))
-        sizes = answer_sizes(port)
-        one = latency(port, one_n)
-        say(json.dumps({"kb_per_ruling": sizes, "one_case": one}))
+            for code, (proc, port), res in zip(codes, servers, results):
+                res["runs"].append(throughput(port, args.clients, base * k, f"?clauses={args.clauses}", proc.pid,
+                                              sent))
+                say(f"{code}: {json.dumps(res['runs'][-1])}")
+        for code, (proc, port), res in zip(codes, servers, results):
+            res["sizes"], res["one"] = answer_sizes(port, sent[0]), latency(port, one_n, one_sent)
+            say(f"{code}: {json.dumps({'kb_per_ruling': res['sizes'], 'one_case': res['one']})}")
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    _rows.finish("serve_speed", rows_of(args, runs, sizes, one), args.json,
-                 "the machine is shared; the client shares it too")
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=30)
+    rows = [rows_of(args, res["runs"], res["sizes"], res["one"]) for res in results]
+    if args.against:
+        side_by_side(say, [str(c) for c in codes], rows)
+    _rows.finish("serve_speed", rows[0], args.json, "the machine is shared; the client shares it too")
     return 0
 
 
