@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..repo import signing
 from . import checkpoints as cps_mod
-from ..repo.manifest import canonical, sha256
+from ..repo.manifest import canonical, canonical_json, sha256
 from ..render.text import to_json
 
 GENESIS = "0" * 64
@@ -142,7 +142,12 @@ def open_readonly(path: Path | str) -> sqlite3.Connection:
 
 
 def record_hash(rec: dict) -> str:
-    return sha256(canonical({k: rec[k] for k in FIELDS}))
+    fields = {k: rec[k] for k in FIELDS}
+    try:
+        text = json.dumps(fields, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):  # not plain JSON (a record tampered with in the file): rfc8785 says why
+        return sha256(canonical(fields))
+    return sha256(canonical_json(text) if json.loads(text) == fields else canonical(fields))
 
 
 def repository_version(root: Path) -> str:
@@ -157,12 +162,13 @@ def repository_version(root: Path) -> str:
 
 def entry_for_ruling(ruling: dict, case_input: dict, readings: dict | None = None) -> dict:
     """The loggable content of one ruling, the case it was made on and the alternative readings chosen (if any)."""
-    inp = _plain({"case": case_input, "readings": dict(sorted((readings or {}).items()))})
+    inp = _json(_plain({"case": case_input, "readings": dict(sorted((readings or {}).items()))}))
     clauses = sorted({c["id"] for t in ruling["trace"] for c in t["clauses"]})
-    return {"kind": "case", "input_digest": "sha256:" + sha256(canonical(inp)), "input": _json(inp),
+    # canonical_json(_json(x)) is canonical(_plain(x)), the same bytes, sooner
+    return {"kind": "case", "input_digest": "sha256:" + sha256(canonical_json(inp)), "input": inp,
             "results": _json(_plain(ruling["results"])), "clauses": _json(clauses),
             "policy_digest": ruling["policy"]["digest"], "engine": ruling["policy"]["engine"],
-            "ruling_digest": "sha256:" + sha256(canonical(_plain(ruling)))}
+            "ruling_digest": "sha256:" + sha256(canonical_json(_json(ruling)))}
 
 
 def entry_for_batch(input_files: dict, output_files: dict, policy_digest: str, engine: str, summary: dict,

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
+import orjson
 import rfc8785
 
 from ..load import json_bounded
@@ -35,6 +37,36 @@ _TEXT_SUFFIXES = (".yaml", ".yml", ".txt", ".md")
 def canonical(obj) -> bytes:
     """RFC 8785 (JSON Canonicalization Scheme) bytes of a JSON value."""
     return rfc8785.dumps(obj)
+
+
+# RFC 8785 orders keys by their UTF-16 code units, which differs from the code points' order only for characters
+# beyond the BMP; a text holding one, as itself or escaped (from a surrogate's \uD800-\uDBFF), is left to rfc8785.
+_ASTRAL = re.compile(r"[\U00010000-\U0010ffff]|\\u[dD][89abAB]")
+
+
+def canonical_json(text: str) -> bytes:
+    """canonical(json.loads(text)), the same bytes or the same error, written by the C codecs (about 5x faster than
+    rfc8785, which is pure Python: the decision log digests every ruling). The text is decoded by json with each
+    number that has a fraction or an exponent written as rfc8785 writes it (ECMAScript's form, read as a float, as
+    json.loads reads it) and re-encoded by orjson with sorted keys, which escapes strings as RFC 8785 does and
+    refuses integers beyond RFC 8785's range. A text with a character beyond the BMP, NaN, Infinity, an integer
+    out of range, a lone surrogate or nesting too deep is handed whole to rfc8785, which then says what it says
+    (tests/test_canonical_json.py holds the two equal on generated values)."""
+    if not _ASTRAL.search(text):
+        try:
+            value = json.loads(text, parse_float=_ecmascript_number, parse_constant=_no_constant)
+            return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
+        except (ValueError, TypeError, RecursionError):  # orjson.JSONEncodeError and rfc8785's errors included
+            pass
+    return canonical(json.loads(text))
+
+
+def _ecmascript_number(text: str):
+    return orjson.Fragment(rfc8785.dumps(float(text)))
+
+
+def _no_constant(text: str):
+    raise ValueError(f"{text} has no canonical form")
 
 
 def sha256(data: bytes) -> str:
