@@ -15,7 +15,7 @@ BODIES request bodies sent in turn, so that no request repeats the one before it
 answers or rulings would otherwise be measured on its memory).
 
     .venv/bin/python bench/serve_speed.py                    # --workers 2, 4 clients, 20 / 80 / 200 requests
-    .venv/bin/python bench/serve_speed.py --quick            # 4 / 16 / 40 requests, 300 one-case requests
+    .venv/bin/python bench/serve_speed.py --quick            # 8 / 32 / 80 requests, 300 one-case requests
     .venv/bin/python bench/serve_speed.py --json             # one JSON object on stdout (bench/report.py reads it)
     .venv/bin/python bench/serve_speed.py --code ../main     # the server of another checkout, for a comparison
     .venv/bin/python bench/serve_speed.py --quick --against ../main   # this one and another, side by side
@@ -220,7 +220,7 @@ def main() -> int:
     ap.add_argument("--engine", choices=["durable", "reference"], default="durable")
     ap.add_argument("--clients", type=int, default=4, help="concurrent clients sending 100-case requests")
     ap.add_argument("--requests", type=int, default=None,
-                    help="100-case requests at 1x (default 20; 4 with --quick); 4x and 10x follow")
+                    help="100-case requests at 1x (default 20; 8 with --quick: two per client); 4x and 10x follow")
     ap.add_argument("--one-case", type=int, default=None,
                     help="one-case requests timed for the latency (default 1000; 300 with --quick)")
     ap.add_argument("--clauses", choices=["auto", "inline", "table"], default="auto",
@@ -233,7 +233,7 @@ def main() -> int:
                     help="another checkout (e.g. main's) whose server is measured by the same client right after "
                          "this one at each size; its rows are printed beside these (--json carries --code's only)")
     args = ap.parse_args()
-    base = args.requests or (4 if args.quick else 20)
+    base = args.requests or (8 if args.quick else 20)
     one_n = args.one_case or (300 if args.quick else 1000)
     say = _rows.say_for(args.json)
     codes = [args.code.resolve()] + ([args.against.resolve()] if args.against else [])
