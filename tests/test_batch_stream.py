@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 
 import polars as pl
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from evaluator.batch import chunks, io, sample, stream, summary
 from evaluator.batch import compile as bcompile
 from evaluator.batch.facts import worker_specs
-from evaluator.batch.seen import SeenIds
+from evaluator.batch import seen as seen_mod
+from evaluator.batch.seen import IdRuns
 from evaluator.kinds.funding import area_codes
 from evaluator.load.problems import PolicyInputError
 
@@ -85,6 +87,36 @@ def test_a_roster_ruled_in_chunks_equals_it_ruled_at_once(repo, tmp_path, suffix
         assert st.first_rejects == rejects[:16] and st.rejects == len(rejects)
 
 
+def test_a_roster_repeating_its_ids_is_ruled_as_at_once(repo, tmp_path, monkeypatch):
+    """Many repeats across chunks (the roster appended to itself, one id on 50 rows, an id of the first chunk again
+    in the last): the second reading gives the rulings, rejects and summary of the whole roster at once."""
+    monkeypatch.setattr(seen_mod, "PARTITION_ROWS", 64)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the spill, to see it removed
+    df = sample.generate(700, 11, AS_OF)
+    df = pl.concat([df, df.slice(0, 650)])
+    ids = df["id"].to_list()
+    ids[100:150] = ["same"] * 50
+    ids[-1] = ids[2]
+    df = df.with_columns(pl.Series("id", ids))
+    src = tmp_path / "roster.csv"
+    df.write_csv(src)
+    specs = worker_specs(repo.schema_dir)
+    areas = area_codes(repo, AS_OF)
+    prog = bcompile.compile_worker(repo, AS_OF)
+    s_all, rejects = reference(repo, src, specs, areas, prog, tmp_path / "all.parquet", tmp_path / "all.rejects.csv")
+    assert sum(r[4].startswith("worker id used twice") for r in rejects) == 600 + 49  # the copies of rows 100-149 have ids no longer used
+    out = tmp_path / "chunked.parquet"
+    st = stream.rule_roster(prog, src, specs, repo.schema_dir, areas, out, tmp_path / "chunked.rejects.csv", True,
+                            97, keep_rejects=16)
+    assert pl.read_parquet(tmp_path / "all.parquet").equals(pl.read_parquet(out))
+    assert (tmp_path / "all.rejects.csv").read_bytes() == (tmp_path / "chunked.rejects.csv").read_bytes()
+    s = summary.finish(st.part, st.rows, st.rejected_rows)
+    summary.policy_figures(s, st.part, repo, AS_OF, st.certificates)
+    summary.district_figures(s, st.part, bcompile.LAYER_RESULTS[0])
+    assert s == s_all and st.first_rejects == rejects[:16] and st.rejects == len(rejects)
+    assert not list(tmp_path.glob("policy-batch-ids-*"))
+
+
 def test_every_chunk_size_reads_the_same_lines(repo, tmp_path):
     """Down to one row a chunk; a last line without a line break; CRLF line ends."""
     df = sample.generate(40, 7, AS_OF)
@@ -98,15 +130,57 @@ def test_every_chunk_size_reads_the_same_lines(repo, tmp_path):
         assert pl.concat([p.df for p in parts], how="vertical_relaxed").cast(pl.String).equals(whole.cast(pl.String))
 
 
-def test_ids_are_compared_across_chunks_exactly(tmp_path):
-    seen = SeenIds()
+def repeats_in_chunks(chunks_: list[list[str]]) -> list[list[bool]]:
+    """Each chunk's repeated-id mask: the first reading (IdRuns), then, when an id repeats across chunks, the
+    second (Repeats), as stream.rule_roster reads a roster."""
+    first = IdRuns()
     try:
-        assert not seen.repeated(pl.Series(["a", "b", "c"])).any()
-        assert seen.repeated(pl.Series(["d", "b", "d", "e"])).tolist() == [False, True, True, False]
-        assert seen.repeated(pl.Series(["a", "f"])).tolist() == [True, False]
-        assert not seen.repeated(pl.Series([], dtype=pl.String)).any()
+        got = [first.repeated(pl.Series(c, dtype=pl.String)).tolist() for c in chunks_]
+        again = first.across_chunks()
+        if again is not None:
+            got = [again.repeated(pl.Series(c, dtype=pl.String)).tolist() for c in chunks_]
+        return got
     finally:
-        seen.close()
+        first.close()
+
+
+def everything_with_everything(chunks_: list[list[str]]) -> list[list[bool]]:
+    seen: set = set()
+    out = []
+    for c in chunks_:
+        out.append([])
+        for i in c:
+            out[-1].append((i or "") in seen)
+            seen.add(i or "")
+    return out
+
+
+def test_ids_are_compared_across_chunks_exactly(monkeypatch):
+    chunks_ = [["a", "b", "c"], ["d", "b", "d", "e"], ["a", "f"], [], ["g", None, "", "a"]]
+    assert repeats_in_chunks(chunks_) == everything_with_everything(chunks_) == [
+        [False] * 3, [False, True, True, False], [True, False], [], [False, False, True, True]]
+    assert repeats_in_chunks([["a", "b"], ["c", "d"]]) == [[False, False], [False, False]]
+    # small partitions: the check after the last chunk is made one hash range at a time
+    monkeypatch.setattr(seen_mod, "PARTITION_ROWS", 7)
+    chunks_ = [[f"w{(i * 7919 + k * 31) % 500}" for i in range(60)] for k in range(9)]
+    assert repeats_in_chunks(chunks_) == everything_with_everything(chunks_)
+
+
+def test_two_ids_of_one_hash_are_told_apart(monkeypatch):
+    """Ids are compared as text where their hashes agree: with every hash made equal, only real repeats count."""
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series(self.name, [7] * len(self), pl.UInt64))
+    chunks_ = [["a", "b"], ["c", "a"], ["b", "d", "d"]]
+    assert repeats_in_chunks(chunks_) == everything_with_everything(chunks_) == [
+        [False, False], [False, True], [True, False, True]]
+
+
+def test_a_roster_with_many_repeats_is_read_in_bounded_pieces(monkeypatch):
+    """Every id many times over (a roster appended to itself, and one id on every row)."""
+    monkeypatch.setattr(seen_mod, "PARTITION_ROWS", 50)
+    ids = [f"w{i % 120}" for i in range(1000)] + ["same"] * 300
+    chunks_ = [ids[k:k + 97] for k in range(0, len(ids), 97)]
+    assert repeats_in_chunks(chunks_) == everything_with_everything(chunks_)
+    assert sum(map(sum, repeats_in_chunks(chunks_))) == len(ids) - 121
 
 
 def test_the_command_gives_the_same_files_for_any_chunk_size(tmp_path):

@@ -1,5 +1,5 @@
 """`policy batch` in memory that does not grow with the roster: the roster is read chunk by chunk (batch/chunks.py),
-each chunk is checked (io.check_frame, with the ids of earlier chunks in batch/seen.py), ruled by the one compiled
+each chunk is checked (io.check_frame; ids used twice across chunks: batch/seen.py), ruled by the one compiled
 program, and written as it goes: the rulings to one Parquet file by polars' streaming sink (or to CSV, appended), the
 rejected rows to the rejects CSV, and the totals folded into one summary part (summary.fold, exact). The rulings,
 rejects and summary are those of ruling the whole roster at once, row for row (tests/test_batch_stream.py).
@@ -18,9 +18,9 @@ import polars as pl
 from . import chunks, frame, io, run, summary
 from .compile import Program
 from .facts import to_case_facts
-from .seen import SeenIds
+from .seen import IdRuns, OneId
 
-CHUNK_ROWS = 100_000  # rows held at once: near full speed, peak memory about 500 MB (bench/batch.py)
+CHUNK_ROWS = 100_000  # rows held at once: near full speed, peak memory about 450 MB (bench/batch.py)
 
 
 @dataclass
@@ -32,6 +32,7 @@ class Streamed:
     part: dict | None = None  # summary.part of every ruled row, folded
     certificates: dict = field(default_factory=dict)  # workers by certificate code (rows with usable facts)
     chunks: int = 0
+    rejects_written: bool = False  # the rejects file was begun
 
 
 def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
@@ -50,7 +51,7 @@ def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
     return frame.vector_frame(prog, out, keep, head), rejects
 
 
-def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows: int, seen: SeenIds
+def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows: int, seen
             ) -> Iterator[io.Roster]:
     """The roster's chunks checked as worker cases, in file order (the header checked with the first)."""
     grade_cols = None
@@ -66,9 +67,36 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
                 progress: Callable[[int], None] | None = None, keep_rejects: int = 0) -> Streamed:
     """Rule the roster at `path` into `out` (.parquet, or .csv) and `rejects_path` (written when a row is rejected
     or `always_rejects`). A problem with the file itself (PolicyInputError) is raised before anything is written
-    when it is in the header, and otherwise after the outputs begun are removed."""
+    when it is in the header, and otherwise after the outputs begun are removed.
+
+    The ids of every chunk are spilled as they come (batch/seen.py); when, at the end, an id turns out to be used
+    in two chunks, the roster is ruled a second time knowing those rows, so that what is written is exact."""
+    first = IdRuns()
+    try:
+        st = _rule_pass(prog, path, specs, schema_dir, areas, out, rejects_path, always_rejects, chunk_rows,
+                        progress, keep_rejects, first)
+        try:
+            again = first.across_chunks()
+            if again is not None:
+                if st.rejects_written:
+                    rejects_path.unlink()
+                st = _rule_pass(prog, path, specs, schema_dir, areas, out, rejects_path, always_rejects,
+                                chunk_rows, progress, keep_rejects, again)
+        except BaseException:  # the files of the first reading are not exact: none is left
+            out.unlink(missing_ok=True)
+            if st.rejects_written:
+                rejects_path.unlink(missing_ok=True)
+            raise
+        return st
+    finally:
+        first.close()
+
+
+def _rule_pass(prog: Program, path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
+               rejects_path: Path, always_rejects: bool, chunk_rows: int, progress, keep_rejects: int, seen
+               ) -> Streamed:
+    """One reading of the roster, chunk by chunk, into the output files (rule_roster)."""
     st = Streamed()
-    seen = SeenIds()
     enum = specs["certificate"].enum
     rejects_fh = None
 
@@ -87,6 +115,7 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
                 st.first_rejects += rejects[:keep_rejects - len(st.first_rejects)]
                 if rejects_fh is None:
                     rejects_fh = open(rejects_path, "wb")
+                    st.rejects_written = True
                 io.append_rejects(rejects_fh, rejects, header=rejects_fh.tell() == 0)
             if progress is not None:
                 progress(ro.rows)
@@ -106,11 +135,11 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
             raise
         if rejects_fh is None and always_rejects:
             rejects_fh = open(rejects_path, "wb")
+            st.rejects_written = True
             io.append_rejects(rejects_fh, [], header=True)
     finally:
         if rejects_fh is not None:
             rejects_fh.close()
-        seen.close()
     return st
 
 
@@ -119,17 +148,13 @@ def find(path: Path, specs: dict, schema_dir, areas: list | None, worker_id: str
     """(the rejects of every row with this worker id, (row, facts) of the first such row read as a case or None),
     the roster read and checked chunk by chunk as rule_roster reads it (so an id used twice rejects its later rows
     here too)."""
-    seen = SeenIds()
     mine: list = []
     hit = None
-    try:
-        for ro in checked(path, specs, schema_dir, areas, chunk_rows, seen):
-            mine += [r for r in ro.rejects if r[1] == worker_id]
-            at = np.flatnonzero((ro.ids == worker_id).to_numpy()) if hit is None and ro.facts.n else ()
-            if len(at):
-                hit = (int(ro.row[at[0]]), to_case_facts(ro.facts, specs, int(at[0])))
-    finally:
-        seen.close()
+    for ro in checked(path, specs, schema_dir, areas, chunk_rows, OneId(worker_id)):
+        mine += [r for r in ro.rejects if r[1] == worker_id]
+        at = np.flatnonzero((ro.ids == worker_id).to_numpy()) if hit is None and ro.facts.n else ()
+        if len(at):
+            hit = (int(ro.row[at[0]]), to_case_facts(ro.facts, specs, int(at[0])))
     return mine, hit
 
 
