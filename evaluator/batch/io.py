@@ -153,8 +153,8 @@ def read_roster(path: Path | str, specs: dict, schema_dir, areas: list | None = 
 def check_frame(shown: str, df: pl.DataFrame, file_rows: np.ndarray | None, structural: list, specs: dict,
                 schema_dir, areas: list | None, grade_cols: dict, seen=None) -> Roster:
     """Rows of a roster (all of it, or one chunk of it: `file_rows` are their 1-based rows in the file, None for
-    1..n) checked as worker cases; `structural`: the rejected lines among them. `seen` (batch/seen.SeenIds) holds
-    the ids of earlier chunks, so that an id used twice is found across chunks too."""
+    1..n) checked as worker cases; `structural`: the rejected lines among them. `seen` (batch/seen.py) answers
+    which ids an earlier row has, earlier chunks included, so that an id used twice is found across chunks too."""
     n = df.height
     file_rows = np.arange(1, n + 1) if file_rows is None else file_rows
     ids = df["id"].fill_null("")
