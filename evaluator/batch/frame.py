@@ -7,6 +7,7 @@ same columns and values, so the two can be compared cell by cell.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -24,10 +25,9 @@ def result_names(prog: Program) -> list[str]:
     return list(SALARY_RESULTS) + [rs.result for rs in prog.rulesets]
 
 
-def _enum(categories: list[str], codes: np.ndarray) -> pl.Series:
-    cats = list(dict.fromkeys(categories))
-    lookup = pl.Series(categories, dtype=pl.Enum(cats))
-    return lookup.gather(codes)
+def enum_lookup(categories: list[str]) -> pl.Series:
+    """The categories as an Enum series (their distinct values its categories, in order): gathered by code."""
+    return pl.Series(categories, dtype=pl.Enum(list(dict.fromkeys(categories))))
 
 
 def _null_where(s: pl.Series, present: np.ndarray) -> pl.Series:
@@ -36,15 +36,38 @@ def _null_where(s: pl.Series, present: np.ndarray) -> pl.Series:
     return s.zip_with(pl.Series(present), pl.repeat(None, len(s), dtype=s.dtype, eager=True))
 
 
-def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl.DataFrame:
-    """The rulings of the rows in `keep` (rows without a ruling error); `head`: leading columns (row, id, area)."""
+@dataclass(frozen=True)
+class Lookups:
+    """What every chunk's rulings table gathers its text columns from, built once per program: the clause and
+    interpretation ids of each basis code, each rule set's labels by mask, the district layer's labels and the
+    coefficients by code. Building these per chunk (a thousand-odd categories, twice per result) cost more than
+    gathering from them."""
+
+    clauses: pl.Series
+    interpretations: pl.Series
+    labels: dict  # result -> its rule set's labels (mask -> "code code")
+    layer: pl.Series
+    coefficients: pl.Series
+
+
+def lookups(prog: Program) -> Lookups:
+    return Lookups(enum_lookup([" ".join(c) for c, _ in prog.basis.items]),
+                   enum_lookup([" ".join(i) for _, i in prog.basis.items]),
+                   {rs.result: enum_lookup(rs.labels) for rs in prog.rulesets},
+                   enum_lookup(prog.t.get("spread_labels") or [""]),
+                   pl.Series(prog.coefficients, dtype=COEFFICIENT))
+
+
+def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict, look: Lookups | None = None
+                 ) -> pl.DataFrame:
+    """The rulings of the rows in `keep` (rows without a ruling error); `head`: leading columns (row, id, area);
+    `look`: the program's lookups (built here when not given; a caller ruling many chunks builds them once)."""
+    look = lookups(prog) if look is None else look
     cols = dict(head)
-    clause_text = [" ".join(c) for c, _ in prog.basis.items]
-    interp_text = [" ".join(i) for _, i in prog.basis.items]
     for name in result_names(prog):
         v, present, entry = out.values[name][keep], out.present[name][keep], out.entry[name][keep]
         if name == "salary.coefficient":
-            s = pl.Series(prog.coefficients, dtype=COEFFICIENT).gather(v)
+            s = look.coefficients.gather(v)
         elif name in CENTS:
             s = pl.Series(v).cast(MONEY) / 100
         elif name == "certificate.due_date":
@@ -52,17 +75,15 @@ def vector_frame(prog: Program, out: Output, keep: np.ndarray, head: dict) -> pl
         elif name in ("salary.band_level", "salary.level"):
             s = pl.Series(v.astype(np.int16))
         elif v.dtype == np.uint16:
-            rs = next(r for r in prog.rulesets if r.result == name)
-            s = _enum(rs.labels, v.astype(np.int64))
+            s = look.labels[name].gather(v)
         else:
             s = pl.Series(v.astype(np.int64))
         cols[name] = _null_where(s, present)
         basis = out.basis[name][keep]
-        cols[f"{name}.clauses"] = _null_where(_enum(clause_text, basis), entry)
-        cols[f"{name}.interpretations"] = _null_where(_enum(interp_text, basis), entry)
+        cols[f"{name}.clauses"] = _null_where(look.clauses.gather(basis), entry)
+        cols[f"{name}.interpretations"] = _null_where(look.interpretations.gather(basis), entry)
         if name in LAYER_RESULTS:
-            labels = prog.t.get("spread_labels") or [""]
-            cols[f"{name}.layer"] = _null_where(_enum(labels, out.layer[name][keep].astype(np.int64)), entry)
+            cols[f"{name}.layer"] = _null_where(look.layer.gather(out.layer[name][keep]), entry)
     df = pl.DataFrame({k: (s.alias(k) if isinstance(s, pl.Series) else s) for k, s in cols.items()})
     return df.with_columns(pl.lit(prog.as_of).alias("as_of"),
                            pl.lit(prog.digest).cast(pl.Enum([prog.digest])).alias("policy.digest"))
