@@ -9,9 +9,11 @@ roster is read in batches of rows by polars. Every chunk is then checked by io.c
 from __future__ import annotations
 
 import io as bytes_io
+import queue
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 import numpy as np
 import polars as pl
@@ -22,6 +24,7 @@ from ..load.problems import PolicyInputError, Problem
 from . import io
 
 READ_BYTES = 8 * 1024 * 1024  # one read() from the file
+T = TypeVar("T")
 
 
 @dataclass
@@ -72,20 +75,21 @@ def _parquet_chunks(path: Path, specs: dict, rows: int) -> Iterator[Chunk]:
 def _csv_chunks(path: Path, shown: str, rows: int, typed: dict) -> Iterator[Chunk]:
     with open(path, "rb") as fh:
         blocks = _blocks(fh, shown, rows)
-        head = b"".join(next(blocks))  # the header line, with its line break
+        head = b"".join(next(blocks)[0])  # the header line, with its line break
         first = 0
-        for block in blocks:
-            chunk = _csv_chunk(b"".join([head, *block]), shown, first, typed)
+        for block, breaks in blocks:
+            lines = breaks + (not block[-1].endswith(b"\n"))  # the last line of the file may have no break
+            chunk = _csv_chunk(b"".join([head, *block]), shown, first, typed, lines)
             first += chunk.lines
             yield chunk
         if first == 0:
-            yield _csv_chunk(head, shown, 0, typed)
+            yield _csv_chunk(head, shown, 0, typed, 0)
 
 
-def _blocks(fh, shown: str, rows: int) -> Iterator[list[bytes]]:
+def _blocks(fh, shown: str, rows: int) -> Iterator[tuple[list[bytes], int]]:
     """The header line, then blocks of `rows` lines each (the last may be shorter), each as a list of byte
-    strings to join, read through the byte bounds. Line breaks are counted as each piece comes; only
-    the piece a block ends in is searched for where it ends."""
+    strings to join with the number of line breaks in them, read through the byte bounds. Line breaks are counted
+    as each piece comes; only the piece a block ends in is searched for where it ends."""
     pieces: list[tuple[bytes, int]] = []  # read and not yet given out, with their line breaks
     breaks = 0  # line breaks in pieces
     total, tail, line, want = 0, 0, 1, 1  # the first block is the header line
@@ -109,18 +113,18 @@ def _blocks(fh, shown: str, rows: int) -> Iterator[list[bytes]]:
             before = breaks - k
             at = np.flatnonzero(np.frombuffer(last, np.uint8) == 10)
             cut = int(at[want - before - 1]) + 1
-            yield [p for p, _ in pieces] + [last[:cut]]
+            yield [p for p, _ in pieces] + [last[:cut]], want
             line += want
             pieces = [(last[cut:], k - (want - before))] if cut < len(last) else []
             breaks, want = breaks - want, rows
     if pieces or want == 1:
-        yield [p for p, _ in pieces]  # the last lines (no break after the last), or a header without one
+        yield [p for p, _ in pieces], breaks  # the last lines (no break after the last), or a header without one
 
 
-def _csv_chunk(raw: bytes, shown: str, first: int, typed: dict) -> Chunk:
-    """One block behind the header, read as io.read_frame reads a whole file, with row numbers of the file."""
-    lines = raw.count(b"\n") - 1 + (not raw.endswith(b"\n"))  # data lines in the block
-    if io.plain_csv(raw):
+def _csv_chunk(raw: bytes, shown: str, first: int, typed: dict, lines: int) -> Chunk:
+    """One block behind the header (`lines`: its data lines, counted as it was read), read as io.read_frame reads
+    a whole file, with row numbers of the file."""
+    if io.plain_csv(raw, lines):
         try:
             return Chunk(io.read_csv(bytes_io.BytesIO(raw), typed), None, [], first, lines)
         except pl.exceptions.PolarsError:
@@ -130,3 +134,57 @@ def _csv_chunk(raw: bytes, shown: str, first: int, typed: dict) -> Chunk:
     rejects += [(n - 1 + first, "", "", None, "a blank line: no worker") for n in split.blank]
     df = io.read_csv(bytes_io.BytesIO(split.clean()), typed)
     return Chunk(df, np.flatnonzero(split.ok) + 1 + first, sorted(rejects), first, split.data_lines)
+
+
+def read_ahead(items: Iterator[T], name: str = "policy-batch-read") -> Iterator[T]:
+    """The items of `items`, in order, made on a thread of their own one item ahead of the consumer: the next chunk
+    is read and checked while this one is ruled and written (polars and numpy let go of the GIL as they work, so
+    the two keep both cores busy). At most two items beyond the consumer's are held (the one waiting and the one
+    being made). An exception raised making an item is raised here, in its place in the order; a consumer that stops
+    early (or fails) stops the thread, and the iterator `items` is closed on it."""
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def make() -> None:
+        try:
+            for item in items:
+                if not _offer(ready, (item, None), stop):
+                    return
+            _offer(ready, (end, None), stop)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the consumer's thread
+            _offer(ready, (end, exc), stop)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    maker = threading.Thread(target=make, name=name, daemon=True)
+    maker.start()
+    try:
+        while True:
+            item, exc = ready.get()
+            if exc is not None:
+                raise exc
+            if item is end:
+                return
+            yield item
+    finally:
+        stop.set()
+        while maker.is_alive():  # the maker may be waiting to hand over an item: take it so that it sees the stop
+            try:
+                ready.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        maker.join()
+
+
+def _offer(ready: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put `item` when there is room, unless the consumer has stopped (False)."""
+    while not stop.is_set():
+        try:
+            ready.put(item, timeout=0.05)
+            return True
+        except queue.Full:
+            continue
+    return False

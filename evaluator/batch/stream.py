@@ -35,9 +35,9 @@ class Streamed:
     rejects_written: bool = False  # the rejects file was begun
 
 
-def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
+def rule_frame(prog: Program, ro: io.Roster, look: frame.Lookups | None = None) -> tuple[pl.DataFrame, list]:
     """The rulings table of a checked roster (or chunk) and all its rejects (those of the reading, then the rows
-    the program cannot rule on), in row order."""
+    the program cannot rule on), in row order; `look`: the program's frame.lookups, when ruling many chunks."""
     out = run.evaluate(prog, ro.facts)
     keep = out.error == 0
     rejects = list(ro.rejects)
@@ -48,7 +48,7 @@ def rule_frame(prog: Program, ro: io.Roster) -> tuple[pl.DataFrame, list]:
     head = {"row": ro.row[keep].astype(np.int64), "id": ro.ids.filter(pl.Series(keep))}
     if ro.area is not None:
         head["area"] = ro.area.filter(pl.Series(keep))
-    return frame.vector_frame(prog, out, keep, head), rejects
+    return frame.vector_frame(prog, out, keep, head, look), rejects
 
 
 def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows: int, seen
@@ -98,12 +98,14 @@ def _rule_pass(prog: Program, path: Path, specs: dict, schema_dir, areas: list |
     """One reading of the roster, chunk by chunk, into the output files (rule_roster)."""
     st = Streamed()
     enum = specs["certificate"].enum
+    look = frame.lookups(prog)
     rejects_fh = None
 
     def ruled() -> Iterator[pl.DataFrame]:
         nonlocal rejects_fh
-        for ro in checked(path, specs, schema_dir, areas, chunk_rows, seen):
-            df, rejects = rule_frame(prog, ro)
+        # the next chunk is read and checked on a thread of its own while this one is ruled and written
+        for ro in chunks.read_ahead(checked(path, specs, schema_dir, areas, chunk_rows, seen)):
+            df, rejects = rule_frame(prog, ro, look)
             st.rows += ro.rows
             st.chunks += 1
             st.part = summary.fold(st.part, summary.part(df))
@@ -138,6 +140,7 @@ def _rule_pass(prog: Program, path: Path, specs: dict, schema_dir, areas: list |
             st.rejects_written = True
             io.append_rejects(rejects_fh, [], header=True)
     finally:
+        frames.close()  # stops the reading thread (chunks.read_ahead) before the ids it checks against go
         if rejects_fh is not None:
             rejects_fh.close()
     return st
