@@ -239,3 +239,39 @@ def test_explain_reads_the_roster_in_chunks_and_finds_the_same_rows(tmp_path):
         assert got[0] == got[1]
         code, stdout, stderr = got[0]
         assert code == code_wanted and words in stdout + stderr, (worker, stdout[:200], stderr)
+
+
+def test_read_ahead_gives_every_item_in_order_and_raises_a_failure_in_its_place():
+    made = []
+
+    def items(fail_at=None):
+        for i in range(50):
+            if i == fail_at:
+                raise PolicyInputError([])
+            made.append(i)
+            yield i
+
+    assert list(chunks.read_ahead(items())) == list(range(50))
+    got = []
+    with pytest.raises(PolicyInputError):
+        for i in chunks.read_ahead(items(fail_at=7)):
+            got.append(i)
+    assert got == list(range(7))  # every item before the failure, then the failure
+
+
+def test_read_ahead_stops_its_thread_and_closes_the_source_when_the_consumer_stops():
+    import threading
+
+    closed = threading.Event()
+
+    def items():
+        try:
+            yield from range(1000)
+        finally:
+            closed.set()
+
+    ahead = chunks.read_ahead(items(), name="test-read-ahead")
+    assert [next(ahead) for _ in range(3)] == [0, 1, 2]
+    ahead.close()
+    assert closed.is_set()  # the source was closed at once, far from its end
+    assert not any(t.name == "test-read-ahead" for t in threading.enumerate())
