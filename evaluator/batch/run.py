@@ -165,15 +165,32 @@ def probation(t: dict, err: np.ndarray, post: np.ndarray, stated: Column, hire: 
     _first_error(err, np.take(t["prob_post_err"], post), said)
     dated = allowed & hire.present
     h = np.where(hire.present, hire.values, np.datetime64(as_of, "D")).astype("datetime64[D]")
-    month = h.astype("datetime64[M]")
-    later = month + np.timedelta64(t["prob_months"], "M")
-    last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    end = np.minimum(later.astype("datetime64[D]") + (h - month.astype("datetime64[D]")), last)
+
+    def probation_end(h: np.ndarray) -> np.ndarray:
+        month = h.astype("datetime64[M]")
+        later = month + np.timedelta64(t["prob_months"], "M")
+        last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
+        return np.minimum(later.astype("datetime64[D]") + (h - month.astype("datetime64[D]")), last)
+    end = by_day(h, probation_end)
     day = np.datetime64(as_of, "D")
     derived_ = dated & (h <= day) & (day < end)
     contra = dated & stated.present & (said != derived_)
     _first_error(err, np.take(t["prob_contra_err"], said.astype(np.intp)), contra)
     return np.where(dated, derived_, allowed & said)
+
+
+def by_day(days: np.ndarray, f) -> np.ndarray:
+    """f(days) for an array of dates (datetime64[D]) whose function of each day is f's of that day alone. Dates in a
+    roster repeat (a few thousand distinct days in a chunk), and numpy's calendar conversions (days to months and
+    back) are slow per element: when the span of the dates is shorter than the array, f is computed once per day
+    of the span and each row looks its day up; otherwise on the rows themselves."""
+    d = days.view(np.int64)
+    if not len(d):
+        return f(days)
+    lo, hi = int(d.min()), int(d.max())
+    if hi - lo >= len(d):
+        return f(days)
+    return np.take(f(np.arange(lo, hi + 1, dtype=np.int64).view("datetime64[D]")), d - lo)
 
 
 def certificate_due(t: dict, birth: Column, hire: Column):
