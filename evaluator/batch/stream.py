@@ -41,9 +41,10 @@ def rule_frame(prog: Program, ro: io.Roster, look: frame.Lookups | None = None) 
     out = run.evaluate(prog, ro.facts)
     keep = out.error == 0
     rejects = list(ro.rejects)
-    for i in np.flatnonzero(~keep):
-        fld, msg = prog.errors[out.error[i]]
-        rejects.append((int(ro.row[i]), ro.ids[int(i)], fld, None, msg))
+    bad = np.flatnonzero(~keep)
+    for row, who, code in zip(ro.row[bad].tolist(), ro.ids.gather(bad).to_list(), out.error[bad].tolist()):
+        fld, msg = prog.errors[code]
+        rejects.append((row, who, fld, None, msg))
     rejects.sort(key=lambda r: r[0])
     head = {"row": ro.row[keep].astype(np.int64), "id": ro.ids.filter(pl.Series(keep))}
     if ro.area is not None:
