@@ -6,7 +6,7 @@ concurrent.futures Executor (process pool, or Dask distributed).
 - `compile`  policy versions and rule sets in force on a date -> lookup arrays and condition closures
 - `run`      a compiled program applied to columns -> result columns and basis codes (clause/interpretation refs)
 - `io`       roster CSV/Parquet in (with rejects), rulings Parquet/CSV out
-- `chunks`   a roster read in chunks of rows (CSV blocks cut at line breaks, Parquet batches)
+- `chunks`   a roster read in chunks of rows (CSV blocks cut at line breaks, Parquet batches), read ahead on a thread
 - `seen`     worker ids of earlier chunks, so that an id used twice is found across chunks
 - `stream`   `policy batch --out`: chunk by chunk, checked, ruled, written and summed as it goes
 - `roster`   a deterministic sample roster generator

@@ -3,6 +3,9 @@ each chunk is checked (io.check_frame; ids used twice across chunks: batch/seen.
 program, and written as it goes: the rulings to one Parquet file by polars' streaming sink (or to CSV, appended), the
 rejected rows to the rejects CSV, and the totals folded into one summary part (summary.fold, exact). The rulings,
 rejects and summary are those of ruling the whole roster at once, row for row (tests/test_batch_stream.py).
+
+Three threads share the work: one reads and checks the next chunk (chunks.read_ahead), this one rules, frames and
+sums the current one, and the sink's compresses and writes the one before.
 """
 from __future__ import annotations
 
