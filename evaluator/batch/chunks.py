@@ -24,6 +24,7 @@ from ..load.problems import PolicyInputError, Problem
 from . import io
 
 READ_BYTES = 8 * 1024 * 1024  # one read() from the file
+POLL_SECONDS = 0.2  # how long a read_ahead thread waits before it looks again whether its consumer has stopped
 T = TypeVar("T")
 
 
@@ -173,7 +174,7 @@ def read_ahead(items: Iterator[T], name: str = "policy-batch-read") -> Iterator[
         stop.set()
         while maker.is_alive():  # the maker may be waiting to hand over an item: take it so that it sees the stop
             try:
-                ready.get(timeout=0.05)
+                ready.get(timeout=POLL_SECONDS)
             except queue.Empty:
                 pass
         maker.join()
@@ -183,7 +184,7 @@ def _offer(ready: queue.Queue, item, stop: threading.Event) -> bool:
     """Put `item` when there is room, unless the consumer has stopped (False)."""
     while not stop.is_set():
         try:
-            ready.put(item, timeout=0.05)
+            ready.put(item, timeout=POLL_SECONDS)
             return True
         except queue.Full:
             continue
