@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..engine import engines
-from ..kinds import KINDS
+from ..kinds import KINDS, memo
 from ..ruling.evaluate import compare
 from .walk import get, is_number, nodes, show_path
 
@@ -85,25 +85,26 @@ def sweep(repo, cases, only: set | None = None) -> Sweep:
     engine = engines.make("reference")
     cases = [c for c in cases if c.expect is not None]
     out = Sweep()
-    for fig in figures(repo, only):
-        out.figures += 1
-        container, key = get(fig.version.data, fig.path[:-1]), fig.path[-1]
-        unnoticed = []
-        try:
-            for m in fig.mutants():
-                out.mutants += 1
-                container[key] = m
-                if _killed(cases, repo, engine):
-                    out.killed_by_cases += 1
-                elif run_static(repo, with_load_checks=True).findings:
-                    out.caught_by_checks += 1
-                else:
-                    unnoticed.append(m)
-        finally:
-            container[key] = fig.value
-        if unnoticed:
-            out.survivors.append(fig.version.doc.problem(fig.path, f"{show_path(fig.path)} = {fig.value} is not "
-                                 f"pinned: with {' or '.join(map(str, unnoticed))} instead, every case with "
-                                 "expectations still passes and no check objects", "unpinned_figure"))
+    with memo.suspended():  # figures are changed in place below: no ruling step may answer from memory
+        for fig in figures(repo, only):
+            out.figures += 1
+            container, key = get(fig.version.data, fig.path[:-1]), fig.path[-1]
+            unnoticed = []
+            try:
+                for m in fig.mutants():
+                    out.mutants += 1
+                    container[key] = m
+                    if _killed(cases, repo, engine):
+                        out.killed_by_cases += 1
+                    elif run_static(repo, with_load_checks=True).findings:
+                        out.caught_by_checks += 1
+                    else:
+                        unnoticed.append(m)
+            finally:
+                container[key] = fig.value
+            if unnoticed:
+                out.survivors.append(fig.version.doc.problem(fig.path, f"{show_path(fig.path)} = {fig.value} is not "
+                                     f"pinned: with {' or '.join(map(str, unnoticed))} instead, every case with "
+                                     "expectations still passes and no check objects", "unpinned_figure"))
     out.seconds = time.perf_counter() - start
     return out

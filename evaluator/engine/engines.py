@@ -60,6 +60,9 @@ def _constants(rules: list[Rule]):
     return of
 
 
+MAX_ANSWERS = 16_384  # remembered rule-set answers of DurableEngine (each a key of a dozen facts): a few MB at most
+
+
 class ReferenceEngine:
     name = "reference"
 
@@ -86,6 +89,7 @@ class DurableEngine:
         self._names: dict[int, tuple] = {}  # id(rules) -> (rules, kind, name); the list kept so its id stays its own
         self._sids = itertools.count(1)
         self._lock = threading.Lock()
+        self._answers: dict = {}  # (id(rules), kind, typed facts) -> (rules, ids fired): see fire()
 
     def _definition(self, rules: list[Rule], case_kind: str) -> dict:
         definition = {}
@@ -148,6 +152,19 @@ class DurableEngine:
         if not rules:
             return []
         fact = fact_guard.normalise(_types(rules), facts, case_id, _constants(rules))
+        # The engine is a function of the rules and the facts they read: the same rule list (the very object) given
+        # the same normalised facts, each of the same type, fires what it fired before (MAX_ANSWERS remembered).
+        key = (id(rules), case_kind, tuple(zip(fact, map(type, fact.values()), fact.values())))
+        hit = self._answers.get(key)
+        if hit is not None and hit[0] is rules:
+            return list(hit[1])
+        fired = self._fire(rules, fact, case_kind, case_id)
+        if len(self._answers) >= MAX_ANSWERS:
+            self._answers.clear()
+        self._answers[key] = (rules, tuple(fired))
+        return fired
+
+    def _fire(self, rules: list[Rule], fact: dict, case_kind: str, case_id: str) -> list[str]:
         with self._lock:
             name = self._ruleset_name(rules, case_kind)
             handle, actions = self._compiled[name]

@@ -28,7 +28,7 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
                    r.cites, r.interpretations, set_result=False, modality=r.modality)
             note_readings(tr, r, facts)
         if not fired:
-            read = sorted({n for r in rules for n in r.facts})
+            read = facts_read(rules)
             tr.add(result, [], f"{v.id}@{v.version}#none", {n: plain(facts.get(n)) for n in read},
                    v.data["encodes"], [], set_result=False)
 
@@ -41,6 +41,21 @@ def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: 
     fired = set(engine.fire(rules, facts, case_kind, case_id))
     tr.rules_ran(version, rules, facts, fired)
     return rules, fired
+
+
+def facts_read(rules: list) -> tuple:
+    """The names of every fact a rule list reads, sorted (remembered per rule list: asked once per case)."""
+    hit = _READ.get(id(rules))
+    if hit is not None and hit[0] is rules:
+        return hit[1]
+    read = tuple(sorted({n for r in rules for n in r.facts}))
+    if len(_READ) >= 4096:  # rule lists come from the repository, not the case: few; bounded all the same
+        _READ.clear()
+    _READ[id(rules)] = (rules, read)
+    return read
+
+
+_READ: dict = {}
 
 
 def note_readings(tr: Trace, rule, facts: dict) -> None:

@@ -21,13 +21,12 @@ class Trace:
             modality: str | None = None, layer: dict | None = None) -> None:
         """`modality` is the force of the rule as the text states it (must, as_a_rule, may), when it has one;
         `layer` the district layer of a result the city delegates to an area (kinds/district.py)."""
-        cite = self.repo.cite
         entry = {
             "result": result,
             "value": value,
             "rule": rule,
             "inputs": inputs,
-            "clauses": [{"id": c, "text": cite(c).text} for c in dict.fromkeys(cites)],
+            "clauses": [{"id": c, "text": text} for c, text in quoted(self.repo, cites)],
             "interpretations": list(dict.fromkeys(interpretations)),
         }
         if modality is not None:
@@ -51,6 +50,25 @@ class Trace:
         if iid in self.repo.interpretations and not any(n["code"] == iid for n in self.notes):
             it = self.repo.interpretations[iid][0]
             self.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
+
+
+def quoted(repo, cites) -> tuple:
+    """(clause id, its text) for each clause cited, once each, in order: remembered per clause store and list of
+    cites (a ruling quotes the same few lists of clauses again and again; the texts of a loaded store do not change)."""
+    key = tuple(cites)
+    clauses = repo.clauses
+    hit = _QUOTED.get(key)
+    if hit is not None and hit[0] is clauses:
+        return hit[1]
+    cite = repo.cite
+    out = tuple((c, cite(c).text) for c in dict.fromkeys(key))
+    if len(_QUOTED) >= 4096:  # lists of cites come from the policy data, not the case: few; bounded all the same
+        _QUOTED.clear()
+    _QUOTED[key] = (clauses, out)
+    return out
+
+
+_QUOTED: dict = {}
 
 
 class Results(Trace):

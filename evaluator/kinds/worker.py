@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import derived, district
+from . import derived, district, memo
 from .errors import RulingError, UnusableFact
 from .rulesets import apply_rulesets
 from .common import in_force, int_if_whole, interpretations_of, part_ref
@@ -189,7 +189,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     tv = policy(SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
-    row, band = salary_band(table, post, years)
+    row, band = memo.step("salary_band", (tv,), memo.typed(post, years), lambda: salary_band(table, post, years))
     if row is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
     tr.add("salary.band_level", row["level"], part_ref(tv, "band_level"),
@@ -209,16 +209,14 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     else:
         rv = policy(RAISES)
         rd = rv.data["data"]
-        el = raise_levels(rd, "education", f["education"])
-        cl = raise_levels(rd, "certificate", f["certificate"])
-        top = level_cap(table, rd, post)
-        level, capped = raised_level(table, rd, post, row["level"], el, cl)
+        el, cl, top, level, capped, lrow = memo.step(
+            "raised_level", (tv, rv), memo.typed(post, row["level"], f["education"], f["certificate"]),
+            lambda: _raised(table, rd, post, row["level"], f["education"], f["certificate"]))
         inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
                   "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
                   "cap": top, "capped_raises": list(rd["capped_raises"]), "capped": capped}
         tr.add("salary.level", level, part_ref(rv, "level"), inputs, level_cites(rd, el, cl, row),
                interpretations_of(rv))
-        lrow = level_row(table, level)
         coefficient, base_pay = lrow["coefficient"], lrow["base_pay"]
         tr.add("salary.coefficient", coefficient, part_ref(tv, "coefficient"), {"level": level},
                coefficient_cites(table, lrow), interpretations_of(tv))
@@ -229,7 +227,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         av = policy(ALLOWANCE)
         ad = av.data["data"]
         stars = f["party_org_stars"]
-        srow = star_row(ad, stars)
+        srow = memo.step("star_row", (av,), memo.typed(stars), lambda: star_row(ad, stars))
         if probation:
             amount = pv.data["data"]["performance_allowance"]
             tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
@@ -255,7 +253,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
 
     hv = policy(HONOURS)
     hd = hv.data["data"]
-    amount, cites, threshold = award(hd, years)
+    amount, cites, threshold = memo.step("award", (hv,), memo.typed(years), lambda: award(hd, years))
     tr.add("honor.award", amount, part_ref(hv, "award"),
            {"years_of_service": years, **({"threshold": threshold} if threshold is not None else {})}, cites,
            interpretations_of(hv))
@@ -272,6 +270,14 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         facts["certificate_days_overdue"] = (day - due).days
     apply_rulesets(tr, repo, engine, "worker", case.id, facts, day)
     return tr
+
+
+def _raised(table, rd: dict, post: str, band_level: int, education: str, certificate: str) -> tuple:
+    """The raises' steps for one worker: (education raise, certificate raise, cap, level, capped, level row)."""
+    el = raise_levels(rd, "education", education)
+    cl = raise_levels(rd, "certificate", certificate)
+    level, capped = raised_level(table, rd, post, band_level, el, cl)
+    return el, cl, level_cap(table, rd, post), level, capped, level_row(table, level)
 
 
 def _certificate_due(f: dict, cd: dict):

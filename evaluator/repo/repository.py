@@ -126,6 +126,21 @@ class Repository:
         return live[0]
 
     def rulesets_in_force(self, case_kind: str, day: dt.date) -> list[Version]:
+        # Remembered per kind and day as version_in_force is, for the very table of rule sets (a table replaced or
+        # grown is looked at again); a copy of the list is given, so that no caller changes what is remembered.
+        memo = self.__dict__.get("_rulesets_memo")
+        if memo is None:
+            memo = self.__dict__["_rulesets_memo"] = {}
+        hit = memo.get((case_kind, day))
+        if hit is not None and hit[0] is self.rulesets and hit[1] == len(self.rulesets):
+            return list(hit[2])
+        found = self._rulesets_in_force(case_kind, day)
+        if len(memo) > 65536:
+            memo.clear()
+        memo[(case_kind, day)] = (self.rulesets, len(self.rulesets), tuple(found))
+        return found
+
+    def _rulesets_in_force(self, case_kind: str, day: dt.date) -> list[Version]:
         out = []
         for rid in sorted(self.rulesets):
             if self.rulesets[rid][0].data.get("case_kind") != case_kind:

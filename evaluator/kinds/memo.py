@@ -1,0 +1,99 @@
+"""What a ruling step gave before, for the same policy versions and the same inputs: a bounded memo.
+
+A worker's band, raised level, star row and honours award are functions of the policy version in force (its data)
+and of a few facts (post, years, education, certificate, stars); a file of thousands of workers asks for the same
+few hundred of them over and over. `step(name, versions, key, compute)` gives what `compute()` gave for the same
+step, the very same version objects and an equal key of the same types (1, 1.0, True and Decimal(1) are different
+keys: a trace shows the value as given), and runs it otherwise. Only results are remembered, never trace entries:
+every ruling builds its own.
+
+It is exact only while version data is not changed in place and reading it has no side effects, so the memo is
+not used
+- for a version whose data holds anything but plain dicts, lists and scalars (e.g. the recording mappings of
+  ruling/reading_reach.py, whose reads must happen for every ruling);
+- inside `suspended()`, which whoever changes loaded policy data in place must hold (the mutation sweep,
+  checks/mutations.py).
+Bounded whatever the input: at most MAX_ENTRIES results (then it starts again), each key a few scalars.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from decimal import Decimal
+
+MAX_ENTRIES = 16_384  # distinct (step, versions, inputs): a few hundred for the workers a schema allows per version
+
+_MEMO: dict = {}
+_PLAIN: dict = {}  # id(version) -> (version, whether its data is plain): asked once per version object
+_LOCK = threading.Lock()
+_suspended = 0
+
+
+def step(name: str, versions: tuple, key: tuple, compute):
+    """compute(), or what it gave for the same step, versions (the same objects) and key (typed: see typed())."""
+    if _suspended:
+        return compute()
+    k = (name, tuple(map(id, versions)), key)
+    hit = _MEMO.get(k)
+    if hit is not None and hit[0] == versions:  # the same objects (an id reused by another: compared in full)
+        return hit[1]
+    value = compute()  # an exception (no band, no row) is raised again each time, never remembered
+    if not all(map(plain, versions)):  # only plain data is remembered, so a hit above needs no such check
+        return value
+    if len(_MEMO) >= MAX_ENTRIES:
+        _MEMO.clear()
+    _MEMO[k] = (versions, value)
+    return value
+
+
+def typed(*values) -> tuple:
+    """A key of values that tells equal values of different types apart (5, 5.0, Decimal('5.0') and True)."""
+    return tuple(zip(map(type, values), values))
+
+
+def plain(version) -> bool:
+    """Whether a version's data is made of plain dicts, lists and scalars only (remembered per version object)."""
+    hit = _PLAIN.get(id(version))
+    if hit is not None and hit[0] is version:
+        return hit[1]
+    ok = _plain(version.data)
+    with _LOCK:
+        if len(_PLAIN) >= MAX_ENTRIES:
+            _PLAIN.clear()
+        _PLAIN[id(version)] = (version, ok)
+    return ok
+
+
+def _plain(value, depth: int = 0) -> bool:
+    t = type(value)
+    if t is dict:
+        return depth < 64 and all(_plain(v, depth + 1) for v in value.values())
+    if t is list:
+        return depth < 64 and all(_plain(v, depth + 1) for v in value)
+    return t in _SCALARS
+
+
+_SCALARS = (str, int, float, bool, type(None), Decimal, dt.date, dt.datetime)
+
+
+@contextlib.contextmanager
+def suspended():
+    """No step is remembered or answered from memory inside the block (for code that changes policy data in
+    place); what was remembered before is forgotten, on entry and on exit."""
+    global _suspended
+    with _LOCK:
+        _suspended += 1
+        _MEMO.clear()
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _suspended -= 1
+            _MEMO.clear()
+
+
+def forget() -> None:
+    """Forget every remembered step (e.g. after policy data was changed in place)."""
+    with _LOCK:
+        _MEMO.clear()
