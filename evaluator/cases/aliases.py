@@ -53,10 +53,43 @@ def normalise_case(doc: Document, cpath: tuple, schema_dir) -> None:
         item = item[key]
     if not isinstance(item, dict) or not isinstance(item.get("facts"), dict):
         return
+    kind = item.get("kind")
+    plan = facts_plan(str(schema_dir), kind) if isinstance(kind, str) else None
+    if plan is None:
+        return
     schema = case_schema(str(schema_dir))
-    node = schema["$defs"].get(f"{item.get('kind')}_facts") if isinstance(item.get("kind"), str) else None
-    if node is not None:
-        _walk(doc, schema, node, item["facts"], cpath + ("facts",))
+    facts, (node, named, words, children, extra) = item["facts"], plan
+    if named:  # the facts' own names may be words: the general walk renames them with their positions
+        _walk(doc, schema, node, facts, cpath + ("facts",))
+        return
+    for key, sub in facts.items():  # what _walk does at this level, with each fact's schema node looked up once
+        if isinstance(sub, str):
+            w = words.get(key) if key in children else extra[1]
+            if w is not None:
+                facts[key] = w.get(sub, sub)
+        elif isinstance(sub, (dict, list)):
+            child = children.get(key, extra[0])
+            if child is not None:
+                _walk(doc, schema, child, sub, cpath + ("facts", key))
+
+
+@lru_cache(maxsize=64)
+def facts_plan(schema_dir: str, kind: str):
+    """For one case kind's facts (None for a kind the schema does not know): (its schema node, whether the names of
+    facts are labelled, fact name -> word -> code of each labelled fact, fact name -> its schema node, (the node of
+    facts not named in the schema, its words))."""
+    schema = case_schema(schema_dir)
+    node = schema["$defs"].get(f"{kind}_facts")
+    if node is None:
+        return None
+    top = _resolve(schema, node)
+    named = LABELS in _resolve(schema, top.get("propertyNames", {}))
+    children = dict(top.get("properties", {}))
+    words = {k: words_of(_resolve(schema, c)) if LABELS in _resolve(schema, c) else None for k, c in children.items()}
+    extra = top.get("additionalProperties")
+    extra = extra if isinstance(extra, dict) else None
+    extra_words = words_of(_resolve(schema, extra)) if extra is not None and LABELS in _resolve(schema, extra) else None
+    return node, named, words, children, (extra, extra_words)
 
 
 def _walk(doc: Document, schema: dict, node: dict, value, path: tuple) -> None:

@@ -144,7 +144,7 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
         if name in seen:
             errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line {seen[name]})",
                                     "duplicate_id", case=name))
-        seen.setdefault(name, doc.position(cpath)[0])
+        seen.setdefault(name, entry.line)
         facts = dict(kind_defaults.get(item["kind"], {}))
         facts.update(item["facts"])
         for key in DATE_FACTS:

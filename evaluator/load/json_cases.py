@@ -25,8 +25,8 @@ _TAIL = re.compile(r'\s*\]\s*\}\s*')
 _SEP = re.compile(r"\s*(,|\])\s*")
 # YAML's reader refuses these characters (PyYAML's NON_PRINTABLE), and reads \r, \x85, \u2028 and \u2029 as line
 # breaks (so lines would be counted otherwise); a tab is whitespace to JSON but not everywhere to YAML.
-_UNLIKE = re.compile("[^\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]|\\\\[/u]"
-                     '|"\\s*\\n\\s*:|"\\s{16,}:')  # ... and a key apart from its ':' (YAML's implicit keys)
+_UNLIKE_CHARS = re.compile("[^\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_KEY_APART = re.compile('"\\s*\\n\\s*:|"\\s{16,}:')  # ... and a key apart from its ':' (YAML's implicit keys)
 MAX_KEY_CHARS = 1000  # YAML reads an implicit key of at most 1,024 characters
 
 
@@ -87,7 +87,7 @@ def load_file_bytes(raw: bytes, path: str) -> Document:
 
 def _read(text: str) -> tuple[dict, dict]:
     head = _HEAD.match(text)
-    if head is None or _UNLIKE.search(text) or not _few_enough(text):
+    if head is None or unlike(text) or not _few_enough(text):
         raise _Unlike
     where = _Lines(text)
     decoder = json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int,
@@ -111,6 +111,15 @@ def _read(text: str) -> tuple[dict, dict]:
     if not _TAIL.fullmatch(text, pos) or len(cases) > limits.MAX_ITEMS:
         raise _Unlike
     return {"cases": cases}, marks
+
+
+def unlike(text: str) -> bool:
+    """Whether the text holds anything the two loaders might read otherwise: a character YAML refuses or reads as a
+    line break, a `\\/` or `\\u` escape, or a key apart from its ':'. One search each (a regular expression of
+    alternatives tries each at every character), the key's only where a line break, a run of spaces or some other
+    character `\\s` matches (non-ASCII) can hold it."""
+    return bool(_UNLIKE_CHARS.search(text) or "\\/" in text or "\\u" in text
+                or (("\n" in text or " " * 16 in text or not text.isascii()) and _KEY_APART.search(text)))
 
 
 class _Lines:

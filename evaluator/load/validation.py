@@ -194,7 +194,12 @@ def plain_json(value, depth: int = 0) -> bool:
         return False
     t = type(value)
     if t is dict:
-        return all(type(k) is str and plain_json(v, depth + 1) for k, v in value.items())
+        for k, v in value.items():  # a loop, not all() over a generator: this runs for every case of a file
+            tv = type(v)
+            if type(k) is not str or not (tv is str or tv is bool or v is None or (tv is int and -_I64 < v < _I64)
+                                          or ((tv is dict or tv is list) and plain_json(v, depth + 1))):
+                return False
+        return True
     if t is list:
         return all(plain_json(v, depth + 1) for v in value)
     if t is int:
