@@ -57,12 +57,14 @@ class FileOutcome:
 
 def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | None = None,
                   display_path: str | None = None, only_expected: bool = False, readings: dict | None = None,
-                  compare_readings: bool = True, why_not=(), sink=None, jobs: int = 1) -> FileOutcome:
+                  compare_readings: bool = True, why_not=(), sink=None, jobs: int = 1, encode=None) -> FileOutcome:
     """Evaluate every case of a file; bad cases are reported by id and line and the others still evaluated.
 
     why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/ruling/explain.py).
     sink: called with each ruling (or a case's errors) as it is made, which the outcome then does not keep.
-    jobs: processes ruling the cases (ruling/pool.py); the outcome is the same, in the same order, for any number."""
+    jobs: processes ruling the cases (ruling/pool.py); the outcome is the same, in the same order, for any number.
+    encode: with a sink and more than one job, what each process makes of a ruling before it is sent to the sink
+    (e.g. RulingsWriter.encoder(): its bytes, which cost far less to send back than the ruling)."""
     out = FileOutcome(display_path or str(path), sink=sink)
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path,
@@ -72,7 +74,8 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.emit({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not, jobs)
+    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not, jobs,
+                           encode if sink is not None and jobs > 1 else None)
 
 
 def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
@@ -95,7 +98,7 @@ def evaluate_cases(repo, cf, engine="durable", out: FileOutcome | None = None) -
 
 
 def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, readings: dict | None = None,
-                    compare_readings: bool = True, why_not=(), jobs: int = 1) -> FileOutcome:
+                    compare_readings: bool = True, why_not=(), jobs: int = 1, encode=None) -> FileOutcome:
     if isinstance(engine, str):
         engine = engines.make(engine)
     out.problems.extend(cf.problems)
@@ -109,7 +112,8 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     def rule(i: int):
         """The ruling of the i-th case to rule, or (fact, message, code) of the RulingError that stopped it."""
         try:
-            return worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not))
+            ruling = worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not))
+            return ruling if encode is None else encode(ruling)
         except RulingError as exc:
             return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")
 
@@ -137,11 +141,12 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         if out.sink is None:
             out.cases.append((case, r))
             out.inputs[case.id] = case_input(case)
-        if "expect" in r:
+        expect = r.get("expect") if isinstance(r, dict) else r.expect  # a ruling, or encoded (ruling_format.Encoded)
+        if expect is not None:
             out.with_expectations += 1
-            if not r["expect"]["passed"]:
+            if not expect["passed"]:
                 out.failed += 1
-                for m in r["expect"]["mismatches"]:
+                for m in expect["mismatches"]:
                     out.mismatches.append(case.doc.problem(
                         case.json_path + ("expect", m["result"]),
                         f"expected {m['result']} = {show(m['expected'])}, the ruling gives {show(m['actual'])}",

@@ -188,7 +188,8 @@ def cmd_eval(args) -> int:
               if args.format == "json" and getattr(args, "log", None) is None else None)
     for path in args.files:
         outcome = api.evaluate_file(repo, path, engine, as_of=args.as_of, readings=choices,
-                                    why_not=tuple(args.why_not), sink=stream and stream.write, jobs=args.jobs)
+                                    why_not=tuple(args.why_not), sink=stream and stream.write, jobs=args.jobs,
+                                    encode=stream and stream.encoder())
         outcomes.append(outcome)
         for prob in outcome.problems:
             _err(str(prob))

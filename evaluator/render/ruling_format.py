@@ -15,7 +15,10 @@ By default ("auto") a document of one ruling is inline and one of several is a t
 """
 from __future__ import annotations
 
-from .text import to_json, to_json_bytes
+import codecs
+import os
+
+from .text import nested_json_bytes, to_json, to_json_bytes
 
 FORMAT = "yinchuan-policy.rulings"
 SCHEMA_VERSION = 2
@@ -116,6 +119,35 @@ def inline(doc: dict) -> list:
     return out
 
 
+class Encoded:
+    """A ruling already written, in both forms, where it was made (a process of `policy eval --jobs N`): what goes
+    back to the writing process is bytes, not the ruling to be pickled and written there (a worker ruling's pickle
+    costs more to load than to rule it). `quoted`: the clause ids its table form refers to, in the order first
+    quoted; `expect`: the ruling's comparison with the case's expectations, or None."""
+
+    __slots__ = ("inline", "table", "quoted", "expect")
+
+    def __init__(self, inline: bytes, table: bytes, quoted: tuple, expect):
+        self.inline, self.table, self.quoted, self.expect = inline, table, quoted, expect
+
+
+def encoded(ruling: dict, repo):
+    """The ruling as an Encoded, or the ruling itself when its table form depends on what other rulings quoted: a
+    quote whose text is not its clause's text in `repo` (never the case today)."""
+    if "trace" not in ruling:
+        return ruling
+    for part in ("trace", "why_not"):
+        for t in ruling.get(part, ()):
+            for q in t["clauses"]:
+                cite = repo.clauses.get(q["id"])
+                if cite is None or q["text"] != cite.text:
+                    return ruling
+    table = ClauseTable(repo)
+    referred = table.refer(ruling)
+    return Encoded(nested_json_bytes(ruling), nested_json_bytes(referred), tuple(table.clauses),
+                   ruling.get("expect"))
+
+
 class RulingsWriter:
     """The document written ruling by ruling, indented as `to_json` writes it whole: only the table of clauses
     (one entry per distinct clause quoted) and, under "auto", the first ruling (until a second shows the document
@@ -126,17 +158,43 @@ class RulingsWriter:
         self.out, self.repo, self.form = out, repo, form
         self.count, self.held = 0, None
         self.table = ClauseTable(repo) if form == "table" else None
+        # A UTF-8 text stream over bytes without newline translation (sys.stdout here) is written the same bytes
+        # through its buffer, which saves decoding orjson's bytes and encoding them again.
+        self.raw = byte_buffer(out)
+        if self.raw is not None:
+            out.flush()  # what was written as text before goes first
+
+    def _write(self, data: bytes) -> None:
+        if self.raw is not None:
+            self.raw.write(data)
+        else:
+            self.out.write(data.decode("utf-8"))
 
     def _start(self, form: str) -> None:
         self.form = form
         self.table = ClauseTable(self.repo) if form == "table" else None
-        self.out.write(to_json(head(form))[:-2] + ",\n  \"rulings\": [")
+        self._write((to_json(head(form))[:-2] + ",\n  \"rulings\": [").encode("utf-8"))
 
-    def _put(self, ruling: dict) -> None:
-        if self.table is not None:
-            ruling = self.table.refer(ruling)
-        self.out.write(("\n    " if not self.count else ",\n    ") + to_json(ruling).replace("\n", "\n    "))
+    def _put(self, ruling) -> None:
+        if isinstance(ruling, Encoded):
+            if self.table is not None:
+                for cid in ruling.quoted:  # as refer() would have added them, each quote's text its clause's
+                    text = self.repo.clauses[cid].text
+                    known = self.table.clauses.get(cid)
+                    if known is None:
+                        self.table.clauses[cid] = clause_entry(self.repo, cid, text)
+                    elif known["text"] != text:  # only a quote of another text makes such an entry: never encoded
+                        raise RuntimeError(f"clause {cid} is in the table with a text other than its own")
+            text = ruling.table if self.table is not None else ruling.inline
+        else:
+            text = nested_json_bytes(self.table.refer(ruling) if self.table is not None else ruling)
+        self._write((b"\n    " if not self.count else b",\n    ") + text)
         self.count += 1
+
+    def encoder(self):
+        """What a process ruling cases for this writer makes of each ruling (Encoded, see encoded())."""
+        repo = self.repo
+        return lambda ruling: encoded(ruling, repo)
 
     def write(self, ruling: dict) -> None:
         if self.form == "auto":
@@ -158,7 +216,20 @@ class RulingsWriter:
                 self.held = None
         elif self.count == 0:
             self._start(self.form)
-        self.out.write("\n  ]" if self.count else "]")
+        tail = "\n  ]" if self.count else "]"
         if self.table is not None:
-            self.out.write(",\n  \"clauses\": " + to_json(self.table.clauses).replace("\n", "\n  "))
-        self.out.write("\n}\n")
+            tail += ",\n  \"clauses\": " + to_json(self.table.clauses).replace("\n", "\n  ")
+        self._write((tail + "\n}\n").encode("utf-8"))
+        if self.raw is not None:
+            self.raw.flush()
+
+
+def byte_buffer(out):
+    """The binary buffer under a text stream that writes str as its UTF-8 bytes unchanged (no newline translation),
+    or None: then the text stream itself is written."""
+    raw = getattr(out, "buffer", None)
+    try:
+        same = codecs.lookup(out.encoding).name == "utf-8" and os.linesep == "\n" and out.errors == "strict"
+    except (AttributeError, LookupError, TypeError):
+        return None
+    return raw if same and hasattr(raw, "write") else None

@@ -23,9 +23,25 @@ _ORJSON = (orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PA
 
 
 def _fragment(o):
-    # The same text json.dumps writes for a Decimal (orjson would write 0.00001 where json writes 1e-05).
+    # The same text json.dumps writes for a Decimal (orjson would write 0.00001 where json writes 1e-05), remembered
+    # per finite value: a file of rulings writes the same few coefficients and shares again and again. Equal
+    # decimals (1.75, 1.750) are written alike, so one entry serves them all; bounded whatever the values.
+    if type(o) is Decimal:
+        hit = _FRAGMENTS.get(o)
+        if hit is not None:
+            return hit
+        v = _default(o)
+        out = v if isinstance(v, int) else orjson.Fragment(json.dumps(v))
+        if o.is_finite():
+            if len(_FRAGMENTS) >= 4096:
+                _FRAGMENTS.clear()
+            _FRAGMENTS[o] = out
+        return out
     v = _default(o)
     return v if isinstance(v, int) else orjson.Fragment(json.dumps(v))
+
+
+_FRAGMENTS: dict = {}
 
 
 def to_json(obj, indent: int | None = 2) -> str:
@@ -39,6 +55,21 @@ def to_json(obj, indent: int | None = 2) -> str:
         except TypeError:  # orjson.JSONEncodeError included
             pass
     return json.dumps(obj, ensure_ascii=False, indent=indent, default=_default)
+
+
+_NEST_HEAD = b'{\n  "n": [\n    '
+_NEST_TAIL = b"\n  ]\n}"
+
+
+def nested_json_bytes(obj) -> bytes:
+    """`to_json(obj)` as it stands as an item of a list of an indented document (each line after the first indented
+    by four more spaces), as UTF-8: orjson indents it there itself when it writes it inside {"n": [obj]}, which saves
+    re-indenting the text; what orjson refuses is written by json.dumps and indented after."""
+    try:
+        text = orjson.dumps({"n": [obj]}, default=_fragment, option=_ORJSON)
+    except TypeError:
+        return to_json(obj).replace("\n", "\n    ").encode("utf-8")
+    return text[len(_NEST_HEAD):-len(_NEST_TAIL)]
 
 
 def to_json_bytes(obj) -> bytes:

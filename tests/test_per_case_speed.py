@@ -1,0 +1,241 @@
+"""What makes the per-case path cheap (issue 16) changes nothing: the memo of the worker's steps, the rule engine's
+remembered answers, the clause quotes, the JSON written as bytes (and sent back as bytes from `--jobs` processes),
+the faster checks of a JSON case file. Each is held to what it replaces, and bounded whatever the input."""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+import re
+from decimal import Decimal
+
+import pytest
+
+from evaluator import api
+from evaluator.cases import aliases
+from evaluator.cases.catalogue import case_schema
+from evaluator.engine import engines
+from evaluator.kinds import memo
+from evaluator.load import json_cases, validation
+from evaluator.load.yaml_strict import read_bounded
+from evaluator.render import ruling_format
+from evaluator.render.text import nested_json_bytes, to_json
+from evaluator.ruling import reading_reach
+
+from .conftest import ROOT
+
+
+def worker(case_id="w", **facts):
+    base = {"post": "deputy", "years_of_service": 7, "education": "bachelor", "certificate": "social_worker",
+            "party_org_stars": 3}
+    return {"id": case_id, "kind": "worker", "as_of": "2024-07-01", "facts": {**base, **facts}}
+
+
+def rule(repo, engine, *cases):
+    out = api.evaluate_data(repo, {"cases": list(cases)}, engine)
+    assert not out.problems, out.problems
+    return out.rulings
+
+
+def test_a_figure_changed_in_place_inside_suspended_changes_the_ruling(repo):
+    """The mutation sweep changes figures in place: inside memo.suspended() a remembered step cannot hide that."""
+    engine = engines.make("reference")
+    [before] = rule(repo, engine, worker())
+    table = repo.version_in_force("workforce.salary_table", dt.date(2024, 7, 1)).data["data"]
+    row = next(r for r in table["levels"] if r["level"] == before["results"]["salary.level"])
+    kept = row["base_pay"]
+    with memo.suspended():
+        try:
+            row["base_pay"] = kept + 1
+            [after] = rule(repo, engine, worker())
+        finally:
+            row["base_pay"] = kept
+    assert after["results"]["salary.base_pay"] == kept + 1
+    [again] = rule(repo, engine, worker())
+    assert again == before
+
+
+def test_a_step_is_remembered_per_version_object_and_typed_key():
+    class V:  # a version: only its data and identity matter to the memo
+        def __init__(self):
+            self.data = {"data": {"x": 1}}
+
+    calls = []
+
+    def compute(v):
+        calls.append(v)
+        return len(calls)
+
+    a, b = V(), V()
+    memo.forget()
+    assert memo.step("t", (a,), memo.typed(5), lambda: compute(5)) == 1
+    assert memo.step("t", (a,), memo.typed(5), lambda: compute(5)) == 1  # remembered
+    assert memo.step("t", (b,), memo.typed(5), lambda: compute(5)) == 2  # another version object
+    assert memo.step("t", (a,), memo.typed(5.0), lambda: compute(5.0)) == 3  # 5.0 is not 5
+    assert memo.step("t", (a,), memo.typed(Decimal(5)), lambda: compute(5)) == 4
+    assert memo.step("t", (a,), memo.typed(True), lambda: compute(True)) == 5 and memo.typed(1) != memo.typed(True)
+
+
+def test_recording_versions_are_never_remembered(repo):
+    """The watched twin's versions record what a ruling reads (ruling/reading_reach.py): the memo must not skip
+    those reads, so their data is not plain and nothing of theirs is remembered."""
+    twin = reading_reach.watched(repo)
+    watched = [v for vs in twin.policies.values() for v in vs if any(
+        isinstance(x, reading_reach.Watched) for x in _mappings(v.data))]
+    assert watched and not any(memo.plain(v) for v in watched)
+    assert all(memo.plain(v) for vs in repo.policies.values() for v in vs)
+
+
+def _mappings(value):
+    if isinstance(value, dict):
+        yield value
+        for v in dict.values(value):
+            yield from _mappings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _mappings(v)
+
+
+def test_the_memos_stay_bounded_over_many_distinct_workers(repo, monkeypatch):
+    monkeypatch.setattr(memo, "MAX_ENTRIES", 50)
+    monkeypatch.setattr(engines, "MAX_ANSWERS", 40)
+    engine = engines.make("durable")
+    cases = [worker(f"w{i}", years_of_service=i % 41, party_org_stars=i % 6, hire_date=f"20{10 + i % 14}-0{1 + i % 9}-01",
+                    post="grid_worker") for i in range(400)]
+    rule(repo, engine, *cases)
+    assert len(memo._MEMO) <= 50  # noqa: SLF001 - the bound itself is what is tested
+    assert len(engine._answers) <= 40  # noqa: SLF001
+
+
+def test_remembered_engine_answers_are_the_engines_own(repo):
+    """Every case file's rulings, ruled twice on durable-rules (the second time answered from memory), are the
+    reference evaluator's."""
+    durable, reference = engines.make("durable"), engines.make("reference")
+    for path in api.case_files_of(repo):
+        first = api.evaluate_file(repo, path, durable, compare_readings=False).rulings
+        second = api.evaluate_file(repo, path, durable, compare_readings=False).rulings
+        ref = api.evaluate_file(repo, path, reference, compare_readings=False).rulings
+        strip = [{k: v for k, v in r.items() if k != "policy"} for r in ref]
+        assert [{k: v for k, v in r.items() if k != "policy"} for r in first] == strip, path
+        assert second == first, path
+
+
+def test_each_ruling_gets_its_own_trace(repo):
+    engine = engines.make("durable")
+    one, two = rule(repo, engine, worker("a"), worker("b"))
+    assert one["trace"] == two["trace"]
+    for a, b in zip(one["trace"], two["trace"]):
+        assert a is not b and a["inputs"] is not b["inputs"] and a["clauses"] is not b["clauses"]
+        assert all(x is not y for x, y in zip(a["clauses"], b["clauses"]))
+
+
+@pytest.mark.parametrize("value", [
+    {"a": [1, {"b": Decimal("1.75"), "c": Decimal("0.00001"), "d": Decimal("400.50")}], "e": {}, "f": [], "g": "中"},
+    {}, [], 5, "x\ny", {"big": 2 ** 70}, {"nan": Decimal("NaN")}, {"k": [[], [{}], {"z": None}]}])
+def test_nested_json_bytes_is_the_indented_text_reindented(value):
+    assert nested_json_bytes(value) == to_json(value).replace("\n", "\n    ").encode("utf-8")
+    assert nested_json_bytes(value) == nested_json_bytes(copy.deepcopy(value))  # remembered decimals alike
+
+
+def _document_written(rulings, repo, form, out):
+    w = ruling_format.RulingsWriter(out, repo, form)
+    for r in rulings:
+        w.write(r)
+    w.close()
+
+
+@pytest.mark.parametrize("form", ["auto", "inline", "table"])
+@pytest.mark.parametrize("count", [0, 1, 3])
+@pytest.mark.parametrize("encode", [False, True])
+def test_the_writer_writes_the_document_as_bytes_as_text_and_from_encoded_rulings(repo, form, count, encode):
+    engine = engines.make("durable")
+    rulings = rule(repo, engine, *[worker(f"w{i}", years_of_service=i * 9) for i in range(count)]) if count else []
+    want = to_json(ruling_format.document(rulings, repo, form)) + "\n"
+    given = [ruling_format.encoded(r, repo) for r in rulings] if encode else rulings
+    assert not encode or all(isinstance(g, ruling_format.Encoded) for g in given)
+    as_text = io.StringIO()  # no byte buffer: written as text
+    _document_written(given, repo, form, as_text)
+    assert as_text.getvalue() == want
+    raw = io.BytesIO()
+    as_bytes = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")  # written through its buffer
+    assert ruling_format.byte_buffer(as_bytes) is raw
+    _document_written(given, repo, form, as_bytes)
+    assert raw.getvalue().decode("utf-8") == want
+
+
+def test_a_stream_of_another_encoding_is_written_as_text():
+    assert ruling_format.byte_buffer(io.TextIOWrapper(io.BytesIO(), encoding="gb18030")) is None
+    assert ruling_format.byte_buffer(io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace")) is None
+
+
+def test_a_ruling_quoting_another_text_is_not_encoded(repo):
+    [r] = rule(repo, engines.make("durable"), worker())
+    r["trace"][0]["clauses"][0]["text"] += " (altered)"
+    assert ruling_format.encoded(r, repo) is r
+
+
+OLD_UNLIKE = re.compile("[^\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]|\\\\[/u]"
+                        '|"\\s*\\n\\s*:|"\\s{16,}:')
+
+
+@pytest.mark.parametrize("text", [
+    '{"cases": []}', '{"a": "b\\/c"}', '{"a": "\\u4e2d"}', '{"a"\n : 1}', '{"a"                 : 1}',
+    '{"a": "\u3000' + "\u3000" * 16 + ':"}', '{"a": "x\ty"}', '{"a": 1}\r\n', '{"a": "\u2028"}', '{"a": "中文"}',
+    '{"a":\n  "b"}', '{"a": "' + " " * 20 + 'b"}', '{"a": "\xa0' + " " * 15 + ':"}'])
+def test_the_split_check_of_text_the_loaders_read_otherwise_is_the_single_expression(text):
+    assert json_cases.unlike(text) == bool(OLD_UNLIKE.search(text))
+
+
+def test_the_facts_plan_renames_words_as_the_schema_walk_does(repo):
+    """Every case file of the repository, its words turned into codes by the one-level plan and by the general
+    walk of the schema: the same data."""
+    schema = case_schema(str(repo.schema_dir))
+    for path in api.case_files_of(repo):
+        doc = json_cases.load_file_bytes(read_bounded(path, str(path)), str(path))
+        data = doc.data
+        items = data["cases"] if isinstance(data, dict) and "cases" in data else [data]
+        prefix = ("cases",) if isinstance(data, dict) and "cases" in data else ()
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get("facts"), dict) \
+                    or not isinstance(item.get("kind"), str):
+                continue
+            node = schema["$defs"].get(f"{item['kind']}_facts")
+            if node is None:
+                continue
+            walked = copy.deepcopy(item["facts"])
+            aliases._walk(doc, schema, node, walked, ())  # noqa: SLF001 - the walk the plan stands in for
+            cpath = prefix + (i,) if prefix else ()
+            aliases.normalise_case(doc, cpath, repo.schema_dir)
+            assert item["facts"] == walked, (path, i)
+
+
+@pytest.mark.parametrize("value, plain", [
+    ({"a": 1, "b": "x", "c": True, "d": None, "e": [1, {"f": "g"}]}, True), ({"a": Decimal("1.5")}, False),
+    ({"a": 1.5}, False), ({1: "a"}, False), ({"a": 2 ** 63}, False), ({"a": {"b": [Decimal(1)]}}, False),
+    ({"a": -(2 ** 63) + 1}, True), ({"a": dt.date(2024, 1, 1)}, False)])
+def test_plain_json_reads_mappings_as_before(value, plain):
+    assert validation.plain_json(value) is plain
+
+
+def test_bench_file_of_workers_rules_alike_in_one_and_two_processes(repo, tmp_path):
+    """The generated workers of bench/eval_speed.py, written as JSON by one process and by two: the same bytes
+    (the rulings of two processes are sent back encoded)."""
+    import subprocess
+    import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    import eval_speed
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(eval_speed.cases(300)), encoding="utf-8")
+    outs = []
+    for jobs in ("1", "2"):
+        proc = subprocess.run([sys.executable, "-m", "evaluator.cli.main", "eval", "--format", "json", "--jobs", jobs,
+                               str(path)], cwd=ROOT, capture_output=True, env={**__import__("os").environ,
+                                                                              "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1] and len(outs[0]) > 100_000
+    doc = json.loads(outs[0])
+    assert doc["form"] == "table" and len(doc["rulings"]) == 300
+    in_process = api.evaluate_file(repo, path, engines.make("durable")).rulings
+    assert ruling_format.inline(doc) == json.loads(to_json(in_process))
