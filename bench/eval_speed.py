@@ -5,7 +5,8 @@ Not a test: it prints figures.
     .venv/bin/python bench/eval_speed.py --quick         # 500 / 2,000 / 5,000 cases, no memory run (under a minute)
     .venv/bin/python bench/eval_speed.py --json          # one JSON object on stdout (bench/report.py reads it)
     .venv/bin/python bench/eval_speed.py --code ../main  # the same cases ruled by another checkout's evaluator
-    .venv/bin/python bench/eval_speed.py --jobs 2        # policy eval --jobs 2
+    .venv/bin/python bench/eval_speed.py --jobs 2        # policy eval --jobs 2 (--jobs 1: one process; without
+                                                         # --jobs the command's default, auto where it has one)
 
 For each size, a case file of generated worker cases (seeded; every post, years 0-40, every education and
 certificate, birth and hire dates for 40% of them, a stated probation for some grid workers without a hire date,
@@ -68,7 +69,7 @@ def write_cases(n: int, tmp: Path) -> Path:
     return path
 
 
-def run(n: int, tmp: Path, code: Path = ROOT, jobs: int = 1) -> dict:
+def run(n: int, tmp: Path, code: Path = ROOT, jobs: str | None = None) -> dict:
     """`policy eval --format json` on n cases in a fresh process: wall, CPU and peak memory of that process."""
     path = write_cases(n, tmp)
     out = tmp / f"rulings_{n}.json"
@@ -76,7 +77,7 @@ def run(n: int, tmp: Path, code: Path = ROOT, jobs: int = 1) -> dict:
     with open(out, "wb") as fh:
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "evaluator.cli.main", "eval", "--format", "json", str(path)]
-                                + (["--jobs", str(jobs)] if jobs > 1 else []),
+                                + (["--jobs", str(jobs)] if jobs is not None else []),
                                 cwd=code, env=env, stdout=fh, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
@@ -98,10 +99,10 @@ def row(measure: str, scale: str, value, unit: str, target: str | None = None, m
     return {"measure": measure, "scale": scale, "value": value, "unit": unit, "target": target, "met": met}
 
 
-def rows_of(sizes: list[dict], memory: dict | None, jobs: int = 1) -> list[dict]:
+def rows_of(sizes: list[dict], memory: dict | None, jobs: str | None = None) -> list[dict]:
     """The figures as the rows of issue 16's common bench output (a target only where the issue sets one)."""
     out = []
-    on = f", --jobs {jobs}" if jobs > 1 else ""
+    on = f", --jobs {jobs}" if jobs is not None else ""
     for r in sizes:
         n, scale = r["cases"], f"{r['cases']:,} worker cases{on}"
         if "refused" in r:
@@ -144,7 +145,8 @@ def main() -> None:
                     help="cases in the peak-memory run (default 40000; 0 with --quick: skip)")
     ap.add_argument("--quick", action="store_true", help="small sizes and no memory run: under a minute")
     ap.add_argument("--json", action="store_true", help="print one JSON object (bench/report.py's rows) on stdout")
-    ap.add_argument("--jobs", type=int, default=1, help="policy eval --jobs N (processes ruling the cases)")
+    ap.add_argument("--jobs", default=None, help="policy eval --jobs N or auto (processes ruling the cases); "
+                                                  "default: the command's own default")
     ap.add_argument("--code", type=Path, default=ROOT,
                     help="the checkout whose evaluator rules the cases (default this one), e.g. main's for a comparison")
     args = ap.parse_args()

@@ -62,7 +62,8 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
 
     why_not: rule ids (or "all") whose non-firing each ruling explains (see evaluator/ruling/explain.py).
     sink: called with each ruling (or a case's errors) as it is made, which the outcome then does not keep.
-    jobs: processes ruling the cases (ruling/pool.py); the outcome is the same, in the same order, for any number.
+    jobs: processes ruling the cases (ruling/pool.py; pool.AUTO: the cores where that pays); the outcome is the
+    same, in the same order, for any number.
     encode: with a sink and more than one job, what each process makes of a ruling before it is sent to the sink
     (e.g. RulingsWriter.encoder(): its bytes, which cost far less to send back than the ruling)."""
     out = FileOutcome(display_path or str(path), sink=sink)
@@ -75,7 +76,7 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
         out.unusable = True
         return out
     return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not, jobs,
-                           encode if sink is not None and jobs > 1 else None)
+                           encode if sink is not None and jobs != 1 else None)
 
 
 def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
@@ -117,6 +118,9 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         except RulingError as exc:
             return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")
 
+    jobs = pool.chosen(jobs, len(todo), encode is not None)
+    if jobs == 1:
+        encode = None  # nothing to send back: the sink takes the ruling as it is
     made = pool.in_order(rule, len(todo), jobs)  # in the cases' order, whatever the number of processes
     for entry in cf.entries:
         case = entry.case

@@ -77,3 +77,29 @@ def test_a_bad_number_of_jobs_is_refused_with_a_reason(jobs):
         main(["eval", "--jobs", jobs, str(ROOT / "examples/workers.yaml")])
     assert exc.value.code == 2
     assert "--jobs" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_auto_uses_the_cores_only_where_rulings_come_back_as_bytes_and_the_file_is_large(monkeypatch):
+    monkeypatch.setattr(pool, "cores", lambda: 4)
+    assert pool.chosen(pool.AUTO, pool.AUTO_MIN_CASES, sent_as_bytes=True) == 4
+    assert pool.chosen(pool.AUTO, pool.AUTO_MIN_CASES - 1, sent_as_bytes=True) == 1
+    assert pool.chosen(pool.AUTO, 10 * pool.AUTO_MIN_CASES, sent_as_bytes=False) == 1
+    assert pool.chosen(3, 1, sent_as_bytes=False) == 3  # a number given is kept
+    monkeypatch.setattr(pool, "cores", lambda: 100)
+    assert pool.chosen(pool.AUTO, pool.AUTO_MIN_CASES, sent_as_bytes=True) == pool.AUTO_MAX_JOBS
+
+
+@pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")
+def test_the_default_auto_writes_what_one_process_writes(repo, monkeypatch):
+    monkeypatch.setattr(pool, "AUTO_MIN_CASES", 2)  # every file of several cases goes to the pool
+    monkeypatch.setattr(pool, "cores", lambda: 2)
+    used = []
+    real = pool.in_order
+    monkeypatch.setattr(pool, "in_order", lambda fn, n, jobs=1: used.append(jobs) or real(fn, n, jobs))
+    auto = run_policy("eval", "--format", "json", *files(repo))
+    assert 2 in used
+    one = run_policy("eval", "--format", "json", "--jobs", "1", *files(repo))
+    assert auto == one
+    used.clear()
+    run_policy("eval", "--format", "text", str(ROOT / "examples/workers.yaml"))
+    assert used and set(used) == {1}  # rulings that come back as objects: one process

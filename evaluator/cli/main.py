@@ -38,10 +38,12 @@ def _date_arg(text: str) -> dt.date:
 
 
 def _jobs_arg(text: str) -> int:
+    if text == "auto":
+        return pool.AUTO
     try:
         n = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes") from None
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of processes or auto") from None
     if not 1 <= n <= pool.MAX_JOBS:
         raise argparse.ArgumentTypeError(f"{n}: give between 1 and {pool.MAX_JOBS} processes")
     return n
@@ -79,9 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="explain, clause by clause in Chinese and English, why rule RULE (an id such as "
                         "two_consecutive_unqualified, or RULESET#ID) did not fire; `all` for every rule that did "
                         "not fire; may be repeated")
-    e.add_argument("--jobs", type=_jobs_arg, default=1, metavar="N",
-                   help="rule the cases in N processes (default 1); the output, its order and the exit code are "
-                        f"those of one process (at most {pool.MAX_JOBS})")
+    e.add_argument("--jobs", type=_jobs_arg, default=pool.AUTO, metavar="N",
+                   help="rule the cases in N processes (at most {max}); the output, its order and the exit code are "
+                        "those of one process. Default `auto`: the machine's cores (at most {auto}) for a file of "
+                        "{min:,} cases or more written as JSON without a decision log, else one; `--jobs 1` forces "
+                        "one process".format(max=pool.MAX_JOBS, auto=pool.AUTO_MAX_JOBS, min=pool.AUTO_MIN_CASES))
     v = sub.add_parser("coverage", help="clause by clause: encoded (where, how many cases reach it) or why not")
     v.add_argument("--format", choices=["text", "json"], default="text")
     v.add_argument("--status", choices=["encoded", "pending", "not_encoded", "unaccounted"], default=None,

@@ -18,7 +18,10 @@ pins them, tests/test_engine_boundary.py shows each neutralised). The boundary:
   the next action until none is left, the calls durable's own Host makes), with the fired rule read off each action
   message; durable's Python action layer, half of each case's time, never runs (canaries pin the C calls' shapes);
 - a fresh state per case, deleted in `finally`; results de-duplicated (an `any` fires once per true branch) and
-  returned in declared order; any engine exception becomes an EngineError naming the case, rule set and rule.
+  returned in declared order; any engine exception becomes an EngineError naming the case, rule set and rule;
+- the engine is a function of the rules and the facts: an answer is remembered per rule list (the very object,
+  as its compiled rule set is) and normalised facts with their types, at most MAX_ANSWERS of them, so that the
+  same facts (most workers' exit grounds) do not go through the engine again.
 """
 from __future__ import annotations
 
