@@ -161,7 +161,7 @@ def _nesting(value) -> int:
 
 def _object(pairs: list) -> dict:
     out = dict(pairs)
-    if len(out) != len(pairs) or len(out) > limits.MAX_ITEMS or any(len(k) > MAX_KEY_CHARS for k in out):
+    if len(out) != len(pairs) or len(out) > limits.MAX_ITEMS or max(map(len, out), default=0) > MAX_KEY_CHARS:
         raise _Unlike
     return out
 
@@ -179,7 +179,12 @@ def _decimal(text: str) -> Decimal:
     return _number(text, Decimal)
 
 
+_SHORT_INT = len(str(limits.MAX_MAGNITUDE)) - 1  # characters of an integer that is surely within the limits
+
+
 def _int(text: str) -> int:
+    if len(text) <= _SHORT_INT:  # at most 15 characters, sign included: below 10^15, as short as any limit allows
+        return int(text)
     return _number(text, int)
 
 
