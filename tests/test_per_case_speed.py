@@ -7,7 +7,10 @@ import copy
 import datetime as dt
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -148,7 +151,8 @@ def _document_written(rulings, repo, form, out):
 @pytest.mark.parametrize("form", ["auto", "inline", "table"])
 @pytest.mark.parametrize("count", [0, 1, 3])
 @pytest.mark.parametrize("encode", [False, True])
-def test_the_writer_writes_the_document_as_bytes_as_text_and_from_encoded_rulings(repo, form, count, encode):
+def test_the_writer_writes_the_document_as_bytes_as_text_and_from_encoded_rulings(repo, form, count, encode,
+                                                                                   monkeypatch):
     engine = engines.make("durable")
     rulings = rule(repo, engine, *[worker(f"w{i}", years_of_service=i * 9) for i in range(count)]) if count else []
     want = to_json(ruling_format.document(rulings, repo, form)) + "\n"
@@ -158,15 +162,19 @@ def test_the_writer_writes_the_document_as_bytes_as_text_and_from_encoded_ruling
     _document_written(given, repo, form, as_text)
     assert as_text.getvalue() == want
     raw = io.BytesIO()
-    as_bytes = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")  # written through its buffer
+    as_bytes = io.TextIOWrapper(raw, encoding="utf-8")  # standard output: written through its buffer
+    assert ruling_format.byte_buffer(as_bytes) is None  # any other stream: as text
+    monkeypatch.setattr(sys, "stdout", as_bytes)
     assert ruling_format.byte_buffer(as_bytes) is raw
     _document_written(given, repo, form, as_bytes)
     assert raw.getvalue().decode("utf-8") == want
 
 
-def test_a_stream_of_another_encoding_is_written_as_text():
-    assert ruling_format.byte_buffer(io.TextIOWrapper(io.BytesIO(), encoding="gb18030")) is None
-    assert ruling_format.byte_buffer(io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace")) is None
+@pytest.mark.parametrize("options", [{"encoding": "gb18030"}, {"encoding": "utf-8", "errors": "replace"}])
+def test_standard_output_of_another_encoding_is_written_as_text(options, monkeypatch):
+    out = io.TextIOWrapper(io.BytesIO(), **options)
+    monkeypatch.setattr(sys, "stdout", out)
+    assert ruling_format.byte_buffer(out) is None
 
 
 def test_a_ruling_quoting_another_text_is_not_encoded(repo):
@@ -218,20 +226,17 @@ def test_plain_json_reads_mappings_as_before(value, plain):
     assert validation.plain_json(value) is plain
 
 
-def test_bench_file_of_workers_rules_alike_in_one_and_two_processes(repo, tmp_path):
+def test_bench_file_of_workers_rules_alike_in_one_and_two_processes(repo, tmp_path, monkeypatch):
     """The generated workers of bench/eval_speed.py, written as JSON by one process and by two: the same bytes
     (the rulings of two processes are sent back encoded)."""
-    import subprocess
-    import sys
-    sys.path.insert(0, str(ROOT / "bench"))
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
     import eval_speed
     path = tmp_path / "w.json"
     path.write_text(json.dumps(eval_speed.cases(300)), encoding="utf-8")
     outs = []
     for jobs in ("1", "2"):
         proc = subprocess.run([sys.executable, "-m", "evaluator.cli.main", "eval", "--format", "json", "--jobs", jobs,
-                               str(path)], cwd=ROOT, capture_output=True, env={**__import__("os").environ,
-                                                                              "PYTHONPATH": str(ROOT)})
+                               str(path)], cwd=ROOT, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         assert proc.returncode == 0, proc.stderr
         outs.append(proc.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 100_000

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import sys
 
 from .text import nested_json_bytes, to_json, to_json_bytes
 
@@ -225,8 +226,12 @@ class RulingsWriter:
 
 
 def byte_buffer(out):
-    """The binary buffer under a text stream that writes str as its UTF-8 bytes unchanged (no newline translation),
-    or None: then the text stream itself is written."""
+    """The binary buffer under the process's standard output when it writes str as its UTF-8 bytes unchanged (no
+    newline translation: its newline is the system's, and that is "\n"; strict errors), or None: then the text
+    stream itself is written. (Another text stream may have been opened with its own newline translation, which
+    it does not tell.)"""
+    if out is not sys.stdout:
+        return None
     raw = getattr(out, "buffer", None)
     try:
         same = codecs.lookup(out.encoding).name == "utf-8" and os.linesep == "\n" and out.errors == "strict"
