@@ -72,12 +72,35 @@ def test_a_step_is_remembered_per_version_object_and_typed_key():
 
     a, b = V(), V()
     memo.forget()
-    assert memo.step("t", (a,), memo.typed(5), lambda: compute(5)) == 1
-    assert memo.step("t", (a,), memo.typed(5), lambda: compute(5)) == 1  # remembered
-    assert memo.step("t", (b,), memo.typed(5), lambda: compute(5)) == 2  # another version object
-    assert memo.step("t", (a,), memo.typed(5.0), lambda: compute(5.0)) == 3  # 5.0 is not 5
-    assert memo.step("t", (a,), memo.typed(Decimal(5)), lambda: compute(5)) == 4
-    assert memo.step("t", (a,), memo.typed(True), lambda: compute(True)) == 5 and memo.typed(1) != memo.typed(True)
+    t = (compute,)
+    assert memo.step(t, (a,), memo.typed(5), lambda: compute(5)) == 1
+    assert memo.step(t, (a,), memo.typed(5), lambda: compute(5)) == 1  # remembered
+    assert memo.step(t, (b,), memo.typed(5), lambda: compute(5)) == 2  # another version object
+    assert memo.step(t, (a,), memo.typed(5.0), lambda: compute(5.0)) == 3  # 5.0 is not 5
+    assert memo.step(t, (a,), memo.typed(Decimal(5)), lambda: compute(5)) == 4
+    assert memo.step(t, (a,), memo.typed(True), lambda: compute(True)) == 5 and memo.typed(1) != memo.typed(True)
+    assert memo.step((V,), (a,), memo.typed(5), lambda: compute(5)) == 6  # another function
+
+
+def test_the_raised_level_step_names_every_function_of_the_module_it_reaches():
+    """The memo tells a step changed at run time (a test patching kinds/worker.py) by its functions: the raised
+    level's must name every function of the module that _raised reaches, or a patched one would go unseen."""
+    import ast
+    import inspect
+    from evaluator.kinds import worker as W
+
+    tree = ast.parse(inspect.getsource(W))
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+    def reached(name, seen):
+        for node in ast.walk(defs[name]):
+            if isinstance(node, ast.Name) and node.id in defs and node.id not in seen:
+                seen.add(node.id)
+                reached(node.id, seen)
+        return seen
+    named = next(node for node in ast.walk(defs["rule_worker"]) if isinstance(node, ast.Tuple)
+                 and any(isinstance(e, ast.Name) and e.id == "_raised" for e in node.elts))
+    assert {e.id for e in named.elts} == reached("_raised", {"_raised"})
 
 
 def test_recording_versions_are_never_remembered(repo):

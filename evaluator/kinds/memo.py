@@ -2,9 +2,10 @@
 
 A worker's band, raised level, star row and honours award are functions of the policy version in force (its data)
 and of a few facts (post, years, education, certificate, stars); a file of thousands of workers asks for the same
-few hundred of them over and over. `step(name, versions, key, compute)` gives what `compute()` gave for the same
-step, the very same version objects and an equal key of the same types (1, 1.0, True and Decimal(1) are different
-keys: a trace shows the value as given), and runs it otherwise. Only results are remembered, never trace entries:
+few hundred of them over and over. `step(fns, versions, key, compute)` gives what `compute()` gave for the same
+functions (each function the step calls, looked up as it is now), the very same version objects and an equal key
+of the same types (1, 1.0, True and Decimal(1) are different keys: a trace shows the value as given), and runs it
+otherwise. Only results are remembered, never trace entries:
 every ruling builds its own.
 
 It is exact only while version data is not changed in place and reading it has no side effects, so the memo is
@@ -30,11 +31,13 @@ _LOCK = threading.Lock()
 _suspended = 0
 
 
-def step(name: str, versions: tuple, key: tuple, compute):
-    """compute(), or what it gave for the same step, versions (the same objects) and key (typed: see typed())."""
+def step(fns: tuple, versions: tuple, key: tuple, compute):
+    """compute(), or what it gave for the same functions (every function of the step, as they are now: a step
+    changed at run time, e.g. patched by a test, is not answered by the old one), versions (the same objects) and
+    key (typed: see typed())."""
     if _suspended:
         return compute()
-    k = (name, tuple(map(id, versions)), key)
+    k = (fns, tuple(map(id, versions)), key)
     hit = _MEMO.get(k)
     if hit is not None and hit[0] == versions:  # the same objects (an id reused by another: compared in full)
         return hit[1]

@@ -189,7 +189,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     tv = policy(SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
-    row, band = memo.step("salary_band", (tv,), memo.typed(post, years), lambda: salary_band(table, post, years))
+    row, band = memo.step((salary_band,), (tv,), memo.typed(post, years), lambda: salary_band(table, post, years))
     if row is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
     tr.add("salary.band_level", row["level"], part_ref(tv, "band_level"),
@@ -210,7 +210,8 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         rv = policy(RAISES)
         rd = rv.data["data"]
         el, cl, top, level, capped, lrow = memo.step(
-            "raised_level", (tv, rv), memo.typed(post, row["level"], f["education"], f["certificate"]),
+            (_raised, raise_levels, raised_level, level_cap, capped_level, combined_raise, column_top, level_row),
+            (tv, rv), memo.typed(post, row["level"], f["education"], f["certificate"]),
             lambda: _raised(table, rd, post, row["level"], f["education"], f["certificate"]))
         inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
                   "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
@@ -227,7 +228,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         av = policy(ALLOWANCE)
         ad = av.data["data"]
         stars = f["party_org_stars"]
-        srow = memo.step("star_row", (av,), memo.typed(stars), lambda: star_row(ad, stars))
+        srow = memo.step((star_row,), (av,), memo.typed(stars), lambda: star_row(ad, stars))
         if probation:
             amount = pv.data["data"]["performance_allowance"]
             tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
@@ -253,7 +254,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
 
     hv = policy(HONOURS)
     hd = hv.data["data"]
-    amount, cites, threshold = memo.step("award", (hv,), memo.typed(years), lambda: award(hd, years))
+    amount, cites, threshold = memo.step((award,), (hv,), memo.typed(years), lambda: award(hd, years))
     tr.add("honor.award", amount, part_ref(hv, "award"),
            {"years_of_service": years, **({"threshold": threshold} if threshold is not None else {})}, cites,
            interpretations_of(hv))
@@ -273,7 +274,8 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
 
 
 def _raised(table, rd: dict, post: str, band_level: int, education: str, certificate: str) -> tuple:
-    """The raises' steps for one worker: (education raise, certificate raise, cap, level, capped, level row)."""
+    """The raises' steps for one worker: (education raise, certificate raise, cap, level, capped, level row). Every
+    function of this module it reaches is named where it is remembered (rule_worker's memo.step)."""
     el = raise_levels(rd, "education", education)
     cl = raise_levels(rd, "certificate", certificate)
     level, capped = raised_level(table, rd, post, band_level, el, cl)
