@@ -169,3 +169,17 @@ def test_a_step_changed_in_kinds_worker_changes_both_paths(repo, tmp_path, monke
     assert (ruled["salary.level"] == ruled["salary.band_level"]).all()
     assert (vec["honor.award"] == 7).all()
     assert not before["salary.level"].drop_nulls().equals(ruled["salary.level"])
+
+
+def test_a_year_without_a_grade_column_ends_the_unqualified_run(repo, tmp_path):
+    """Two unqualified years with a year between them that no worker was graded for (no grade_YYYY column, or no
+    case of `policy diff` giving it) are not two consecutive years: the per-case streak stops at the gap, and so
+    does the vectorised one."""
+    rows = [{"id": f"w{i}", "post": "deputy", "years_of_service": "3", "grade_2021": g21, "grade_2023": "unqualified"}
+            for i, g21 in enumerate(["unqualified", "qualified", None])]
+    path = tmp_path / "roster.csv"
+    _frame(rows).write_csv(path)
+    vec, per, vec_errors, per_errors = both_ways(repo, path, dt.date(2024, 7, 1))
+    assert vec_errors == per_errors == {}
+    assert_same(vec, per)
+    assert vec["exit.grounds"].cast(pl.String).to_list() == [""] * 3

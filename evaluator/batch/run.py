@@ -236,7 +236,11 @@ def unqualified_streak(grades: dict, year: int, n: int, unqualified: int) -> np.
     streak = np.zeros(n, np.int16)
     started = np.zeros(n, bool)
     alive = np.zeros(n, bool)
+    later = None
     for y in sorted((y for y in grades if y <= year), reverse=True):
+        if later is not None and y != later - 1:  # the years between have no column: no grade, every run ends
+            alive = np.zeros(n, bool)
+        later = y
         g = grades[y]
         has, unq = g >= 0, g == unqualified
         alive = (alive | (has & ~started)) & unq  # the latest graded year starts the run; a gap or a pass ends it
