@@ -4,6 +4,7 @@ has no entry for is left out), or the per-case error. `policy diff` costs a rost
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import numpy as np
@@ -28,20 +29,34 @@ def rule_cases(repo, cases: list) -> dict:
     except RulingError as exc:  # no policy in force: every case is refused with the same message
         return {c.id: {"errors": [_error(c, str(exc))]} for c in cases}
     out = run.evaluate(prog, from_case_facts([c.facts for c in cases], prog.specs))
-    rulesets = {rs.result: rs for rs in prog.rulesets}
+    rows = Rows(prog, out)
     ruled = {}
     for i, case in enumerate(cases):
-        if out.error[i]:
-            ruled[case.id] = {"errors": [_error(case, prog.errors[out.error[i]][1])]}
+        if rows.error[i]:
+            ruled[case.id] = {"errors": [_error(case, prog.errors[rows.error[i]][1])]}
             continue
-        results = {}
-        for name in out.values:
-            if not out.entry[name][i]:
-                continue
-            results[name] = _value(prog, rulesets, name, out.values[name][i], case) if out.present[name][i] \
-                else None
-        ruled[case.id] = {"results": results}
+        ruled[case.id] = {"results": rows.results(i, case)}
     return ruled
+
+
+class Rows:
+    """A program's output (run.Output) read row by row into the per-case form: `results(i, case)` is row i's
+    results as the per-case ruling of `case` gives them (the results its trace has an entry for, in the output's
+    order, each typed as the per-case ruling types it; None: null); `error[i]` the row's error code (0: none)."""
+
+    def __init__(self, prog, out):
+        rulesets = {rs.result: rs for rs in prog.rulesets}
+        # as Python lists once: reading a numpy array element by element costs more than the whole conversion
+        self.columns = [(name, out.entry[name].tolist(), out.present[name].tolist(), values.tolist(),
+                         _converter(prog, rulesets, name)) for name, values in out.values.items()]
+        self.error = out.error.tolist()
+
+    def results(self, i: int, case) -> dict:
+        out = {}
+        for name, entry, present, values, convert in self.columns:
+            if entry[i]:
+                out[name] = None if not present[i] else values[i] if convert is None else convert(values[i], case)
+        return out
 
 
 def _error(case, message: str) -> dict:
@@ -49,27 +64,32 @@ def _error(case, message: str) -> dict:
     return case.doc.problem(case.json_path + ("as_of",), message, NO_RULING, case=case.id).as_json()
 
 
-def _value(prog, rulesets: dict, name: str, v, case):
+def _converter(prog, rulesets: dict, name: str):
+    """How a value of the result's column (read as a Python list) becomes the per-case value: a function of the
+    value and the case, or None where the column holds it already (a level, an amount in yuan, a count)."""
     if name in rulesets:
-        label = rulesets[name].labels[int(v)]
-        return label.split(" ") if label else []
+        labels = rulesets[name].labels  # the fired rules' codes, sorted and joined by spaces
+        return lambda v, case: labels[v].split(" ") if labels[v] else []
     if name == "salary.coefficient":
-        return prog.coefficients[int(v)]
-    if name == "certificate.due_date":
-        return np.datetime64(v, "D").item().isoformat()  # the per-case result is the ISO date
+        return lambda v, case: prog.coefficients[v]
+    if name == "certificate.due_date":  # the per-case result is the ISO date (a datetime64 read as a list: a date)
+        return lambda v, case: (v if isinstance(v, dt.date) else np.datetime64(v, "D").item()).isoformat()
     if name in bcompile.LAYER_RESULTS:  # in cents: Decimal(allowance) * percent / 100 as the district step gives it
-        return common.int_if_whole(Decimal(int(v)) / 100)
+        return lambda v, case: common.int_if_whole(Decimal(v) / 100)
     if name == "salary.retiree_top_up":
-        cents = int(v)
-        if cents == prog.t.get("retiree_min_cents"):  # max(minimum, difference) gives the minimum as written on a tie
-            minimum = Decimal(str(prog.versions[W.RETIREE].data["data"]["minimum"]))
-            return common.int_if_whole(minimum)
-        if cents % 100 == 0:
-            return cents // 100
-        # base pay - pension in Decimal keeps the pension's decimal places (1999.5 -> 400.5, 1999.50 -> 400.50)
-        places = Decimal(str(case.facts["pension_monthly"])).as_tuple().exponent
-        return Decimal(cents).scaleb(-2).quantize(Decimal(1).scaleb(places))
-    return int(v)
+        return lambda v, case: _top_up(prog, v, case)
+    return None
+
+
+def _top_up(prog, cents: int, case):
+    if cents == prog.t.get("retiree_min_cents"):  # max(minimum, difference) gives the minimum as written on a tie
+        minimum = Decimal(str(prog.versions[W.RETIREE].data["data"]["minimum"]))
+        return common.int_if_whole(minimum)
+    if cents % 100 == 0:
+        return cents // 100
+    # base pay - pension in Decimal keeps the pension's decimal places (1999.5 -> 400.5, 1999.50 -> 400.50)
+    places = Decimal(str(case.facts["pension_monthly"])).as_tuple().exponent
+    return Decimal(cents).scaleb(-2).quantize(Decimal(1).scaleb(places))
 
 
 def rule_roster(repo, roster) -> dict:
