@@ -20,6 +20,7 @@ from .load.problems import PolicyInputError
 from .render.notes import worded
 from .render.text import show
 from .ruling import pool
+from .batch.reading_notes import ReadingNotes
 from .ruling.evaluate import evaluate
 
 
@@ -109,11 +110,15 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     if file_level:  # e.g. an unknown field at the top of the file: in the output too, not only on stderr
         out.emit({"file": cf.path, "errors": [p.as_json() for p in file_level]})
     todo = [e.case for e in cf.entries if e.case is not None and not (only_expected and e.case.expect is None)]
+    # the notes on alternative readings of many worker cases sharing a date: from the compiled program
+    notes = ReadingNotes(repo, todo) if compare_readings and not readings else None
 
     def rule(i: int):
         """The ruling of the i-th case to rule, or (fact, message, code) of the RulingError that stopped it."""
+        ruled = notes.ruled(i) if notes is not None else None
         try:
-            ruling = worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not))
+            ruling = worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not,
+                                     ruled=ruled))
             return ruling if encode is None else encode(ruling)
         except RulingError as exc:
             return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")

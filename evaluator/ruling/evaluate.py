@@ -12,24 +12,28 @@ from . import reading_reach as reach
 from ..kinds import KINDS
 
 
-def evaluate(case, repo, engine, readings: dict | None = None, compare_readings: bool = True, why_not=()) -> dict:
+def evaluate(case, repo, engine, readings: dict | None = None, compare_readings: bool = True, why_not=(),
+             ruled: alt.Ruled | None = None) -> dict:
     """The ruling for one case. Raises RulingError when the case cannot be ruled on (e.g. no policy in force).
 
     `readings` ({interpretation: alternative code}) rules under alternative readings (evaluator/ruling/readings.py); with
     `compare_readings` the ruling notes every other executable reading under which its results would differ (as data:
     render.notes.worded gives them the published wording, `en` and `zh`, where the ruling is finished for output).
-    `why_not`: rule ids (or "all") whose non-firing the ruling explains, clause by clause (explain.py)."""
+    `why_not`: rule ids (or "all") whose non-firing the ruling explains, clause by clause (explain.py).
+    `ruled` (readings.Ruled): the case's results under other readings already worked out elsewhere (on the compiled
+    program, batch/reading_notes.py), which the notes then use instead of ruling the case again under them; the
+    notes are the same (readings.differences rules again whatever it does not cover, or cannot trust)."""
     base, readings = repo, dict(readings or {})
     repo = alt.variant(base, readings)
     try:
-        if compare_readings and not readings:
+        if compare_readings and not readings and ruled is None:
             with reach.reading(base, engine, case) as seen:  # what the ruling reads: which readings can change it
                 tr = KINDS[case.kind](case, seen.repo_watched, engine)
             seen.rule_runs = tr.rule_runs
         else:
             tr, seen = KINDS[case.kind](case, repo, engine), None
         if compare_readings:
-            tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings, seen)
+            tr.notes += alt.differences(case, base, engine, tr.results, tr.versions, readings, seen, ruled)
     except FactError as exc:
         raise UnusableFact(exc.fact, f"the rule engine cannot take fact '{exc.fact}': {exc.reason}",
                         "no_ruling") from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from decimal import Decimal
 
 from ..engine import conditions
 from ..cases import catalogue
@@ -162,27 +163,78 @@ def alternatives(repo, versions_used: dict, choices: dict) -> list[tuple]:
     return plan
 
 
-def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict, reach=None) -> list[dict]:
+@dataclasses.dataclass
+class Ruled:
+    """A case already ruled under some readings elsewhere (batch/reading_notes.py rules many worker cases at once on
+    the compiled program), for `differences` to use instead of ruling the case again under them.
+
+    `results`: the case's results under the repository's own readings, as that ruling gave them (they must be
+    identical to the ruling's here, else nothing of this is used); `readings`: the (interpretation, code) pairs
+    ruled; `other`: (interpretation, code) -> the results under that reading (a dict), or the message of the
+    RulingError that stopped the ruling under it (a str). A reading ruled but absent from `other` gave `results`."""
+    results: dict
+    readings: frozenset
+    other: dict
+
+
+def differences(case, repo, engine, results: dict, versions_used: dict, choices: dict, reach=None,
+                ruled: Ruled | None = None) -> list[dict]:
     """Notes for every executable reading, other than the one used, under which this case's results would differ.
 
     `reach` (a Reach, from the ruling made under the repository's own readings) lets a reading that cannot change
     this case's results go without ruling the case again under it (ruling/reading_reach.py); None rules every one.
-    The case ruled again fills a results-only trace (kinds.trace.Results): only its results are compared."""
+    The case ruled again fills a results-only trace (kinds.trace.Results): only its results are compared.
+    `ruled` (a Ruled) gives the results under the readings it covers without ruling again; it is used only if its
+    results under the repository's own readings are identical to `results` (types and all) and no reading was
+    chosen, else every reading is ruled again here (the definition of the notes)."""
     notes = []
+    if ruled is not None and (choices or not identical(ruled.results, results)):
+        ruled = None
     rerun = reach.replaying() if reach is not None and not choices else engine
     for iid, it, used, code, other, other_repo in alternatives(repo, versions_used, choices):
-        if reach is not None and not choices and not reach.can_differ(iid, code, other_repo):
+        if ruled is not None and (iid, code) in ruled.readings:
+            alt = ruled.other.get((iid, code), results)
+        elif reach is not None and not choices and not reach.can_differ(iid, code, other_repo):
             continue
-        try:
-            alt = KINDS[case.kind](case, other_repo, rerun, Results).results
-        except RulingError as exc:
-            notes.append(reading_note(iid, it, code, used, error=str(exc)))
+        else:
+            try:
+                alt = KINDS[case.kind](case, other_repo, rerun, Results).results
+            except RulingError as exc:
+                alt = str(exc)
+        if isinstance(alt, str):  # the message of the error that stopped the ruling under the reading
+            notes.append(reading_note(iid, it, code, used, error=alt))
             continue
         diff = [{"result": k, "value": alt[k], "value_used": results[k]}
                 for k in results if k in alt and alt[k] != results[k]]
         if diff:
             notes.append(reading_note(iid, it, code, used, differences=diff))
     return notes
+
+
+_PLAIN = (str, int, bool, type(None))  # equal values of one of these types are written alike
+
+
+def identical(a, b) -> bool:
+    """Equal, of the same types throughout, and numbers written alike: 1, 1.0, True and Decimal(1) are not
+    identical, nor Decimal('400.5') and Decimal('400.50') (a ruling prints them otherwise)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        if a.keys() != b.keys():
+            return False
+        for k, v in a.items():
+            w = b[k]
+            if type(v) is type(w) and type(v) in _PLAIN:
+                if v != w:
+                    return False
+            elif not identical(v, w):
+                return False
+        return True
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, (float, Decimal)):
+        return repr(a) == repr(b)
+    return a == b
 
 
 ALTERNATIVE_READING = "alternative_reading"

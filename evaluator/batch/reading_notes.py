@@ -1,0 +1,263 @@
+"""The notes on alternative readings of many worker cases, from the compiled program: every reading at once.
+
+A ruling notes every other executable reading under which its results would differ (ruling/readings.differences).
+Ruled one case at a time, that is the case ruled again under each reading that can reach it (about five times a
+worker). Here the cases of a file (or a request) that share a date are ruled together on the compiled program
+(batch/compile.py, batch/run.py) once under the repository's own readings and once under every alternative reading
+of the interpretations the program rests on; rows whose results differ are turned into the per-case form
+(batch/rulings.Rows) and handed to the per-case ruling as a `readings.Ruled`, which then makes its notes
+without ruling again. The notes are the per-case ones because everything that could make them otherwise goes back
+to the per-case path:
+
+- only worker cases whose facts the program's columns hold exactly (`fits`) are taken;
+- a date's programs are compiled only when enough cases fall on it to pay for it (MIN_CASES_COLD cases of the
+  file, or of all the files and requests this process ruled: ruled_before), and a window's group of fewer than
+  MIN_CASES cases on a date is ruled one by one (both thresholds measured, see below);
+- a reading whose program cannot be compiled is ruled again per case; so is any reading of an interpretation the
+  program does not rest on (e.g. one a district supplement names);
+- the per-case ruling checks that its own results are identical to the program's (types and written form) before
+  using anything of it (readings.differences), and rules again under every reading if not.
+
+Memory is bounded: cases are taken WINDOW at a time in file order (only the latest window's results are kept), and
+at most MAX_DATES dates' programs are kept per repository. The programs live beside the repository (like its
+reading variants), so the worker processes of `policy serve` and `policy eval --jobs N` reuse them across requests
+and windows; the first use of a date compiles them (about 40-80 ms each, nine for a worker date today).
+
+The thresholds come from bench/notes_crossover.py (CPU per case, durable-rules, 2026-12-06, two cores shared
+with other work): ruling a case again under the readings that reach it costs about 650-700 µs a case whatever the
+number of cases; with the programs compiled the compiled path costs 1,550 µs a case at 16 cases, 660 at 64, 445 at
+128 and 235 from 2,048 on (a run of a program has a fixed cost, about 2 ms, mostly the certificate clock's per-day
+tables over the span of the dates), so it pays from 64 cases (MIN_CASES); compiling the nine programs of a date
+first costs about 0.4 s, and the compiled path then pays from 1,024 cases (MIN_CASES_COLD; 1,050 against 650 at 512).
+Run the bench again when the per-case ruling gets cheaper: both crossovers move up.
+"""
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import threading
+from decimal import Decimal
+
+import numpy as np
+
+from ..kinds.errors import RulingError
+from ..ruling import readings as R
+from . import compile as bcompile
+from . import run
+from .facts import from_case_facts
+from .rulings import Rows
+
+WINDOW = 4096  # cases whose notes are worked out together (and kept until the next window)
+MIN_CASES = 64  # a date's cases in a window, with its programs compiled, below which the per-case path is cheaper
+MIN_CASES_COLD = 1024  # a date's cases in the file below which compiling its programs costs more than it saves
+MAX_DATES = 4  # dates whose programs are kept per repository (each date's nine programs: about 5 MB)
+MAX_COUNTED = 4096  # dates whose cases are counted toward compiling them (ruled_before)
+# Dates the certificate and probation clocks tabulate day by day over the span of a group's dates: outside these,
+# a case goes the per-case way (its cost would grow with the span, not with the cases).
+EARLIEST, LATEST = dt.date.fromisoformat("1900-01-01"), dt.date.fromisoformat("2199-12-31")
+EXACT_DIGITS = 15  # a number with more significant digits may not compare as a float64 as it does as written
+
+_LOCK = threading.Lock()
+
+
+class Programs:
+    """A date's compiled programs: the repository's own (`base`) and, per (interpretation, code) of every other
+    executable reading of the interpretations it rests on, the program under that reading."""
+
+    def __init__(self, base, other: dict):
+        self.base, self.other = base, other
+
+
+def programs(repo, day: dt.date) -> Programs | None:
+    """The programs of `day`, compiled once and kept beside the repository (at most MAX_DATES dates, the least
+    recently used let go); None when the repository's own program cannot be compiled (the per-case path then
+    rules, and refuses, as it would)."""
+    with _LOCK:
+        cache = repo.__dict__.setdefault("_compiled_readings", collections.OrderedDict())
+        if day in cache:
+            cache.move_to_end(day)
+            return cache[day]
+    got = _compile(repo, day)
+    with _LOCK:
+        cache[day] = got
+        while len(cache) > MAX_DATES:
+            cache.popitem(last=False)
+    return got
+
+
+def compiled(repo, day: dt.date) -> bool:
+    return day in repo.__dict__.get("_compiled_readings", {})
+
+
+def ruled_before(repo, per_day: collections.Counter) -> collections.Counter:
+    """The worker cases this process ruled before on each date (from earlier files or requests), then counting
+    these too: a date's programs are compiled once its cases, all told, reach the crossover (MIN_CASES_COLD), so
+    that a server answering requests smaller than that still compiles them once a date is asked for often.
+    Bounded: past MAX_COUNTED dates the count starts again."""
+    with _LOCK:
+        counts = repo.__dict__.setdefault("_notes_cases_by_date", collections.Counter())
+        before = collections.Counter({d: counts[d] for d in per_day})
+        if len(counts) + len(per_day) > MAX_COUNTED:
+            counts.clear()
+        counts.update(per_day)
+    return before
+
+
+def _compile(repo, day: dt.date) -> Programs | None:
+    try:
+        base = bcompile.compile_worker(repo, day)
+    except RulingError:
+        return None
+    other = {}
+    used = {vid: v.version for vid, v in base.versions.items()}
+    for iid, _it, _used, code, _choices, variant in R.alternatives(repo, used, {}):
+        try:
+            other[(iid, code)] = bcompile.compile_worker(variant, day)
+        except RulingError:  # e.g. a patch the program cannot tabulate: ruled per case
+            continue
+    return Programs(base, other)
+
+
+def fits(case, checks: dict) -> bool:
+    """Whether the program's columns hold this case's facts exactly: a worker case whose every fact is a column,
+    each value within its column's type and bounds (`checks`: checkers(specs); a schema-checked case is within
+    them, but this does not rely on it)."""
+    if case.kind != "worker":
+        return False
+    for name, v in case.facts.items():
+        check = checks.get(name)
+        if check is None or not check(v):
+            return False
+    return True
+
+
+def checkers(specs: dict) -> dict:
+    """fact name -> whether a value fits the fact's column (see fits)."""
+    return {name: _checker(spec) for name, spec in specs.items()}
+
+
+def _checker(spec):
+    def within(v) -> bool:
+        return (spec.minimum is None or v >= spec.minimum) and (spec.maximum is None or v <= spec.maximum)
+
+    if spec.type == "enum":
+        return lambda v: type(v) is str and v in spec.enum
+    if spec.type == "boolean":
+        return lambda v: type(v) is bool
+    if spec.type == "integer":
+        return lambda v: type(v) is int and within(v)
+    if spec.type in ("number", "money"):
+        return lambda v: _number(v, spec.type == "money") and within(v)
+    if spec.type == "date":
+        return lambda v: type(v) is dt.date and EARLIEST <= v <= LATEST
+    if spec.type == "grades":
+        return lambda v: type(v) is list and all(type(a) is dict and a.keys() == {"year", "grade"}
+                                                 and a["grade"] in spec.enum and type(a["year"]) is int
+                                                 and within(a["year"]) for a in v)
+    return lambda v: False
+
+
+def _number(v, money: bool) -> bool:
+    if type(v) not in (int, Decimal, float):
+        return False
+    d = Decimal(str(v)) if type(v) is float else Decimal(v)
+    if not d.is_finite():
+        return False
+    if money:  # whole cents: the columns hold cents
+        return (d * 100) == (d * 100).to_integral_value()
+    return len(d.normalize().as_tuple().digits) <= EXACT_DIGITS
+
+
+class ReadingNotes:
+    """The notes' rulings under every reading for the cases of one file or request, worked out a window at a time
+    as the cases are ruled in order: `ruled(i)` is the i-th case's readings.Ruled, or None for the per-case path."""
+
+    def __init__(self, repo, cases: list):
+        self.repo, self.cases = repo, cases
+        per_day = collections.Counter(c.as_of for c in cases if c.kind == "worker")
+        seen = ruled_before(repo, per_day)
+        self.days = {d for d, n in per_day.items()
+                     if n >= MIN_CASES and (compiled(repo, d) or seen[d] + n >= MIN_CASES_COLD)}
+        self.window, self.ruled_in_window = -1, {}
+        for d in sorted(self.days)[:MAX_DATES]:  # now, so that processes forked to rule the cases inherit them
+            programs(repo, d)
+
+    def ruled(self, i: int) -> R.Ruled | None:
+        if not self.days or self.cases[i].as_of not in self.days:
+            return None
+        w = i // WINDOW
+        if w != self.window:
+            self.ruled_in_window, self.window = {}, w  # let the last window go before working out this one
+            self.ruled_in_window = self.work_out(range(w * WINDOW, min(len(self.cases), (w + 1) * WINDOW)))
+        return self.ruled_in_window.get(i)
+
+    def work_out(self, indices) -> dict:
+        """{index: Ruled} for the cases of `indices` the compiled programs take."""
+        groups: dict = {}
+        for i in indices:
+            if self.cases[i].as_of in self.days:
+                groups.setdefault(self.cases[i].as_of, []).append(i)
+        out = {}
+        for day, members in groups.items():
+            if len(members) < MIN_CASES:
+                continue
+            progs = programs(self.repo, day)
+            if progs is None:
+                continue
+            checks = checkers(progs.base.specs)
+            members = [i for i in members if fits(self.cases[i], checks)]
+            if len(members) >= MIN_CASES:
+                out.update(zip(members, rule_group(progs, [self.cases[i] for i in members])))
+        return out
+
+
+def rule_group(progs: Programs, cases: list) -> list:
+    """Each case's readings.Ruled (None where the repository's own program refuses it: the per-case ruling then
+    refuses it too, or makes its notes itself), from one run of every program over the cases' columns."""
+    facts = from_case_facts([c.facts for c in cases], progs.base.specs)
+    base = run.evaluate(progs.base, facts)
+    rows = Rows(progs.base, base)
+    ok = base.error == 0
+    results = [rows.results(i, c) if not rows.error[i] else None for i, c in enumerate(cases)]
+    other: list = [{} for _ in cases]
+    canon: dict = {}
+    base_codes = comparable(progs.base, base, canon)
+    for label, prog in progs.other.items():
+        out = run.evaluate(prog, facts)
+        differ = np.flatnonzero(ok & differing(base, base_codes, out, comparable(prog, out, canon)))
+        if not len(differ):
+            continue
+        rows = Rows(prog, out)
+        for i in differ.tolist():
+            code = rows.error[i]
+            other[i][label] = prog.errors[code][1] if code else rows.results(i, cases[i])
+    readings = frozenset(progs.other)
+    return [R.Ruled(r, readings, o) if r is not None else None for r, o in zip(results, other)]
+
+
+def comparable(prog, out, canon: dict) -> dict:
+    """result -> codes equal between two programs' outputs exactly where the per-case values are equal (==):
+    the coefficient's and the rule sets' codes index each program's own tables, so they become codes of `canon`,
+    shared by the programs compared; every other result's array already holds its value (cents, days, levels)."""
+    def codes(table: list, name: str) -> np.ndarray:
+        used, where = np.unique(out.values[name], return_inverse=True)
+        return np.array([canon.setdefault((name, table[int(u)]), len(canon)) for u in used], np.int64)[where]
+
+    out_codes = dict(out.values)
+    out_codes["salary.coefficient"] = codes(prog.coefficients, "salary.coefficient")
+    for rs in prog.rulesets:
+        out_codes[rs.result] = codes(rs.labels, rs.result)
+    return out_codes
+
+
+def differing(base, base_codes: dict, out, out_codes: dict) -> np.ndarray:
+    """Rows where the second output differs from the first in a result both have an entry for (a value, or null
+    against a value), or stops with an error: the rows that may get a note (readings.differences decides)."""
+    rows = out.error != 0
+    for name, codes in base_codes.items():
+        if name not in out_codes:
+            continue
+        both = base.entry[name] & out.entry[name]
+        bp, op = base.present[name], out.present[name]
+        rows |= both & ((bp != op) | (bp & (codes != out_codes[name])))
+    return rows
