@@ -91,10 +91,9 @@ def test_notes_use_no_second_ruling(repo, compiled_always, monkeypatch):
     notes = RN.ReadingNotes(repo, cases)
     ruled = [notes.ruled(i) for i in range(len(cases))]
     assert all(r is not None for r in ruled)
-    from evaluator.ruling import readings as module
     calls = []
-    real = module.KINDS["worker"]
-    monkeypatch.setitem(module.KINDS, "worker", lambda *a: calls.append(a) or real(*a))
+    real = readings.KINDS["worker"]  # the table both the ruling and the notes' second rulings call
+    monkeypatch.setitem(readings.KINDS, "worker", lambda *a: calls.append(a) or real(*a))
     rulings = [evaluate(c, repo, engine, ruled=r) for c, r in zip(cases, ruled)]
     assert len(calls) == len(cases)  # each case ruled once, under the repository's own readings
     assert any(n["code"] == readings.ALTERNATIVE_READING for r in rulings for n in r["notes"])
@@ -269,13 +268,9 @@ def test_small_files_compile_nothing(tmp_path):
 def test_a_big_file_through_the_api_one_process_and_two(tmp_path, monkeypatch):
     """Through api.evaluate_file (what `policy eval` and the HTTP API use) with the real thresholds: the same
     rulings as the per-case path, with one process and with two, and the compiled programs were used."""
-    import sys
-    sys.path.insert(0, str(ROOT / "bench"))
-    import eval_speed  # the bench's generator
-
     n = RN.MIN_CASES_COLD + 200
     path = tmp_path / "cases.json"
-    path.write_text(json.dumps(eval_speed.cases(n, seed=7)), encoding="utf-8")
+    path.write_text(json.dumps(varied_workers(n, seed=7), default=float), encoding="utf-8")  # 1234.5 as written
     fresh = api.load(ROOT)
     one = api.evaluate_file(fresh, path, engine="reference")
     assert "_compiled_readings" in fresh.__dict__
@@ -283,7 +278,7 @@ def test_a_big_file_through_the_api_one_process_and_two(tmp_path, monkeypatch):
     monkeypatch.setattr(RN, "MIN_CASES_COLD", n + 1)
     monkeypatch.setattr(RN, "MIN_CASES", n + 1)
     per_case = api.evaluate_file(api.load(ROOT), path, engine="reference")
-    assert one.evaluated == n
+    assert one.evaluated > n * 9 // 10  # (a few are refused: on probation by the hire date, said not)
     plain = [json.dumps(r, default=repr) for r in per_case.rulings]
     assert [json.dumps(r, default=repr) for r in one.rulings] == plain
     assert [json.dumps(r, default=repr) for r in two.rulings] == plain

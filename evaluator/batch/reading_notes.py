@@ -110,7 +110,7 @@ def _compile(repo, day: dt.date) -> Programs | None:
         return None
     other = {}
     used = {vid: v.version for vid, v in base.versions.items()}
-    for iid, _it, _used, code, _choices, variant in R.alternatives(repo, used, {}):
+    for iid, _it, _used, code, _choices, variant in R.plan(repo, used, {}):
         try:
             other[(iid, code)] = bcompile.compile_worker(variant, day)
         except RulingError:  # e.g. a patch the program cannot tabulate: ruled per case

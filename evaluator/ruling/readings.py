@@ -139,28 +139,35 @@ def relied_on(repo, versions_used: dict) -> list[str]:
 
 def alternatives(repo, versions_used: dict, choices: dict) -> list[tuple]:
     """(interpretation id, interpretation, reading used, other reading, choices for it, repository under it) for
-    every executable reading other than the one used, of the interpretations a ruling on these versions rests on.
-    Worked out once per set of versions and choices and kept beside the repository: rulings of one file share a
-    handful of them."""
+    every executable reading other than the one used, of the interpretations a ruling on these versions rests on
+    (plan). Worked out once per set of versions and choices and kept beside the repository: rulings of one file
+    share a handful of them. The order is the first ruling's, as the versions were used (a ruling's notes follow it)."""
     key = (tuple(sorted(versions_used.items())), tuple(sorted(choices.items())))
     plans = repo.__dict__.setdefault("_reading_plans", {})
-    plan = plans.get(key)
-    if plan is None:
-        plan = []
-        for iid in relied_on(repo, versions_used):
-            it = repo.interpretations[iid][0]
-            used = choices.get(iid, it["reading"]["code"])
-            for code in readings_of(repo, iid):
-                if code == used:
-                    continue
-                other = {k: c for k, c in choices.items() if k != iid}
-                if code != it["reading"]["code"]:
-                    other[iid] = code
-                plan.append((iid, it, used, code, other, variant(repo, other)))
+    got = plans.get(key)
+    if got is None:
+        got = plan(repo, versions_used, choices)
         if len(plans) > 4096:  # bounded, whatever the files ask
             plans.clear()
-        plans[key] = plan
-    return plan
+        plans[key] = got
+    return got
+
+
+def plan(repo, versions_used: dict, choices: dict) -> list[tuple]:
+    """What `alternatives` gives, worked out afresh and kept nowhere (the readings a compiled program covers,
+    batch/reading_notes.py, must not decide the order of a ruling's notes)."""
+    out = []
+    for iid in relied_on(repo, versions_used):
+        it = repo.interpretations[iid][0]
+        used = choices.get(iid, it["reading"]["code"])
+        for code in readings_of(repo, iid):
+            if code == used:
+                continue
+            other = {k: c for k, c in choices.items() if k != iid}
+            if code != it["reading"]["code"]:
+                other[iid] = code
+            out.append((iid, it, used, code, other, variant(repo, other)))
+    return out
 
 
 @dataclasses.dataclass
