@@ -23,12 +23,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,33 +33,17 @@ sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "bench"))
 import same_output  # noqa: E402 - the export and the case files, written once there
 import eval_speed  # noqa: E402 - the bench's generator of worker cases
+import serve_speed  # noqa: E402 - starting a server and waiting for it, written once there
 
 QUERIES = ["", "?clauses=inline", "?clauses=table", "?as_of=2019-06-30"]
 HEADERS = ("content-type", "retry-after")
 CASE = {"id": "c", "kind": "worker", "as_of": "2024-07-01", "facts": {"post": "deputy", "years_of_service": 3}}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(code: Path, workers: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "evaluator.cli.main", "serve", "--port", str(port), "--workers",
-                             str(workers)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(code)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            c.request("GET", "/health")
-            if c.getresponse().status == 200:
-                return proc, port
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit(f"the server of {code} did not start")
+    """A server of `code`'s evaluator on a free port, started and waited for as the HTTP bench does."""
+    port = serve_speed.free_port()
+    return serve_speed.start(workers, "durable", port, code), port
 
 
 def ask(port: int, body: bytes, query: str, headers: dict) -> bytes:
