@@ -195,13 +195,48 @@ def by_day(days: np.ndarray, f) -> np.ndarray:
 
 def certificate_due(t: dict, birth: Column, hire: Column):
     """derived.add_years(max(hire, scheme start), years) for those aged max_age or under at the start
-    (derived.age_on). Dates are looked up in per-day tables over the span of the data: far cheaper than date
-    arithmetic on every row."""
+    (derived.age_on). Dates are looked up in per-day tables over the span of the data (day_tables): far cheaper
+    than date arithmetic on every row."""
     both = birth.present & hire.present
     b = birth.values.view(np.int64)  # days since 1970-01-01
     start = np.maximum(hire.values.view(np.int64), t["cert_start"].astype(np.int64))
     lo = int(min(b.min(), start.min())) if len(b) else 0
     hi = int(max(b.max(), start.max())) if len(b) else 0
+    first, key, due_tab = day_tables(lo, hi, int(t["cert_years"]))
+    start -= first  # a fresh array (np.maximum); b is the roster's own column, so it is not changed in place
+    age_key = np.take(key, start)
+    age_key -= np.take(key, b - first)
+    subject = both & (age_key < (t["cert_max_age"] + 1) << 9)  # age <= max age
+    if t["cert_new_hires"]:  # every new hire, whatever the age
+        subject |= both & (hire.values.view(np.int64) >= t["cert_start"].astype(np.int64))
+    return np.take(due_tab, start).view("datetime64[D]"), subject
+
+
+MAX_DAY_TABLE = 1 << 17  # days (about 360 years) of the per-day tables kept between runs, per number of years
+_DAY_TABLES: dict = {}  # years -> (first day, key, due): the widest span asked for so far
+
+
+def day_tables(lo: int, hi: int, years: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """(first, key, due) over the days first..first+len-1, which include lo..hi (days since 1970-01-01): for each
+    day its (year, month, day) key and the day `years` years later (derived.add_years). Each day's entries are a
+    function of that day alone, so the tables of a wider span, kept from an earlier run, give the same values: a
+    program run over a few rows (a request's cases) would otherwise spend most of its time building them again
+    (a few ms for the decades between birth and hire dates). Kept per number of years, up to MAX_DAY_TABLE days."""
+    kept = _DAY_TABLES.get(years)
+    if kept is not None:
+        first, key, due = kept
+        if first <= lo and hi < first + len(key):
+            return kept
+        lo, hi = min(lo, first), max(hi, first + len(key) - 1)
+    made = (lo, *build_day_tables(lo, hi, years))
+    if hi - lo < MAX_DAY_TABLE:
+        if len(_DAY_TABLES) >= 8:  # a few scheme lengths at most in any repository's history
+            _DAY_TABLES.clear()
+        _DAY_TABLES[years] = made
+    return made
+
+
+def build_day_tables(lo: int, hi: int, years: int) -> tuple[np.ndarray, np.ndarray]:
     span = np.arange(lo, hi + 1, dtype=np.int64).view("datetime64[D]")
     month = span.astype("datetime64[M]")
     year = span.astype("datetime64[Y]")
@@ -210,16 +245,11 @@ def certificate_due(t: dict, birth: Column, hire: Column):
     # year, month and day packed so that one comparison orders (month, day) within a year: month and day take
     # 9 bits (at most 11 << 5 | 30 < 512), so (start key - birth key) >> 9 is the age in completed years
     key = ((year.astype(np.int64) << 9) | (m << 5) | d).astype(np.int32)
-    later = month + np.timedelta64(t["cert_years"], "Y")
+    later = month + np.timedelta64(years, "Y")
     last = (later + np.timedelta64(1, "M")).astype("datetime64[D]") - np.timedelta64(1, "D")
-    due_tab = np.minimum(later.astype("datetime64[D]") + d.astype("timedelta64[D]"), last).view(np.int64)
-    start -= lo  # a fresh array (np.maximum); b is the roster's own column, so it is not changed in place
-    age_key = np.take(key, start)
-    age_key -= np.take(key, b - lo)
-    subject = both & (age_key < (t["cert_max_age"] + 1) << 9)  # age <= max age
-    if t["cert_new_hires"]:  # every new hire, whatever the age
-        subject |= both & (hire.values.view(np.int64) >= t["cert_start"].astype(np.int64))
-    return np.take(due_tab, start).view("datetime64[D]"), subject
+    due = np.minimum(later.astype("datetime64[D]") + d.astype("timedelta64[D]"), last).view(np.int64)
+    key.flags.writeable = due.flags.writeable = False  # kept and shared between runs: read only
+    return key, due
 
 
 def latest_grade(grades: dict, n: int) -> np.ndarray:
