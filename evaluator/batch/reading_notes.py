@@ -24,11 +24,12 @@ reading variants), so the worker processes of `policy serve` and `policy eval --
 and windows; the first use of a date compiles them (about 40-80 ms each, nine for a worker date today).
 
 The thresholds come from bench/notes_crossover.py (CPU per case, durable-rules, 2026-12-06, two cores shared
-with other work): ruling a case again under the readings that reach it costs about 650-700 µs a case whatever the
-number of cases; with the programs compiled the compiled path costs 1,550 µs a case at 16 cases, 660 at 64, 445 at
-128 and 235 from 2,048 on (a run of a program has a fixed cost, about 2 ms, mostly the certificate clock's per-day
-tables over the span of the dates), so it pays from 64 cases (MIN_CASES); compiling the nine programs of a date
-first costs about 0.4 s, and the compiled path then pays from 1,024 cases (MIN_CASES_COLD; 1,050 against 650 at 512).
+with other work): ruling a case again under the readings that reach it costs about 450-490 µs a case whatever the
+number of cases; with the programs compiled the compiled path costs 725 µs a case at 8 cases, 494 at 16, 321 at
+32, 202 at 128 and 170 from 512 on (a run of a program has a fixed cost, about 0.4 ms, since the certificate clock's
+per-day tables are kept between runs: batch/run.day_tables), so it pays from 32 cases (MIN_CASES); compiling the
+nine programs of a date first costs about 0.4 s, and the compiled path then pays from about 1,000-1,500 cases
+(MIN_CASES_COLD; 909 against 452 at 512, 352 against 481 at 2,048).
 Run the bench again when the per-case ruling gets cheaper: both crossovers move up.
 """
 from __future__ import annotations
@@ -48,7 +49,7 @@ from .facts import from_case_facts
 from .rulings import Rows
 
 WINDOW = 4096  # cases whose notes are worked out together (and kept until the next window)
-MIN_CASES = 64  # a date's cases in a window, with its programs compiled, below which the per-case path is cheaper
+MIN_CASES = 32  # a date's cases in a window, with its programs compiled, below which the per-case path is cheaper
 MIN_CASES_COLD = 1024  # a date's cases in the file below which compiling its programs costs more than it saves
 MAX_DATES = 4  # dates whose programs are kept per repository (each date's nine programs: about 5 MB)
 MAX_COUNTED = 4096  # dates whose cases are counted toward compiling them (ruled_before)

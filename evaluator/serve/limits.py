@@ -14,6 +14,7 @@ IDLE_TIMEOUT_S = 5              # an idle keep-alive connection is closed after 
 MAX_CONNECTIONS = 256           # open connections; more are closed at once
 MAX_ACTIVE = 64                 # requests handled at once; more are answered 503
 RULING_TIMEOUT_S = 3 * BODY_TIMEOUT_S  # a request's ruling; beyond, 503 (the worker finishes it and is reused)
-MIN_PART_CASES = 25             # a request is shared among idle workers only in parts of at least this many cases
+MIN_PART_CASES = 32             # a request is shared among idle workers only in parts of at least this many cases
+                                # (reading_notes.MIN_CASES: a smaller part would make its notes case by case)
 QUEUE_PER_WORKER = 8            # requests waiting for a worker, per worker; more are answered 503
 LOG_LINES_PER_S = 25            # server log lines per second per logger; the rest are counted, then summarised
