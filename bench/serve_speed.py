@@ -1,11 +1,14 @@
 """HTTP benchmark client (issue 16): `policy serve --workers N` started on a free port, then
 
 - rulings per second with 100-case requests sent by several clients at once, for 1x, 4x and 10x the number of
-  requests (the slope rows say how the time grows with the work), after a warm-up that is not counted;
+  requests (the slope rows say how the time grows with the work), after a warm-up that is not counted, long
+  enough for every worker to have compiled the date's programs for the notes (reading_notes.MIN_CASES_COLD cases
+  each: about 0.4 s of a worker's CPU once per date, then every request of 100 cases takes the compiled path);
 - the CPU time the server spent (from /proc): rulings per CPU-second of the server and its workers, the figure that
   compares two versions fairly on a shared machine (wall time also counts waiting for a core), and at the largest
   size the CPU per ruling of the server's own process (HTTP, the event loop, moving bodies and answers), of the
-  worker processes (reading the cases, ruling, writing the answer) and of this client;
+  worker processes (reading the cases, ruling, writing the answer) and of this client, and the client's share of
+  the CPU all three used (what the client takes from the server on the same machine);
 - the size of the answer to a 100-case request in each form of the rulings document (inline and table);
 - the latency of one-case requests (one client, keep-alive): p50 and p99.
 
@@ -14,14 +17,16 @@ certificate, birth and hire dates for 40% of them, probation, not re-elected), a
 BODIES request bodies sent in turn, so that no request repeats the one before it (a server that remembered
 answers or rulings would otherwise be measured on its memory).
 
-    .venv/bin/python bench/serve_speed.py                    # --workers 2, 4 clients, 20 / 80 / 200 requests
+    .venv/bin/python bench/serve_speed.py                    # a worker per core, 4 clients, 20 / 80 / 200 requests
     .venv/bin/python bench/serve_speed.py --quick            # 8 / 32 / 80 requests, 300 one-case requests
     .venv/bin/python bench/serve_speed.py --json             # one JSON object on stdout (bench/report.py reads it)
     .venv/bin/python bench/serve_speed.py --code ../main     # the server of another checkout, for a comparison
     .venv/bin/python bench/serve_speed.py --quick --against ../main   # this one and another, side by side
 
 Targets: >= 10,000 rulings/s with 100-case requests, one-case p99 < 5 ms on the 2-core machine. The client runs on
-the same machine and takes CPU from the server: the figures are a floor; on a shared machine compare old and new
+the same machine and takes CPU from the server: the figures are a floor. The client is kept cheap: the bodies are
+encoded once before timing, each client thread keeps one connection open (keep-alive), and an answer is read whole
+(its length and status checked, not parsed); on a shared machine compare old and new
 side by side (--against DIR: both servers measured by this client, one after the other at each size; or --code),
 not with figures taken at another time. A benchmark, not a test.
 """
@@ -43,6 +48,10 @@ import _rows  # bench/_rows.py, the common output (run as bench/NAME.py, so benc
 import eval_speed  # the generated worker cases, the same as policy eval's bench
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from evaluator.batch.reading_notes import MIN_CASES_COLD  # noqa: E402 - a date's programs compiled from here
+from evaluator.ruling.pool import AUTO_MAX_JOBS, cores  # noqa: E402 - what `policy serve --workers auto` starts
+
 TARGET_RATE = 10_000  # rulings/s with 100-case requests (issue 16)
 TARGET_P99_MS = 5  # one-case requests
 CASES_PER_REQUEST = 100
@@ -127,12 +136,14 @@ def throughput(port: int, clients: int, requests: int, query: str, server: int, 
                 done[0] += CASES_PER_REQUEST if ok else 0
                 errors[0] += 0 if ok else 1
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0, (server0, workers0), client0 = time.monotonic(), cpu_seconds(server), time.process_time()
+    server0, workers0 = cpu_seconds(server)
+    t0, client0 = time.monotonic(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    took, (server1, workers1), client1 = time.monotonic() - t0, cpu_seconds(server), time.process_time()
+    took, client1 = time.monotonic() - t0, time.process_time()  # before reading /proc: not the client's work
+    server1, workers1 = cpu_seconds(server)
     cpu, n = server1 - server0 + workers1 - workers0, done[0]
 
     def per_ruling(seconds: float) -> float | None:
@@ -140,7 +151,8 @@ def throughput(port: int, clients: int, requests: int, query: str, server: int, 
     return {"requests": requests, "rulings": n, "errors": errors[0], "seconds": round(took, 2),
             "rulings_per_s": round(n / took), "rulings_per_cpu_s": round(n / cpu) if cpu else None,
             "server_us": per_ruling(server1 - server0), "workers_us": per_ruling(workers1 - workers0),
-            "client_us": per_ruling(client1 - client0)}
+            "client_us": per_ruling(client1 - client0),
+            "client_share": round((client1 - client0) / (cpu + client1 - client0), 3) if cpu else None}
 
 
 def answer_sizes(port: int, body: bytes) -> dict:
@@ -189,6 +201,9 @@ def rows_of(args, runs: list[dict], sizes: dict, one: dict) -> list[dict]:
                       ("client_us", "this benchmark's client (on the same machine)")):
         out.append(row(f"HTTP 100-case requests, CPU per ruling in {what}", f"{last['requests']} requests, {where}",
                        last[key], "µs per ruling"))
+    out.append(row("HTTP 100-case requests, the client's share of the CPU (server, workers and client)",
+                   f"{last['requests']} requests, {where}",
+                   round(100 * last["client_share"], 1) if last["client_share"] is not None else None, "%"))
     first = runs[0]
     for r in runs[1:]:
         k = r["requests"] / first["requests"]
@@ -216,7 +231,8 @@ def side_by_side(say, names: list[str], rows: list[list[dict]]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=min(cores(), AUTO_MAX_JOBS),
+                    help="policy serve --workers (default: what --workers auto starts, one per core)")
     ap.add_argument("--engine", choices=["durable", "reference"], default="durable")
     ap.add_argument("--clients", type=int, default=4, help="concurrent clients sending 100-case requests")
     ap.add_argument("--requests", type=int, default=None,
@@ -244,8 +260,9 @@ def main() -> int:
             port = free_port()
             servers.append((start(args.workers, args.engine, port, code), port))
         results = [{"runs": []} for _ in codes]
-        for (proc, port), res in zip(servers, results):  # warm-up, not counted: every worker has ruled
-            throughput(port, args.clients, 2 * max(args.workers, 1) * args.clients, "", proc.pid, sent)
+        warm = max(args.workers, 1) * (-(-MIN_CASES_COLD // CASES_PER_REQUEST) + 2)
+        for (proc, port), res in zip(servers, results):  # warm-up, not counted: every worker has compiled
+            throughput(port, args.clients, warm, "", proc.pid, sent)
         for k in (1, 4, 10):
             for code, (proc, port), res in zip(codes, servers, results):
                 res["runs"].append(throughput(port, args.clients, base * k, f"?clauses={args.clauses}", proc.pid,

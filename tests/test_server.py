@@ -213,3 +213,22 @@ def test_embedded_case_schema_accepts_exactly_what_the_repository_schema_accepts
                 assert embedded.is_valid(variant) == original.is_valid(variant), (path, case.get("id"), kind)
                 checked += 1
     assert checked > 300
+
+
+def test_workers_default_to_one_per_core(monkeypatch):
+    import argparse
+
+    from evaluator.cli import serve as cli_serve
+    from evaluator.cli.main import build_parser
+    from evaluator.ruling import pool
+
+    args = build_parser().parse_args(["serve"])
+    assert args.workers is cli_serve.AUTO
+    for cores, started in ((1, 1), (2, 2), (64, pool.AUTO_MAX_JOBS)):
+        monkeypatch.setattr(pool, "cores", lambda cores=cores: cores)
+        assert cli_serve.workers_for(args.workers) == started
+    monkeypatch.setattr(pool, "cores", lambda: 2)
+    assert [cli_serve.workers_for(cli_serve.workers_arg(t)) for t in ("0", "1", "8")] == [0, 1, 8]
+    for bad in ("9", "-1", "two", ""):
+        with pytest.raises(argparse.ArgumentTypeError):
+            cli_serve.workers_arg(bad)
