@@ -45,3 +45,12 @@ def test_a_span_too_wide_to_keep_is_built_and_not_kept(monkeypatch):
     monkeypatch.setattr(run, "MAX_DAY_TABLE", 1000)
     first, key, _ = run.day_tables(0, 5000, 2)
     assert first == 0 and len(key) == 5001 and 2 not in run._DAY_TABLES  # noqa: SLF001
+
+
+def test_a_span_far_from_the_kept_one_is_built_alone(monkeypatch):
+    monkeypatch.setattr(run, "_DAY_TABLES", {})
+    monkeypatch.setattr(run, "MAX_DAY_TABLE", 1000)
+    run.day_tables(0, 500, 2)
+    first, key, due = run.day_tables(5000, 5010, 2)  # the union would be over the bound: only what was asked
+    assert first == 5000 and len(key) == 11
+    assert np.array_equal(due, run.build_day_tables(5000, 5010, 2)[1])

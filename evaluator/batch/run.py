@@ -213,6 +213,7 @@ def certificate_due(t: dict, birth: Column, hire: Column):
 
 
 MAX_DAY_TABLE = 1 << 17  # days (about 360 years) of the per-day tables kept between runs, per number of years
+MAX_DAY_TABLES = 8  # numbers of years whose tables are kept (a few scheme lengths at most in any repository)
 _DAY_TABLES: dict = {}  # years -> (first day, key, due): the widest span asked for so far
 
 
@@ -224,13 +225,14 @@ def day_tables(lo: int, hi: int, years: int) -> tuple[int, np.ndarray, np.ndarra
     (a few ms for the decades between birth and hire dates). Kept per number of years, up to MAX_DAY_TABLE days."""
     kept = _DAY_TABLES.get(years)
     if kept is not None:
-        first, key, due = kept
+        first, key, _ = kept
         if first <= lo and hi < first + len(key):
             return kept
-        lo, hi = min(lo, first), max(hi, first + len(key) - 1)
+        if max(hi, first + len(key) - 1) - min(lo, first) < MAX_DAY_TABLE:  # widened to keep both spans
+            lo, hi = min(lo, first), max(hi, first + len(key) - 1)
     made = (lo, *build_day_tables(lo, hi, years))
     if hi - lo < MAX_DAY_TABLE:
-        if len(_DAY_TABLES) >= 8:  # a few scheme lengths at most in any repository's history
+        if len(_DAY_TABLES) >= MAX_DAY_TABLES:
             _DAY_TABLES.clear()
         _DAY_TABLES[years] = made
     return made
