@@ -3,7 +3,10 @@ bodies and connections that stall, requests that would hold a worker, errors as 
 The last tests run the real server (uvicorn, a worker process) in a subprocess with its timeouts shortened."""
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -216,3 +219,53 @@ def test_the_access_log_keeps_its_lines_whole_when_some_were_dropped(caplog):
     assert '"POST /evaluate HTTP/1.1" 200' in fmt.format(nxt)
     said = [r.getMessage() for r in caplog.records if r.name == "uvicorn.error"]
     assert any("log line(s) dropped" in m and "uvicorn.access" in m for m in said)
+
+
+REPLACED = """
+import sys
+from evaluator import api
+from evaluator.serve import app, limits
+limits.IDLE_TIMEOUT_S = 1
+app.serve(api.load("."), "127.0.0.1", int(sys.argv[1]), "reference", workers=1)
+"""
+
+
+def _server_and_workers(port: int) -> tuple[int, list[int]]:
+    """The pid of the live server started with `port` as its last argument, and its children (the workers)."""
+    stats = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                args = fh.read().split(b"\0")
+            with open(f"/proc/{entry}/stat") as fh:
+                stats[int(entry)] = (args, int(fh.read().rsplit(")", 1)[1].split()[1]))
+        except OSError:
+            continue
+    server = next(pid for pid, (args, _) in stats.items() if args[-2:] == [str(port).encode(), b""])
+    return server, [pid for pid, (_, parent) in stats.items() if parent == server]
+
+
+def _sockets(pid: int) -> int:
+    fds = f"/proc/{pid}/fd"
+    return sum(os.readlink(f"{fds}/{fd}").startswith("socket:") for fd in os.listdir(fds))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="reads /proc")
+def test_a_replaced_worker_holds_none_of_the_servers_connections():
+    """A worker forked to replace one that died must not keep the server's sockets: a connection the server closes
+    (here the idle keep-alive one) would otherwise stay open to its client."""
+    with live_server(REPLACED) as (port, url):
+        idle = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        idle.request("GET", "/health")
+        assert idle.getresponse().read()
+        server, workers = _server_and_workers(port)
+        assert len(workers) == 1
+        os.kill(workers[0], signal.SIGKILL)
+        time.sleep(0.5)
+        statuses = [_post(url, json.dumps(CASE).encode())[0] for _ in range(2)]
+        assert statuses[-1] == 200 and set(statuses) <= {200, 503}
+        _, replaced = _server_and_workers(port)
+        assert replaced and workers[0] not in replaced
+        assert [_sockets(pid) for pid in replaced] == [0] * len(replaced)
+        idle.sock.settimeout(5)
+        assert idle.sock.recv(1) == b""  # closed by the server after its idle timeout, seen by the client

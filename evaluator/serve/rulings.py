@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import stat
 import threading
 import time
 from http import HTTPStatus
@@ -136,12 +137,14 @@ def cases_between(cf, start: int, stop: int | None, first: bool):
 
 
 _WORKER: Ruler | None = None
+MAX_FD_SCANNED = 1024  # descriptors looked at for inherited sockets where /proc/self/fd cannot list them
 
 
 def start_worker(repo, engine: str, log_path, log_key) -> None:
     """Process-pool initializer (fork): the repository is inherited, not pickled. The worker ends itself when the
     server that forked it is gone (killed without a chance to stop its pool)."""
     global _WORKER
+    close_inherited_sockets()
     _WORKER = Ruler(repo, engine, log_path, log_key)
     parent = os.getppid()
 
@@ -150,6 +153,32 @@ def start_worker(repo, engine: str, log_path, log_key) -> None:
             time.sleep(1)
         os._exit(0)
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def close_inherited_sockets() -> None:
+    """Let go of the sockets a worker inherited from the server at fork. A worker that replaces one that died is
+    forked from the running server, with its listening socket and every open connection: a connection the server
+    then closes (idle, refused, timed out) would stay open to its client for as long as the worker lives, and the
+    server's bounds on idle and open connections would not hold. Each such descriptor is pointed at /dev/null
+    (dup2), not closed, so that its number is not reused while the server's socket objects, copied at fork, still
+    name it. A worker talks to the server through pipes only."""
+    fds = "/proc/self/fd"
+    names = os.listdir(fds) if os.path.isdir(fds) else range(3, MAX_FD_SCANNED)
+    null = None
+    try:
+        for name in names:
+            fd = int(name)
+            try:
+                if fd <= 2 or fd == null or not stat.S_ISSOCK(os.fstat(fd).st_mode):
+                    continue
+                if null is None:
+                    null = os.open(os.devnull, os.O_RDWR)
+                os.dup2(null, fd)
+            except OSError:  # closed meanwhile (e.g. the directory listing's own descriptor)
+                continue
+    finally:
+        if null is not None:
+            os.close(null)
 
 
 def rule_in_worker(raw: bytes, as_of: str | None, form: str | None = None, part=None) -> tuple[int, str, bytes]:
