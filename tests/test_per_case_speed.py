@@ -82,9 +82,10 @@ def test_a_step_is_remembered_per_version_object_and_typed_key():
     assert memo.step((V,), (a,), memo.typed(5), lambda: compute(5)) == 6  # another function
 
 
-def test_the_raised_level_step_names_every_function_of_the_module_it_reaches():
-    """The memo tells a step changed at run time (a test patching kinds/worker.py) by its functions: the raised
-    level's must name every function of the module that _raised reaches, or a patched one would go unseen."""
+def test_every_remembered_step_names_every_function_of_the_module_it_reaches():
+    """The memo tells a step changed at run time (a test patching kinds/worker.py) by its functions: each step of
+    rule_worker (the band, the raised level, the allowance, the honours) must name every function of the module its
+    first function reaches, or a patched one would go unseen."""
     import ast
     import inspect
     from evaluator.kinds import worker as W
@@ -98,9 +99,13 @@ def test_the_raised_level_step_names_every_function_of_the_module_it_reaches():
                 seen.add(node.id)
                 reached(node.id, seen)
         return seen
-    named = next(node for node in ast.walk(defs["rule_worker"]) if isinstance(node, ast.Tuple)
-                 and any(isinstance(e, ast.Name) and e.id == "_raised" for e in node.elts))
-    assert {e.id for e in named.elts} == reached("_raised", {"_raised"})
+    steps = [node.args[0] for node in ast.walk(defs["rule_worker"]) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "step"]
+    assert len(steps) == 4 and all(isinstance(s, ast.Tuple) for s in steps)
+    for named in steps:
+        first = named.elts[0].id
+        assert {e.id for e in named.elts} == reached(first, {first}), first
+    assert any(e.id == "_raised" for s in steps for e in s.elts)
 
 
 def test_recording_versions_are_never_remembered(repo):

@@ -20,8 +20,8 @@ pins them, tests/test_engine_boundary.py shows each neutralised). The boundary:
 - a fresh state per case, deleted in `finally`; results de-duplicated (an `any` fires once per true branch) and
   returned in declared order; any engine exception becomes an EngineError naming the case, rule set and rule;
 - the engine is a function of the rules and the facts: an answer is remembered per rule list (the very object,
-  as its compiled rule set is) and normalised facts with their types, at most MAX_ANSWERS of them, so that the
-  same facts (most workers' exit grounds) do not go through the engine again.
+  as its compiled rule set is) and the facts it reads as given, with their types, at most MAX_ANSWERS of them, so
+  that the same facts (most workers' exit grounds) go through neither the fact guard nor the engine again.
 """
 from __future__ import annotations
 
@@ -38,16 +38,33 @@ from .fact_guard import EngineError, FactError  # noqa: F401 - re-exported: call
 
 def _types(rules: list[Rule]) -> dict:
     """name -> the declared type of every fact the rules read (remembered per rule list: asked once per case)."""
+    return _shape(rules)[1]
+
+
+def _shape(rules: list[Rule]) -> tuple:
+    """(rules, _types(rules), the names of the facts they read, as many ABSENTs): remembered per rule list."""
     hit = _TYPES.get(id(rules))
     if hit is not None and hit[0] is rules:
-        return hit[1]
+        return hit
     out = {}
     for r in rules:
         out.update(r.types)
     if len(_TYPES) > 4096:
         _TYPES.clear()
-    _TYPES[id(rules)] = (rules, out)
-    return out
+    hit = _TYPES[id(rules)] = (rules, out, tuple(out), (ABSENT,) * len(out))
+    return hit
+
+
+class _Absent:
+    """A fact the case does not give (not the same as one given as null, which normalise refuses)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
 
 
 _TYPES: dict = {}
@@ -154,17 +171,25 @@ class DurableEngine:
     def fire(self, rules: list[Rule], facts: dict, case_kind: str, case_id: str = "") -> list[str]:
         if not rules:
             return []
-        fact = fact_guard.normalise(_types(rules), facts, case_id, _constants(rules))
         # The engine is a function of the rules and the facts they read: the same rule list (the very object) given
-        # the same normalised facts, each of the same type, fires what it fired before (MAX_ANSWERS remembered).
-        key = (id(rules), case_kind, tuple(zip(fact, map(type, fact.values()), fact.values())))
-        hit = self._answers.get(key)
+        # the same facts, each of the same type and the same ones absent, fires what it fired before (MAX_ANSWERS
+        # remembered). The key is the facts as given, so that an answer remembered needs no normalising: normalise
+        # is a function of them, and equal facts of the same types pass it alike (a fact it refuses is never
+        # remembered; one that cannot be a key, e.g. a list where a number is declared, is refused by it).
+        _, types, names, absent = _shape(rules)
+        given = tuple(map(facts.get, names, absent))
+        key = (id(rules), case_kind, given, tuple(map(type, given)))
+        try:
+            hit = self._answers.get(key)
+        except TypeError:
+            key = hit = None
         if hit is not None and hit[0] is rules:
             return list(hit[1])
-        fired = self._fire(rules, fact, case_kind, case_id)
-        if len(self._answers) >= MAX_ANSWERS:
-            self._answers.clear()
-        self._answers[key] = (rules, tuple(fired))
+        fired = self._fire(rules, fact_guard.normalise(types, facts, case_id, _constants(rules)), case_kind, case_id)
+        if key is not None:
+            if len(self._answers) >= MAX_ANSWERS:
+                self._answers.clear()
+            self._answers[key] = (rules, tuple(fired))
         return fired
 
     def _fire(self, rules: list[Rule], fact: dict, case_kind: str, case_id: str) -> list[str]:

@@ -31,17 +31,17 @@ _LOCK = threading.Lock()
 _suspended = 0
 
 
-def step(fns: tuple, versions: tuple, key: tuple, compute):
-    """compute(), or what it gave for the same functions (every function of the step, as they are now: a step
+def step(fns: tuple, versions: tuple, key: tuple, compute, *args):
+    """compute(*args), or what it gave for the same functions (every function of the step, as they are now: a step
     changed at run time, e.g. patched by a test, is not answered by the old one), versions (the same objects) and
-    key (typed: see typed())."""
+    key (typed: see typed(); the arguments that are not in the key are those the versions and key determine)."""
     if _suspended:
-        return compute()
+        return compute(*args)
     k = (fns, tuple(map(id, versions)), key)
     hit = _MEMO.get(k)
     if hit is not None and hit[0] == versions:  # the same objects (an id reused by another: compared in full)
         return hit[1]
-    value = compute()  # an exception (no band, no row) is raised again each time, never remembered
+    value = compute(*args)  # an exception (no band, no row) is raised again each time, never remembered
     if not all(map(plain, versions)):  # only plain data is remembered, so a hit above needs no such check
         return value
     if len(_MEMO) >= MAX_ENTRIES:
@@ -51,8 +51,9 @@ def step(fns: tuple, versions: tuple, key: tuple, compute):
 
 
 def typed(*values) -> tuple:
-    """A key of values that tells equal values of different types apart (5, 5.0, Decimal('5.0') and True)."""
-    return tuple(zip(map(type, values), values))
+    """A key of values that tells equal values of different types apart (5, 5.0, Decimal('5.0') and True): the
+    values, then their types."""
+    return values + tuple(map(type, values))
 
 
 def plain(version) -> bool:
@@ -94,6 +95,11 @@ def suspended():
         with _LOCK:
             _suspended -= 1
             _MEMO.clear()
+
+
+def remembering() -> bool:
+    """Whether anything may be remembered or answered from memory now (not inside `suspended()`)."""
+    return not _suspended
 
 
 def forget() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 
 from ..engine.conditions import holds
-from .common import rulesets_in_force
-from .trace import Trace
+from . import common
+from .trace import Trace, quoted
 
 
 def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts: dict, day: dt.date) -> None:
@@ -14,23 +14,25 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
     Each fired rule gets a trace entry citing its clauses; a rule set where nothing fired gets one entry with the
     value [] that shows every fact its rules read, citing the clauses the rule set encodes.
     """
-    versions = rulesets_in_force(repo, case_kind, day)
-    for v in versions:
+    on = common.on(repo, day)
+    for v in on.rulesets(case_kind):
         rules, fired = fire(tr, repo, engine, v, case_kind, case_id, facts)
         result = v.data["result"]
+        if not fired:
+            if tr.keeps_entries:  # not a results-only trace (kinds.trace.Results)
+                tr.put(result, [], (on.head(v, "none")[0], ()), shown(facts, facts_read(rules)),
+                       quoted(repo, v.data["encodes"]))
+            tr.results[result] = []
+            continue
         tr.results[result] = sorted(r.id for r in rules if r.id in fired)
-        if not tr.keeps_entries:  # a results-only trace (kinds.trace.Results)
+        if not tr.keeps_entries:
             continue
         for r in rules:
             if r.id not in fired:
                 continue
-            tr.add(result, r.id, f"{v.id}@{v.version}#{r.id}", {n: plain(facts.get(n)) for n in r.facts},
-                   r.cites, r.interpretations, set_result=False, modality=r.modality)
+            tr.add(result, r.id, f"{v.id}@{v.version}#{r.id}", shown(facts, r.facts), r.cites, r.interpretations,
+                   set_result=False, modality=r.modality)
             note_readings(tr, r, facts)
-        if not fired:
-            read = facts_read(rules)
-            tr.add(result, [], f"{v.id}@{v.version}#none", {n: plain(facts.get(n)) for n in read},
-                   v.data["encodes"], [], set_result=False)
 
 
 def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: dict) -> tuple[list, set]:
@@ -68,3 +70,12 @@ def note_readings(tr: Trace, rule, facts: dict) -> None:
 def plain(v):
     """A fact's value as a trace input: dates in ISO form."""
     return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def shown(facts: dict, names) -> dict:
+    """{name: plain(facts.get(name))} for each name, in order: the facts a rule read, as its trace entry's inputs."""
+    out = dict(zip(names, map(facts.get, names)))
+    for name, v in out.items():
+        if isinstance(v, dt.date):
+            out[name] = v.isoformat()
+    return out

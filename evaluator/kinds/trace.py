@@ -26,7 +26,7 @@ class Trace:
             "value": value,
             "rule": rule,
             "inputs": inputs,
-            "clauses": [{"id": c, "text": text} for c, text in quoted(self.repo, cites)],
+            "clauses": list(map(dict.copy, quoted(self.repo, cites))),
             "interpretations": list(dict.fromkeys(interpretations)),
         }
         if modality is not None:
@@ -36,6 +36,29 @@ class Trace:
         self.entries.append(entry)
         if set_result:
             self.results[result] = value
+
+    def put(self, result: str, value, head: tuple, inputs: dict, quotes: tuple) -> None:
+        """add() for a step that hands down its rule and interpretations as `head` (rule, interpretations once each:
+        common.Day.head) and its clauses already quoted (`quoted(repo, cites)`): the same entry, built without
+        asking again."""
+        self.entries.append({"result": result, "value": value, "rule": head[0], "inputs": inputs,
+                             "clauses": list(map(dict.copy, quotes)),
+                             "interpretations": list(head[1])})
+        self.results[result] = value
+
+    def put_all(self, templates: tuple) -> None:
+        """put() of each entry `template()` made: a step remembered for many rulings hands its entries down made,
+        and each ruling gets its own copy (its inputs, their lists and mappings, its clauses and interpretations)."""
+        entries, results = self.entries, self.results
+        for result, value, rule, inputs, nested, quotes, interpretations, clauses in templates:
+            inputs = inputs.copy()
+            for k in nested:
+                inputs[k] = fresh(inputs[k])
+            if clauses is not self.repo.clauses:  # made with another clause store: quoted again
+                quotes = quoted(self.repo, [q["id"] for q in quotes])
+            entries.append({"result": result, "value": value, "rule": rule, "inputs": inputs,
+                            "clauses": list(map(dict.copy, quotes)), "interpretations": list(interpretations)})
+            results[result] = value
 
     def rules_ran(self, version, rules, facts: dict, fired) -> None:
         """Record what a rule set was given and what fired, so that a rule that did not fire can be explained."""
@@ -52,16 +75,33 @@ class Trace:
             self.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
 
 
+def template(repo, result: str, value, head: tuple, inputs: dict, cites) -> tuple:
+    """A trace entry made once, for the rulings of a remembered step to copy (Trace.put_all): what put() is given,
+    with the inputs that hold lists or mappings named (copied for each ruling) and the clauses quoted."""
+    nested = tuple(k for k, v in inputs.items() if isinstance(v, (list, dict)))
+    return result, value, head[0], inputs, nested, quoted(repo, cites), head[1], repo.clauses
+
+
+def fresh(value):
+    """A copy of a trace input, its lists and mappings copied all the way down (scalars are immutable)."""
+    if isinstance(value, dict):
+        return {k: fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fresh(v) for v in value]
+    return value
+
+
 def quoted(repo, cites) -> tuple:
-    """(clause id, its text) for each clause cited, once each, in order: remembered per clause store and list of
-    cites (a ruling quotes the same few lists of clauses again and again; the texts of a loaded store do not change)."""
+    """{"id": clause id, "text": its text} for each clause cited, once each, in order: remembered per clause store
+    and list of cites (a ruling quotes the same few lists of clauses again and again; the texts of a loaded store do
+    not change). The mappings are the remembered ones: a trace entry holds copies (`list(map(dict.copy, ...))`)."""
     key = tuple(cites)
     clauses = repo.clauses
     hit = _QUOTED.get(key)
     if hit is not None and hit[0] is clauses:
         return hit[1]
     cite = repo.cite
-    out = tuple((c, cite(c).text) for c in dict.fromkeys(key))
+    out = tuple({"id": c, "text": cite(c).text} for c in dict.fromkeys(key))
     if len(_QUOTED) >= 4096:  # lists of cites come from the policy data, not the case: few; bounded all the same
         _QUOTED.clear()
     _QUOTED[key] = (clauses, out)
@@ -82,6 +122,13 @@ class Results(Trace):
             modality: str | None = None, layer: dict | None = None) -> None:
         if set_result:
             self.results[result] = value
+
+    def put(self, result: str, value, head: tuple, inputs: dict, quotes: tuple) -> None:
+        self.results[result] = value
+
+    def put_all(self, templates: tuple) -> None:
+        for t in templates:
+            self.results[t[0]] = t[1]
 
     def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
         pass

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from . import derived, district, memo
+from . import common, derived, district, memo
 from .errors import RulingError, UnusableFact
 from .rulesets import apply_rulesets
-from .common import in_force, int_if_whole, interpretations_of, part_ref
-from .trace import Trace
+from .common import int_if_whole
+from .trace import Trace, quoted, template
 
 SALARY_TABLE = "workforce.salary_table"
 ALLOWANCE = "workforce.performance_allowance"
@@ -182,87 +182,78 @@ def award(hd: dict, years: int):
 def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     tr = trace(repo)
     f, day = case.facts, case.as_of
+    on = common.on(repo, day)  # the versions in force on the day, looked up once for every case of the day
+    use, head = on.use, on.head
 
-    def policy(pid):
-        return in_force(tr, repo, pid, day)
-
-    tv = policy(SALARY_TABLE)
+    # Each step over a few facts is remembered with its trace entries made (memo.step, trace.template); each ruling
+    # copies them (Trace.put_all). Steps over dates and amounts are traced as they are computed (put).
+    tv = use(tr, SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
-    row, band = memo.step((salary_band,), (tv,), memo.typed(post, years), lambda: salary_band(table, post, years))
-    if row is None:
+    band = memo.step((_band, salary_band, band_cites), (tv,), memo.typed(post, years),
+                     _band, repo, on, tv, table, post, years)
+    if band is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
-    tr.add("salary.band_level", row["level"], part_ref(tv, "band_level"),
-           {"post": post, "years_of_service": years, "band": band["text"]},
-           band_cites(table, row, post), interpretations_of(tv))
+    row, band_entry = band
+    tr.put_all(band_entry)
 
-    pv = policy(PROBATION)
+    pv = use(tr, PROBATION)
     probation, prob_inputs = probation_status(pv.data["data"], post, f.get("hire_date"), day, f.get("on_probation"))
     if probation:
         prow = table["probation"]
-        level, coefficient, base_pay = None, prow["coefficient"], prow["base_pay"]
-        cites = probation_cites(table, pv.data["data"])
-        inputs = prob_inputs
-        tr.add("salary.level", None, part_ref(pv, "level"), inputs, cites, interpretations_of(pv))
-        tr.add("salary.coefficient", coefficient, part_ref(pv, "coefficient"), inputs, cites, interpretations_of(pv))
-        tr.add("salary.base_pay", base_pay, part_ref(pv, "base_pay"), inputs, cites, interpretations_of(pv))
+        coefficient, base_pay = prow["coefficient"], prow["base_pay"]
+        quotes = quoted(repo, probation_cites(table, pv.data["data"]))
+        for result, value, part in (("salary.level", None, "level"), ("salary.coefficient", coefficient, "coefficient"),
+                                    ("salary.base_pay", base_pay, "base_pay")):
+            tr.put(result, value, head(pv, part), prob_inputs, quotes)
     else:
-        rv = policy(RAISES)
+        rv = use(tr, RAISES)
         rd = rv.data["data"]
-        el, cl, top, level, capped, lrow = memo.step(
-            (_raised, raise_levels, raised_level, level_cap, capped_level, combined_raise, column_top, level_row),
-            (tv, rv), memo.typed(post, row["level"], f["education"], f["certificate"]),
-            lambda: _raised(table, rd, post, row["level"], f["education"], f["certificate"]))
-        inputs = {"band_level": row["level"], "education": f["education"], "education_raise": el,
-                  "certificate": f["certificate"], "certificate_raise": cl, "combine": rd["combine"],
-                  "cap": top, "capped_raises": list(rd["capped_raises"]), "capped": capped}
-        tr.add("salary.level", level, part_ref(rv, "level"), inputs, level_cites(rd, el, cl, row),
-               interpretations_of(rv))
-        coefficient, base_pay = lrow["coefficient"], lrow["base_pay"]
-        tr.add("salary.coefficient", coefficient, part_ref(tv, "coefficient"), {"level": level},
-               coefficient_cites(table, lrow), interpretations_of(tv))
-        tr.add("salary.base_pay", base_pay, part_ref(tv, "base_pay"), {"level": level}, base_pay_cites(table, lrow),
-               interpretations_of(tv))
+        education, certificate = f["education"], f["certificate"]
+        base_pay, level_entries = memo.step(
+            (_level, _raised, raise_levels, raised_level, level_cap, capped_level, combined_raise, column_top,
+             level_row, level_cites, raise_cites, coefficient_cites, base_pay_cites),
+            (tv, rv), memo.typed(post, row["level"], education, certificate),
+            _level, repo, on, tv, rv, table, rd, post, row, education, certificate)
+        tr.put_all(level_entries)
 
     if "party_org_stars" in f:
-        av = policy(ALLOWANCE)
+        av = use(tr, ALLOWANCE)
         ad = av.data["data"]
         stars = f["party_org_stars"]
-        srow = memo.step((star_row,), (av,), memo.typed(stars), lambda: star_row(ad, stars))
+        amount, star_entry = memo.step((_star, star_row, allowance_cites), (av,), memo.typed(stars),
+                                       _star, repo, on, av, ad, stars)
         if probation:
-            amount = pv.data["data"]["performance_allowance"]
-            tr.add("salary.performance_allowance", amount, part_ref(pv, "performance_allowance"),
-                   {**prob_inputs, "party_org_stars": stars}, probation_allowance_cites(pv.data["data"]),
-                   interpretations_of(pv))
+            pd = pv.data["data"]
+            amount = pd["performance_allowance"]
+            tr.put("salary.performance_allowance", amount, head(pv, "performance_allowance"),
+                   {**prob_inputs, "party_org_stars": stars}, quoted(repo, probation_allowance_cites(pd)))
         else:
-            amount = srow["amount"]
-            tr.add("salary.performance_allowance", amount, part_ref(av, "performance_allowance"),
-                   {"party_org_stars": stars, "label": srow["label"]}, allowance_cites(ad, srow), interpretations_of(av))
-        for iid in interpretations_of(av):
+            tr.put_all(star_entry)
+        for iid in head(av, "performance_allowance")[1]:
             tr.note_interpretation(iid)
-        district.rule_performance_spread(tr, repo, f, day, amount)
+        if "area" in f:
+            district.rule_performance_spread(tr, repo, f, day, amount)
 
     if f["retired"]:
-        yv = policy(RETIREE)
+        yv = use(tr, RETIREE)
         yd = yv.data["data"]
         pension = f["pension_monthly"]
         top_up = max(Decimal(yd["minimum"]), Decimal(base_pay) - Decimal(str(pension)))
         top_up = int_if_whole(top_up)
-        tr.add("salary.retiree_top_up", top_up, part_ref(yv, "retiree_top_up"),
-               {"base_pay": base_pay, "pension_monthly": pension, "minimum": yd["minimum"]}, [yd["source"]],
-               interpretations_of(yv))
+        tr.put("salary.retiree_top_up", top_up, head(yv, "retiree_top_up"),
+               {"base_pay": base_pay, "pension_monthly": pension, "minimum": yd["minimum"]},
+               quoted(repo, (yd["source"],)))
 
-    hv = policy(HONOURS)
+    hv = use(tr, HONOURS)
     hd = hv.data["data"]
-    amount, cites, threshold = memo.step((award,), (hv,), memo.typed(years), lambda: award(hd, years))
-    tr.add("honor.award", amount, part_ref(hv, "award"),
-           {"years_of_service": years, **({"threshold": threshold} if threshold is not None else {})}, cites,
-           interpretations_of(hv))
+    tr.put_all(memo.step((_award, award), (hv,), memo.typed(years), _award, repo, on, hv, hd, years))
 
-    cv = policy(CERTIFICATE)
-    due, cert_inputs = _certificate_due(f, cv.data["data"])
-    tr.add("certificate.due_date", due.isoformat() if due else None, part_ref(cv, "due_date"), cert_inputs,
-           [cv.data["data"]["source"]], interpretations_of(cv))
+    cv = use(tr, CERTIFICATE)
+    cd = cv.data["data"]
+    due, cert_inputs = _certificate_due(f, cd)
+    tr.put("certificate.due_date", due.isoformat() if due else None, head(cv, "due_date"), cert_inputs,
+           quoted(repo, (cd["source"],)))
 
     facts = dict(f)
     facts["unqualified_streak"] = derived.unqualified_streak(f.get("assessments", []), day)
@@ -273,13 +264,54 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     return tr
 
 
+def _band(repo, on, tv, table, post: str, years: int):
+    """The band's step for one worker: (the band's row, its trace entry), or None (no band)."""
+    row, band = salary_band(table, post, years)
+    if row is None:
+        return None
+    return row, (template(repo, "salary.band_level", row["level"], on.head(tv, "band_level"),
+                          {"post": post, "years_of_service": years, "band": band["text"]},
+                          band_cites(table, row, post)),)
+
+
+def _level(repo, on, tv, rv, table, rd: dict, post: str, band_row, education: str, certificate: str) -> tuple:
+    """The level's step for one worker not on probation: (base pay, the entries of level, coefficient and base
+    pay). Every function of this module it reaches is named where it is remembered (rule_worker's memo.step)."""
+    el, cl, top, level, capped, lrow = _raised(table, rd, post, band_row["level"], education, certificate)
+    return lrow["base_pay"], (
+        template(repo, "salary.level", level, on.head(rv, "level"),
+                 {"band_level": band_row["level"], "education": education, "education_raise": el,
+                  "certificate": certificate, "certificate_raise": cl, "combine": rd["combine"], "cap": top,
+                  "capped_raises": list(rd["capped_raises"]), "capped": capped},
+                 level_cites(rd, el, cl, band_row)),
+        template(repo, "salary.coefficient", lrow["coefficient"], on.head(tv, "coefficient"), {"level": level},
+                 coefficient_cites(table, lrow)),
+        template(repo, "salary.base_pay", lrow["base_pay"], on.head(tv, "base_pay"), {"level": level},
+                 base_pay_cites(table, lrow)))
+
+
 def _raised(table, rd: dict, post: str, band_level: int, education: str, certificate: str) -> tuple:
-    """The raises' steps for one worker: (education raise, certificate raise, cap, level, capped, level row). Every
-    function of this module it reaches is named where it is remembered (rule_worker's memo.step)."""
+    """The raises' steps for one worker: (education raise, certificate raise, cap, level, capped, level row)."""
     el = raise_levels(rd, "education", education)
     cl = raise_levels(rd, "certificate", certificate)
     level, capped = raised_level(table, rd, post, band_level, el, cl)
     return el, cl, level_cap(table, rd, post), level, capped, level_row(table, level)
+
+
+def _star(repo, on, av, ad: dict, stars: int) -> tuple:
+    """The allowance's step for a party organisation's stars: (amount, its trace entry)."""
+    srow = star_row(ad, stars)
+    return srow["amount"], (template(repo, "salary.performance_allowance", srow["amount"],
+                                     on.head(av, "performance_allowance"),
+                                     {"party_org_stars": stars, "label": srow["label"]}, allowance_cites(ad, srow)),)
+
+
+def _award(repo, on, hv, hd: dict, years: int) -> tuple:
+    """The long-service honours' step: its trace entry."""
+    amount, cites, threshold = award(hd, years)
+    return (template(repo, "honor.award", amount, on.head(hv, "award"),
+                     {"years_of_service": years, "threshold": threshold} if threshold is not None else
+                     {"years_of_service": years}, cites),)
 
 
 def _certificate_due(f: dict, cd: dict):
@@ -287,9 +319,10 @@ def _certificate_due(f: dict, cd: dict):
     if birth is None or hire is None:
         return None, {"birth_date": None if birth is None else birth.isoformat(),
                       "hire_date": None if hire is None else hire.isoformat(), "subject": None}
-    start = max(hire, dt.date.fromisoformat(cd["scheme_start"]))
+    scheme_start = dt.date.fromisoformat(cd["scheme_start"])
+    start = max(hire, scheme_start)
     age = derived.age_on(birth, start)
-    new_hire = hire >= dt.date.fromisoformat(cd["scheme_start"])
+    new_hire = hire >= scheme_start
     subject = age <= cd["max_age"] or (new_hire and cd["new_hires_regardless_of_age"])
     due = derived.add_years(start, cd["years_allowed"]) if subject else None
     return due, {"birth_date": birth.isoformat(), "hire_date": hire.isoformat(), "start": start.isoformat(),
