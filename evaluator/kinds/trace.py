@@ -49,15 +49,15 @@ class Trace:
     def put_all(self, templates: tuple) -> None:
         """put() of each entry `template()` made: a step remembered for many rulings hands its entries down made,
         and each ruling gets its own copy (its inputs, their lists and mappings, its clauses and interpretations)."""
-        entries, results = self.entries, self.results
+        append, results, store = self.entries.append, self.results, self.repo.clauses
         for result, value, rule, inputs, nested, quotes, interpretations, clauses in templates:
             inputs = inputs.copy()
             for k in nested:
                 inputs[k] = fresh(inputs[k])
-            if clauses is not self.repo.clauses:  # made with another clause store: quoted again
+            if clauses is not store:  # made with another clause store: quoted again
                 quotes = quoted(self.repo, [q["id"] for q in quotes])
-            entries.append({"result": result, "value": value, "rule": rule, "inputs": inputs,
-                            "clauses": list(map(dict.copy, quotes)), "interpretations": list(interpretations)})
+            append({"result": result, "value": value, "rule": rule, "inputs": inputs,
+                    "clauses": list(map(dict.copy, quotes)), "interpretations": list(interpretations)})
             results[result] = value
 
     def rules_ran(self, version, rules, facts: dict, fired) -> None:
@@ -87,7 +87,7 @@ def fresh(value):
     if isinstance(value, dict):
         return {k: fresh(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [fresh(v) for v in value]
+        return [fresh(v) if isinstance(v, (list, dict)) else v for v in value]
     return value
 
 

@@ -186,11 +186,12 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     use, head = on.use, on.head
 
     # Each step over a few facts is remembered with its trace entries made (memo.step, trace.template); each ruling
-    # copies them (Trace.put_all). Steps over dates and amounts are traced as they are computed (put).
+    # copies them (Trace.put_all). Steps over dates and amounts are traced as they are computed (put). The keys are
+    # memo.typed(...) written out (the values, then their types): this runs for every case.
     tv = use(tr, SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
-    band = memo.step((_band, salary_band, band_cites), (tv,), memo.typed(post, years),
+    band = memo.step((_band, salary_band, band_cites), (tv,), (post, years, type(post), type(years)),
                      _band, repo, on, tv, table, post, years)
     if band is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
@@ -213,7 +214,8 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         base_pay, level_entries = memo.step(
             (_level, _raised, raise_levels, raised_level, level_cap, capped_level, combined_raise, column_top,
              level_row, level_cites, raise_cites, coefficient_cites, base_pay_cites),
-            (tv, rv), memo.typed(post, row["level"], education, certificate),
+            (tv, rv), (post, row["level"], education, certificate, type(post), type(row["level"]), type(education),
+             type(certificate)),
             _level, repo, on, tv, rv, table, rd, post, row, education, certificate)
         tr.put_all(level_entries)
 
@@ -221,7 +223,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         av = use(tr, ALLOWANCE)
         ad = av.data["data"]
         stars = f["party_org_stars"]
-        amount, star_entry = memo.step((_star, star_row, allowance_cites), (av,), memo.typed(stars),
+        amount, star_entry = memo.step((_star, star_row, allowance_cites), (av,), (stars, type(stars)),
                                        _star, repo, on, av, ad, stars)
         if probation:
             pd = pv.data["data"]
@@ -247,7 +249,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
 
     hv = use(tr, HONOURS)
     hd = hv.data["data"]
-    tr.put_all(memo.step((_award, award), (hv,), memo.typed(years), _award, repo, on, hv, hd, years))
+    tr.put_all(memo.step((_award, award), (hv,), (years, type(years)), _award, repo, on, hv, hd, years))
 
     cv = use(tr, CERTIFICATE)
     cd = cv.data["data"]
