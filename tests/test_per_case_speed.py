@@ -275,3 +275,59 @@ def test_bench_file_of_workers_rules_alike_in_one_and_two_processes(repo, tmp_pa
     assert doc["form"] == "table" and len(doc["rulings"]) == 300
     in_process = api.evaluate_file(repo, path, engines.make("durable")).rulings
     assert ruling_format.inline(doc) == json.loads(to_json(in_process))
+
+
+def test_the_versions_in_force_per_day_follow_a_replaced_list_and_forget(repo, monkeypatch):
+    """kinds/common.on keeps each day's versions and what entries say of them beside the repository: a version list
+    replaced is looked up again, and memo.forget() (after data changed in place) starts every day again."""
+    import dataclasses
+
+    from evaluator.cases import files as case_files
+    from evaluator.kinds import common
+    from evaluator.ruling.evaluate import evaluate
+
+    engine = engines.make("reference")
+
+    def rule(repo, engine, given):  # without the notes, which rule on the watched twin made once per repository
+        [entry] = case_files.from_data({"cases": [given]}, repo.schema_dir).entries
+        return [evaluate(entry.case, repo, engine, compare_readings=False)]
+    [before] = rule(repo, engine, worker())
+    honours = "workforce.long_service_honours"
+    [v] = repo.policies[honours]
+    data = copy.deepcopy(v.data)
+    data["data"]["otherwise"] = data["data"]["otherwise"] + 1
+    monkeypatch.setitem(repo.policies, honours, [dataclasses.replace(v, data=data)])
+    [after] = rule(repo, engine, worker(years_of_service=0))
+    assert after["results"]["honor.award"] == data["data"]["otherwise"]
+    monkeypatch.undo()
+    [table] = repo.policies["workforce.salary_table"]
+    kept = table.data["interpretations"]
+    try:
+        table.data["interpretations"] = kept + ["changed_in_place"]
+        memo.forget()
+        [changed] = rule(repo, engine, worker())
+    finally:
+        table.data["interpretations"] = kept
+        memo.forget()
+    band = next(e for e in changed["trace"] if e["result"] == "salary.band_level")
+    assert band["interpretations"] == list(dict.fromkeys(kept + ["changed_in_place"]))
+    [again] = rule(repo, engine, worker())
+    assert again == before
+    assert common.on(repo, dt.date(2024, 7, 1)) is common.on(repo, dt.date(2024, 7, 1))
+    with memo.suspended():  # figures may change in place: a fresh day for each ruling
+        assert common.on(repo, dt.date(2024, 7, 1)) is not common.on(repo, dt.date(2024, 7, 1))
+
+
+def test_engine_answers_are_remembered_for_the_facts_as_given_never_for_a_refused_fact(repo):
+    """durable-rules' answers are remembered per facts as given (types included, absent apart from null), so an
+    answer remembered for true is never given to 1, null or a list, which the fact guard refuses."""
+    durable = engines.make("durable")
+    [v] = repo.rulesets["workforce.exit_grounds"]
+    rules = repo.compiled_rules[(v.id, v.version)]
+    facts = {"post": "deputy", "unqualified_streak": 0, "certificate_held": True, "serious_violation": True}
+    assert durable.fire(rules, facts, "worker") == ["serious_violation"]
+    assert durable.fire(rules, dict(facts), "worker") == ["serious_violation"]  # remembered
+    for bad in (1, None, [True], Decimal("NaN")):
+        with pytest.raises(engines.FactError, match="serious_violation"):
+            durable.fire(rules, {**facts, "serious_violation": bad}, "worker")
+    assert durable.fire(rules, {k: f for k, f in facts.items() if k != "serious_violation"}, "worker") == []

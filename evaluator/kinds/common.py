@@ -24,10 +24,8 @@ def rulesets_in_force(repo, case_kind: str, day):
 
 
 def in_force(tr, repo, policy_id: str, day):
-    """The version of a policy in force on `day`, recorded as used by the ruling."""
-    v = version_in_force(repo, policy_id, day)
-    tr.use(v)
-    return v
+    """The version of a policy in force on `day`, recorded as used by the ruling (looked up once per day: Day)."""
+    return on(repo, day).use(tr, policy_id)
 
 
 class Day:
@@ -88,17 +86,19 @@ class Day:
 
 
 def on(repo, day) -> Day:
-    """The Day of a repository and date, made once and kept beside the repository (at most DAYS dates; a fresh one
-    for each ruling inside memo.suspended())."""
-    if not memo.remembering():
+    """The Day of a repository and date, made once and kept beside the repository (at most DAYS dates) until
+    memo.forget(); a fresh one for each ruling inside memo.suspended()."""
+    generation = memo.generation()
+    if generation is None:
         return Day(repo, day)
     days = repo.__dict__.get("_days_in_force")
-    if days is None:
-        days = repo.__dict__["_days_in_force"] = {}
+    if days is None or days[None] != generation:
+        days = repo.__dict__["_days_in_force"] = {None: generation}
     d = days.get(day)
     if d is None:
-        if len(days) >= DAYS:
+        if len(days) > DAYS:
             days.clear()
+            days[None] = generation
         d = days[day] = Day(repo, day)
     return d
 

@@ -29,6 +29,7 @@ _MEMO: dict = {}
 _PLAIN: dict = {}  # id(version) -> (version, whether its data is plain): asked once per version object
 _LOCK = threading.Lock()
 _suspended = 0
+_generation = 0
 
 
 def step(fns: tuple, versions: tuple, key: tuple, compute, *args):
@@ -85,24 +86,29 @@ _SCALARS = (str, int, float, bool, type(None), Decimal, dt.date, dt.datetime)
 def suspended():
     """No step is remembered or answered from memory inside the block (for code that changes policy data in
     place); what was remembered before is forgotten, on entry and on exit."""
-    global _suspended
+    global _suspended, _generation
     with _LOCK:
         _suspended += 1
+        _generation += 1
         _MEMO.clear()
     try:
         yield
     finally:
         with _LOCK:
             _suspended -= 1
+            _generation += 1
             _MEMO.clear()
 
 
-def remembering() -> bool:
-    """Whether anything may be remembered or answered from memory now (not inside `suspended()`)."""
-    return not _suspended
+def generation():
+    """What is remembered now belongs to this generation (an int), which each forget() and suspended() ends; None
+    inside `suspended()`, where nothing may be remembered or answered from memory."""
+    return None if _suspended else _generation
 
 
 def forget() -> None:
     """Forget every remembered step (e.g. after policy data was changed in place)."""
+    global _generation
     with _LOCK:
+        _generation += 1
         _MEMO.clear()

@@ -6,6 +6,7 @@ condition rules from rules/ run by the rule engine. Every figure comes from YAML
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from decimal import Decimal
 
 from . import common, derived, district, memo
@@ -47,7 +48,15 @@ def band_cites(table, row, post: str) -> list:
 
 def column_top(table, post: str) -> int:
     """The highest level of a post's column (0 when the table has no column for the post)."""
-    return max((row["level"] for row in table["levels"] if post in row["years"]), default=0)
+    return max([row["level"] for row in table["levels"] if post in row["years"]], default=0)
+
+
+def table_top(table) -> int:
+    """The table's top level."""
+    return max(map(LEVEL, table["levels"]))
+
+
+LEVEL = operator.itemgetter("level")
 
 
 def level_row(table, level: int):
@@ -73,7 +82,7 @@ def level_cap(table, rd: dict, post: str) -> int:
     """The level a raise may not pass: the top of the post's column, or the table's top level."""
     if rd["cap"] == "post_column_top":
         return column_top(table, post)
-    return max(r["level"] for r in table["levels"])
+    return table_top(table)
 
 
 def capped_level(band_level: int, raise_: int, cap: int) -> tuple[int, bool]:
@@ -86,16 +95,16 @@ def raised_level(table, rd: dict, post: str, band_level: int, education_levels: 
     """The band's level with the raises, each held by the cap if the policy lists it in `capped_raises` and
     otherwise by the table's top level: (the level, whether a cap took something off). Both capped: the cap holds
     the sum; education only: the education raise is capped and the certificate raise added after it."""
-    top, table_top = level_cap(table, rd, post), max(r["level"] for r in table["levels"])
-    edu_top = top if "education" in rd["capped_raises"] else table_top
-    cert_top = top if "certificate" in rd["capped_raises"] else table_top
+    top, highest = level_cap(table, rd, post), table_top(table)
+    edu_top = top if "education" in rd["capped_raises"] else highest
+    cert_top = top if "certificate" in rd["capped_raises"] else highest
     if rd["combine"] == "sum":
         level, _ = capped_level(band_level, education_levels, edu_top)
         level = max(level, capped_level(level, certificate_levels, cert_top)[0])
     else:
         level = max(capped_level(band_level, education_levels, edu_top)[0],
                     capped_level(band_level, certificate_levels, cert_top)[0])
-    level = min(level, table_top)
+    level = min(level, highest)
     return level, level < band_level + combined_raise(rd, education_levels, certificate_levels)
 
 
@@ -213,7 +222,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         education, certificate = f["education"], f["certificate"]
         base_pay, level_entries = memo.step(
             (_level, _raised, raise_levels, raised_level, level_cap, capped_level, combined_raise, column_top,
-             level_row, level_cites, raise_cites, coefficient_cites, base_pay_cites),
+             table_top, level_row, level_cites, raise_cites, coefficient_cites, base_pay_cites),
             (tv, rv), (post, row["level"], education, certificate, type(post), type(row["level"]), type(education),
              type(certificate)),
             _level, repo, on, tv, rv, table, rd, post, row, education, certificate)
