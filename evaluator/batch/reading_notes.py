@@ -39,14 +39,11 @@ import datetime as dt
 import threading
 from decimal import Decimal
 
-import numpy as np
-
 from ..kinds.errors import RulingError
 from ..ruling import readings as R
-from . import compile as bcompile
-from . import run
-from .facts import from_case_facts
-from .rulings import Rows
+
+# numpy and the compiled program (batch/compile.py, run.py, rulings.py) are imported where a date's programs are
+# compiled or run: a file or request that never gets there (most of them) does not pay for their import
 
 WINDOW = 4096  # cases whose notes are worked out together (and kept until the next window)
 MIN_CASES = 32  # a date's cases in a window, with its programs compiled, below which the per-case path is cheaper
@@ -105,6 +102,8 @@ def ruled_before(repo, per_day: collections.Counter) -> collections.Counter:
 
 
 def _compile(repo, day: dt.date) -> Programs | None:
+    from . import compile as bcompile
+
     try:
         base = bcompile.compile_worker(repo, day)
     except RulingError:
@@ -215,6 +214,12 @@ class ReadingNotes:
 def rule_group(progs: Programs, cases: list) -> list:
     """Each case's readings.Ruled (None where the repository's own program refuses it: the per-case ruling then
     refuses it too, or makes its notes itself), from one run of every program over the cases' columns."""
+    import numpy as np
+
+    from . import run
+    from .facts import from_case_facts
+    from .rulings import Rows
+
     facts = from_case_facts([c.facts for c in cases], progs.base.specs)
     base = run.evaluate(progs.base, facts)
     rows = Rows(progs.base, base)
@@ -240,6 +245,8 @@ def comparable(prog, out, canon: dict) -> dict:
     """result -> codes equal between two programs' outputs exactly where the per-case values are equal (==):
     the coefficient's and the rule sets' codes index each program's own tables, so they become codes of `canon`,
     shared by the programs compared; every other result's array already holds its value (cents, days, levels)."""
+    import numpy as np
+
     def codes(table: list, name: str) -> np.ndarray:
         used, where = np.unique(out.values[name], return_inverse=True)
         return np.array([canon.setdefault((name, table[int(u)]), len(canon)) for u in used], np.int64)[where]

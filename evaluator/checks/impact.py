@@ -11,7 +11,6 @@ import datetime as dt
 from decimal import Decimal
 
 from .. import api
-from ..batch import rulings
 from ..cases import files as cases, roster_csv as roster
 from ..kinds.common import int_if_whole
 from . import policy_diff
@@ -78,6 +77,8 @@ def cases_impact(old_repo, new_repo, case_files: list, engine, day: dt.date | No
 def roster_impact(old_repo, new_repo, path, display: str, day: dt.date, engine) -> dict:
     before_roster = roster.load(path, old_repo.schema_dir, day, display, area_codes(old_repo, day))
     after_roster = roster.load(path, new_repo.schema_dir, day, display, area_codes(new_repo, day))
+    from ..batch import rulings  # numpy: imported when a roster is ruled, not by every `policy` command
+
     a = rulings.rule_roster(old_repo, before_roster)
     b = rulings.rule_roster(new_repo, after_roster)
     areas: dict = {}

@@ -6,15 +6,16 @@ import json
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator, FormatChecker, validators
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
 
 from .limits import MAX_SHOWN_CHARS, shown
 from .problems import Problem
 from .yaml_strict import Document, json_path_text
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_NAMES = ("common", "clauses", "interpretations", "policy", "rules", "cases", "ruling", "coverage", "register",
                 "delegations", "supplement")
@@ -27,6 +28,8 @@ def _is_number(checker, instance):
 
 def _multiple_of(validator, step, instance, schema):
     # Exact decimal arithmetic: 0.3 is a multiple of 0.01 (float division says otherwise).
+    from jsonschema.exceptions import ValidationError
+
     if not validator.is_type(instance, "number"):
         return
     try:
@@ -37,11 +40,18 @@ def _multiple_of(validator, step, instance, schema):
         yield ValidationError(f"{instance} is not a multiple of {step}")
 
 
-_StrictValidator = validators.extend(
-    Draft202012Validator,
-    validators={"multipleOf": _multiple_of},
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
-)
+@lru_cache(maxsize=None)
+def _strict_validator_class():
+    """Draft 2020-12 with exact numbers. jsonschema (and referencing) are imported here, when a document is first
+    worded by it: a valid document of plain values never needs them (validate_paths), and their import costs about
+    as much as loading the repository from its cache."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator,
+        validators={"multipleOf": _multiple_of},
+        type_checker=Draft202012Validator.TYPE_CHECKER.redefine("number", _is_number),
+    )
 
 
 @lru_cache(maxsize=None)
@@ -55,8 +65,12 @@ def _schemas(schema_dir: str) -> dict:
 
 
 @lru_cache(maxsize=None)
-def validator(schema_dir: str, name: str, fragment: str = "") -> Draft202012Validator:
-    """A validator for schema `name`, or for the part of it at JSON pointer `fragment` (e.g. /$defs/case)."""
+def validator(schema_dir: str, name: str, fragment: str = ""):
+    """A validator (jsonschema's Draft202012Validator, exact numbers) for schema `name`, or for the part of it at
+    JSON pointer `fragment` (e.g. /$defs/case)."""
+    from jsonschema import FormatChecker
+    from referencing import Registry, Resource
+
     schemas = _schemas(schema_dir)
     registry = Registry().with_resources(
         (s["$id"], Resource.from_contents(s)) for s in schemas.values()
@@ -64,7 +78,7 @@ def validator(schema_dir: str, name: str, fragment: str = "") -> Draft202012Vali
     schema = schemas[name]
     if fragment:
         schema = {"$ref": f"{schema['$id']}#{fragment}"}
-    return _StrictValidator(schema, registry=registry, format_checker=FormatChecker())
+    return _strict_validator_class()(schema, registry=registry, format_checker=FormatChecker())
 
 
 LABELS = "x-labels"  # beside an enum of a schema: code -> the words of the text, the first its Chinese label
