@@ -39,6 +39,12 @@ def canonical(obj) -> bytes:
     return rfc8785.dumps(obj)
 
 
+def canonical_fast(obj) -> bytes:
+    """canonical(obj) of a JSON value (text keys), the same bytes or the same error, written by the C codecs
+    (canonical_json of its JSON text)."""
+    return canonical_json(json.dumps(obj))
+
+
 # RFC 8785 orders keys by their UTF-16 code units, which differs from the code points' order only for characters
 # beyond the BMP; a text holding one, as itself or escaped (from a surrogate's \uD800-\uDBFF), is left to rfc8785.
 _ASTRAL = re.compile(r"[\U00010000-\U0010ffff]|\\u[dD][89abAB]")
@@ -77,8 +83,11 @@ def file_hash(name: str, data: bytes) -> str:
     """Hex SHA-256 of a file's canonical form (see the module docstring)."""
     if name.endswith(".json"):
         try:
-            # bounded: a bundle's JSON file nested thousands deep is hashed as bytes, not a RecursionError
-            return sha256(canonical(json_bounded.loads(data.decode("utf-8"), max_bytes=None)))
+            # bounded: a bundle's JSON file nested thousands deep is hashed as bytes, not a RecursionError; then
+            # canonical(json.loads(...)) written by the C codecs (canonical_json: the same bytes or the same error)
+            data.decode("utf-8")
+            if json_bounded.depth(data) <= json_bounded.MAX_DEPTH:  # decoded as json.loads decodes bytes:
+                return sha256(canonical_json(data.decode(json.detect_encoding(data), "surrogatepass")))
         except (ValueError, UnicodeDecodeError, rfc8785.CanonicalizationError):
             pass  # not valid JSON: hash the bytes; loading the file will report the problem
     elif name.endswith(_TEXT_SUFFIXES):
@@ -125,7 +134,7 @@ def build(root: Path, versions=()) -> dict:
     return {
         "format": FORMAT,
         # Changes exactly when the case, ruling or repository file formats change.
-        "schema_version": "sha256:" + sha256(canonical(schema_files)),
+        "schema_version": "sha256:" + sha256(canonical_fast(schema_files)),
         "schemas": dict(sorted(schemas.items())),
         "versions": listed,
         "files": files,
@@ -135,7 +144,7 @@ def build(root: Path, versions=()) -> dict:
 def revision(manifest: dict) -> str:
     """The content digest: SHA-256 of the canonical manifest without its own `revision` field."""
     body = {k: v for k, v in manifest.items() if k != "revision"}
-    return "sha256:" + sha256(canonical(body))
+    return "sha256:" + sha256(canonical_fast(body))
 
 
 def with_revision(manifest: dict) -> dict:

@@ -12,9 +12,9 @@ from pathlib import Path
 from . import access_lists, manifest, register, supplements, table_shape
 from ..engine import conditions
 from ..cases import catalogue
+from ..load.doc_cache import DocCache
 from ..load.problems import PolicyInputError, Problem
-from ..load.validation import validate
-from ..load.yaml_strict import Document, load_file
+from ..load.yaml_strict import Document
 
 # What the repository holds, and the schema each directory's files follow.
 LAYOUT = (
@@ -175,18 +175,19 @@ def load(root: Path | str, assume_adopted=()) -> Repository:
     if not (repo.schema_dir / "policy.schema.json").exists():
         raise PolicyInputError([Problem(str(root), 0, 0, "not a policy repository: schemas/ is missing", "not_found")])
     docs: dict[str, list[Document]] = {}
+    cache = DocCache(root, repo.schema_dir)  # each file parsed and validated once, then read back (load/doc_cache.py)
     for sub, schema in ((REGISTER_DIR, "register"),) + LAYOUT:
         docs[sub] = []
         for path in _files(root, sub):
             try:
-                doc = load_file(path, repo.rel(path))
+                doc, errs = cache.checked(path, repo.rel(path), repo.schema_dir, schema)
             except PolicyInputError as exc:
                 repo.problems.extend(exc.problems)
                 continue
-            errs = validate(doc, repo.schema_dir, schema)
             repo.problems.extend(errs)
             if not errs:
                 docs[sub].append(doc)
+    cache.save()
     register.index(repo, docs[REGISTER_DIR])
     _index_clauses(repo, docs["clauses"])
     for doc in docs["clauses"]:
