@@ -16,7 +16,9 @@ end.
 """
 from __future__ import annotations
 
+import collections
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +29,7 @@ from .io import repeated
 BUCKET_BITS = 16
 BUCKETS = 1 << BUCKET_BITS
 SHIFT = np.uint64(64 - BUCKET_BITS)
+SPILLING = 2  # chunks' runs waiting to be written, at most
 PARTITION_ROWS = 1_048_576  # (2**20) ids checked at once after the last chunk (8 bytes each, sorted once)
 
 
@@ -51,6 +54,10 @@ class IdRuns:
         self.rows = 0  # ordinals given out: rows of the chunks seen so far
         self.runs = 0
         self._spill: Spill | None = None
+        # Runs are written on a thread of their own, in order, at most SPILLING behind: writing one waits on the
+        # disk, which the checks of the next chunk need not do
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: collections.deque = collections.deque()
 
     def repeated(self, ids: pl.Series) -> np.ndarray:
         """True for each id of this chunk that an earlier row of this chunk has (earlier chunks: across_chunks)."""
@@ -58,24 +65,35 @@ class IdRuns:
         dup = repeated(ids)
         first = np.flatnonzero(~dup)
         if len(first):
-            self._run(ids.gather(first) if len(first) < len(ids) else ids, first + self.rows)
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-batch-ids")
+            while len(self._pending) >= SPILLING:
+                self._pending.popleft().result()
+            self._pending.append(self._writer.submit(
+                self._run, ids.gather(first) if len(first) < len(ids) else ids, first + self.rows, self.runs))
+            self.runs += 1
         self.rows += len(ids)
         return dup
 
-    def _run(self, ids: pl.Series, ordinals: np.ndarray) -> None:
+    def _written(self) -> None:
+        """Every run submitted is on disk (a failure to write one raised here)."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def _run(self, ids: pl.Series, ordinals: np.ndarray, run: int) -> None:
         if self._spill is None:
             self._spill = Spill("policy-batch-ids-")
         h = ids.hash().to_numpy()
         top = (h >> SHIFT).astype(np.uint16)
         order = np.argsort(top, kind="stable")  # a radix sort of 16-bit keys
-        h[order].tofile(self._spill.path(f"{self.runs}.hash"))
-        np.bincount(top, minlength=BUCKETS).astype(np.uint32).tofile(self._spill.path(f"{self.runs}.count"))
+        h[order].tofile(self._spill.path(f"{run}.hash"))
+        np.bincount(top, minlength=BUCKETS).astype(np.uint32).tofile(self._spill.path(f"{run}.count"))
         pl.DataFrame({"ordinal": ordinals[order].astype(np.int64), "id": ids.gather(order)}).write_ipc(
-            self._spill.path(f"{self.runs}.ipc"))
-        self.runs += 1
+            self._spill.path(f"{run}.ipc"))
 
     def across_chunks(self) -> Repeats | None:
         """The rows whose id an earlier chunk has, or None when no id is repeated across chunks."""
+        self._written()
         if self.runs < 2:
             return None
         parts = int(min(BUCKETS, max(1, -(-self.rows // PARTITION_ROWS))))
@@ -115,6 +133,11 @@ class IdRuns:
         return np.sort(later)
 
     def close(self) -> None:
+        if self._writer is not None:
+            for f in self._pending:
+                f.cancel()
+            self._writer.shutdown(wait=True)
+            self._writer, self._pending = None, collections.deque()
         if self._spill is not None:
             self._spill.close()
             self._spill = None

@@ -59,7 +59,9 @@ def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows:
             ) -> Iterator[io.Roster]:
     """The roster's chunks checked as worker cases, in file order (the header checked with the first)."""
     grade_cols = None
-    for ch in chunks.read_chunks(path, specs, chunk_rows):
+    # the chunks are cut and parsed (CSV) on a thread of their own, a chunk ahead of the checks, which keep the
+    # file's order (the ids seen so far)
+    for ch in chunks.read_ahead(chunks.read_chunks(path, specs, chunk_rows), "policy-batch-parse"):
         if grade_cols is None:
             grade_cols = io.check_header(ch.df, specs, str(path))
         yield io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas, grade_cols,
