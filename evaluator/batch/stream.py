@@ -4,8 +4,9 @@ program, and written as it goes: the rulings to one Parquet file by polars' stre
 rejected rows to the rejects CSV, and the totals folded into one summary part (summary.fold, exact). The rulings,
 rejects and summary are those of ruling the whole roster at once, row for row (tests/test_batch_stream.py).
 
-Three threads share the work: one reads and checks the next chunk (chunks.read_ahead), this one rules, frames and
-sums the current one, and the sink's compresses and writes the one before.
+Threads share the work (chunks.read_ahead): one cuts and parses the chunk after next, one checks the next one (in
+file order, for the ids seen so far; the ids are spilled on a thread of their own, seen.IdRuns), this one rules,
+frames and sums the current one, and the sink's compresses and writes the one before.
 """
 from __future__ import annotations
 
