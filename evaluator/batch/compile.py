@@ -163,9 +163,19 @@ def compile_worker(repo, day: dt.date) -> Program:
                 for lv, r in rows.items():
                     level_basis[e, c, lv] = basis.id(W.level_cites(rd, el, cl, r), common.interpretations_of(rv))
         top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
-        # the raised and capped level of every (post, years, education, certificate): one take per row in run.py
+        # the raised and capped level of every (post, years, education, certificate): one take per row in run.py;
+        # worked out once per (post, band level, raises) (the years of a band share it: 3,904 cells, a few hundred
+        # calls)
         bands = band.tolist()
-        level = np.array([[[[b if el is None or cl is None else W.raised_level(table, rd, post, b, el, cl)[0]
+        raised: dict = {}
+
+        def raised_level(post, b, el, cl) -> int:
+            key = (post, b, el, cl)
+            if key not in raised:
+                raised[key] = W.raised_level(table, rd, post, b, el, cl)[0]
+            return raised[key]
+
+        level = np.array([[[[b if el is None or cl is None else raised_level(post, b, el, cl)
                              for cl in cert_lv] for el in edu_lv] for b in bands[p]]
                           for p, post in enumerate(posts)], np.int16)
         t.update(raise_=raise_, top=top, level=level, level_basis=level_basis, edu_err=edu_err, cert_err=cert_err)
