@@ -178,3 +178,11 @@ def test_the_cache_is_bounded(cache, tmp_path):
             (root / sub).symlink_to(ROOT / sub)
         api.load(root)
     assert len(cache_files(cache)) == doc_cache.MAX_FILES
+
+
+def test_a_tree_made_for_one_run_is_not_cached(repo_copy, cache):
+    """A bundle unpacked, a git revision or a draft's copy: its cache would never be read again."""
+    from evaluator.repo import repository
+
+    assert not repository.load(repo_copy, cache=False).problems
+    assert not cache.exists()

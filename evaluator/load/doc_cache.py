@@ -59,7 +59,10 @@ def cache_dir() -> Path | None:
 def fingerprint() -> str:
     """The loader's code and the libraries' installed files: a cache written by other code is not read."""
     h = hashlib.sha256(FORMAT.encode())
-    for p in sorted(_LOADER.glob("*.py")):
+    sources = sorted(_LOADER.glob("*.py"))
+    if not sources:  # installed without its sources: what wrote a cache cannot be told, so none is used
+        raise OSError("the loader's sources are not there")
+    for p in sources:
         h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
     for name in _LIBRARIES:
         spec = importlib.util.find_spec(name)
@@ -73,8 +76,8 @@ class DocCache:
     """The cached documents of one repository root, for one load: `checked` reads a file through it, `save` writes
     back what this load used (only if anything was missing or stale)."""
 
-    def __init__(self, root: Path, schema_dir: Path, directory: Path | None = None):
-        self.dir = directory if directory is not None else cache_dir()
+    def __init__(self, root: Path, schema_dir: Path, directory: Path | None = None, enabled: bool = True):
+        self.dir = (directory if directory is not None else cache_dir()) if enabled else None
         self.file = None
         self.old: dict = {}  # key -> data as JSON text, from the cache file
         self.new: dict = {}  # key -> data as JSON text, of this load

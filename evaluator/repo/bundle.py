@@ -186,5 +186,5 @@ def load(path: Path, public_key=None, verify: bool = True) -> tuple[repository.R
     check = verify_files(files, public_key if verify else None)
     if verify and not check.ok:
         raise BundleError(f"{path}: refused: " + "; ".join(f"{n or 'bundle'}: {msg}" for n, msg in check.failures))
-    repo = repository.load(unpack(files))
+    repo = repository.load(unpack(files), cache=False)
     return repo, check

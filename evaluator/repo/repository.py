@@ -166,16 +166,18 @@ def _files(root: Path, sub: str) -> list[Path]:
 REGISTER_DIR = "sources/register"
 
 
-def load(root: Path | str, assume_adopted=()) -> Repository:
+def load(root: Path | str, assume_adopted=(), cache: bool = True) -> Repository:
     """Load and check the repository at root. `assume_adopted` names draft documents (status draft_not_adopted)
     to treat as adopted on their proposed dates: a hypothetical state, for `policy diff` and `policy check
-    --proposal` on a draft, never for rulings from the repository itself."""
+    --proposal` on a draft, never for rulings from the repository itself. `cache`: read back and keep its files'
+    checked data (load/doc_cache.py); off for a tree made for one run (a bundle unpacked, a git revision, a
+    draft's copy), whose cache would never be read again."""
     root = Path(root).resolve()
     repo = Repository(root=root, schema_dir=root / "schemas", assumed_adopted=frozenset(assume_adopted))
     if not (repo.schema_dir / "policy.schema.json").exists():
         raise PolicyInputError([Problem(str(root), 0, 0, "not a policy repository: schemas/ is missing", "not_found")])
     docs: dict[str, list[Document]] = {}
-    cache = DocCache(root, repo.schema_dir)  # each file parsed and validated once, then read back (load/doc_cache.py)
+    cache = DocCache(root, repo.schema_dir, enabled=cache)  # each file parsed and validated once, then read back (load/doc_cache.py)
     for sub, schema in ((REGISTER_DIR, "register"),) + LAYOUT:
         docs[sub] = []
         for path in _files(root, sub):

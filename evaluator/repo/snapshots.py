@@ -95,7 +95,7 @@ def find_digest(digest: str, base: Path, limit: int = 200) -> repository.Reposit
     if repo.digest == digest:
         return repo
     for commit in revisions_touching(base, limit):
-        old = repository.load(from_git(base, commit, manifest.CONTENT_DIRS))
+        old = repository.load(from_git(base, commit, manifest.CONTENT_DIRS), cache=False)
         if old.digest == digest:
             return old
     return None
@@ -130,7 +130,7 @@ def apply_overlay(base: Path, overlay: Path) -> Path:
     for sub in manifest.CONTENT_DIRS + manifest.CASE_DIRS + (COVERAGE_DIR,):
         if (base / sub).is_dir():
             shutil.copytree(base / sub, dest / sub, ignore=shutil.ignore_patterns("reforms"))
-    base_repo = repository.load(dest)
+    base_repo = repository.load(dest, cache=False)
     for end in spec.get("end_versions", []):
         table = {**base_repo.policies, **base_repo.rulesets}
         match = [v for v in table.get(end.get("id"), []) if v.version == end.get("version")]
