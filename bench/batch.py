@@ -17,9 +17,11 @@ Measures, on a generated roster (evaluator/batch/sample.py, seed 2018, as of 202
    `policy eval` rules (each case re-ruled under every other executable reading, for those notes);
 4. the same traced path over the process pool, 1 process and all cores, on --pool-rows rows, timed after every
    pool process has loaded the repository (start-up is not ruling rate; --traced pays it once per process);
-5. `policy eval` of one case from a cold start;
+5. `policy eval` of one case from a cold start (a fresh process; the repository read back from its cache,
+   load/doc_cache.py, which this bench's own load has written, as any run after the first reads it);
 6. `policy batch ROSTER.csv --out RULINGS.parquet` on rosters of 1x, 4x and 10x the workers (--scale; generated
-   chunk by chunk, unique ids, deleted afterwards), one fresh process each: seconds and CPU-seconds per million
+   chunk by chunk, unique ids, deleted afterwards), one fresh process each (start-up included, the repository
+   from its cache as in 5): seconds and CPU-seconds per million
    workers, peak memory, and the slopes 1x -> 10x (time for 10x the work: 10 is linear; peak memory: 1 is
    constant).
 Times are medians (the per-case rate and the end-to-end time also show the best run); CPU time (of this process,
