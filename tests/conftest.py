@@ -22,6 +22,15 @@ settings.register_profile("ci", derandomize=True, database=None, deadline=None, 
 settings.load_profile("ci")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_of_this_run(tmp_path_factory):
+    """The repository cache (evaluator/load/doc_cache.py) of the tests' own, not the user's: every process the tests
+    start inherits it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POLICY_CACHE_DIR", str(tmp_path_factory.mktemp("policy-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def repo():
     r = api.load(ROOT)
