@@ -177,19 +177,20 @@ def load(root: Path | str, assume_adopted=(), cache: bool = True) -> Repository:
     if not (repo.schema_dir / "policy.schema.json").exists():
         raise PolicyInputError([Problem(str(root), 0, 0, "not a policy repository: schemas/ is missing", "not_found")])
     docs: dict[str, list[Document]] = {}
-    cache = DocCache(root, repo.schema_dir, enabled=cache)  # each file parsed and validated once, then read back (load/doc_cache.py)
+    # each file parsed and validated once, then read back from the cache (load/doc_cache.py)
+    store = DocCache(root, repo.schema_dir, enabled=cache)
     for sub, schema in ((REGISTER_DIR, "register"),) + LAYOUT:
         docs[sub] = []
         for path in _files(root, sub):
             try:
-                doc, errs = cache.checked(path, repo.rel(path), repo.schema_dir, schema)
+                doc, errs = store.checked(path, repo.rel(path), repo.schema_dir, schema)
             except PolicyInputError as exc:
                 repo.problems.extend(exc.problems)
                 continue
             repo.problems.extend(errs)
             if not errs:
                 docs[sub].append(doc)
-    cache.save()
+    store.save()
     register.index(repo, docs[REGISTER_DIR])
     _index_clauses(repo, docs["clauses"])
     for doc in docs["clauses"]:
