@@ -137,6 +137,29 @@ def _signed(head: bytes, entries: dict) -> bytes:
     return json.dumps(h).encode() + b"\n" + body
 
 
+def test_a_cache_file_that_is_not_a_regular_file_is_not_opened(repo_copy, cache):
+    assert base_pay(repo_copy) == 2300
+    (f,) = cache_files(cache)
+    f.unlink()
+    os.mkfifo(f)  # opening it would wait for a writer
+    assert base_pay(repo_copy) == 2300
+
+
+def test_an_entry_for_bytes_that_are_not_text_is_a_miss(repo_copy, cache):
+    assert base_pay(repo_copy) == 2300
+    (f,) = cache_files(cache)
+    head, _, body = f.read_bytes().partition(b"\n")
+    entries = json.loads(body)
+    key = next(k for k in entries if TABLE in k)
+    bad = b"base_pay: \xff\n"
+    (repo_copy / TABLE).write_bytes(bad)
+    schema, shown, _ = key.split("\0")
+    entries[f"{schema}\0{shown}\0{hashlib.sha256(bad).hexdigest()}"] = entries[key]
+    f.write_bytes(_signed(head, entries))
+    problems = api.load(repo_copy).problems
+    assert problems and problems[0].code == "encoding"
+
+
 def test_a_forged_entry_in_a_shared_directory_is_not_read(repo_copy, cache):
     """Whoever can write the cache could change a figure: a directory others may write is not trusted."""
     assert base_pay(repo_copy) == 2300

@@ -100,13 +100,13 @@ class DocCache:
         key = f"{schema}\0{shown}\0{hashlib.sha256(raw).hexdigest()}"
         text = self.old.get(key) if self.file is not None else None
         if text is not None:
-            try:
-                data = _decode(text)
-            except (ValueError, RecursionError):
+            try:  # an entry that does not decode, or bytes that are not the UTF-8 text it was made from: a miss
+                data, source = _decode(text), _text(raw)
+            except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
                 data = None
             if data is not None:
                 self.new[key] = text
-                return LazyDocument(shown, data, _text(raw), {}), []
+                return LazyDocument(shown, data, source, {}), []
         doc = load_bytes(raw, shown)
         errs = validate(doc, schema_dir, schema)
         self.changed = True
@@ -163,6 +163,8 @@ def _read(file: Path, head: dict) -> dict:
     """The entries of a cache file written with this head, or {} for anything else (no file, another user's or a
     shared one, too large, truncated, corrupt, of other code or schemas)."""
     try:
+        if not stat.S_ISREG(os.lstat(file).st_mode):  # not opened at all: a FIFO would wait for a writer
+            return {}
         with open(file, "rb") as fh:
             st = os.fstat(fh.fileno())
             if not stat.S_ISREG(st.st_mode) or not _private(file, st) or not _private(file.parent):
