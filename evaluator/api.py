@@ -65,8 +65,9 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
     sink: called with each ruling (or a case's errors) as it is made, which the outcome then does not keep.
     jobs: processes ruling the cases (ruling/pool.py; pool.AUTO: the cores where that pays); the outcome is the
     same, in the same order, for any number.
-    encode: with a sink and more than one job, what each process makes of a ruling before it is sent to the sink
-    (e.g. RulingsWriter.encoder(): its bytes, which cost far less to send back than the ruling)."""
+    encode: with a sink and more than one job, what each process makes of a block of rulings (and cases' errors)
+    before it is given to the sink (RulingsWriter.encoder(): their bytes, which cost far less to send back than the
+    rulings); the sink then takes each case's entry of it (EncodedBlock.entries())."""
     out = FileOutcome(display_path or str(path), sink=sink)
     try:
         cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path,
@@ -117,16 +118,35 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         """The ruling of the i-th case to rule, or (fact, message, code) of the RulingError that stopped it."""
         ruled = notes.ruled(i) if notes is not None else None
         try:
-            ruling = worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not,
-                                     ruled=ruled))
-            return ruling if encode is None else encode(ruling)
+            return worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not, ruled=ruled))
         except RulingError as exc:
             return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")
 
+    def work(span):
+        """The rulings of a block of cases (ruling/pool.py), its notes worked out together; encoded if asked."""
+        if notes is not None:
+            notes.set_window(span.start, span.stop)
+        made = (rule(i) for i in span)
+        return encode(made) if encode is not None else list(made)
+
+    def in_blocks():
+        for block in pool.in_blocks(work, len(todo), jobs):
+            yield from (block.entries() if encode is not None else block)
+
     jobs = pool.chosen(jobs, len(todo), encode is not None)
-    if jobs == 1:
-        encode = None  # nothing to send back: the sink takes the ruling as it is
-    made = pool.in_order(rule, len(todo), jobs)  # in the cases' order, whatever the number of processes
+    # in the cases' order, whatever the number of processes; one process rules and writes one case at a time
+    made = in_blocks() if jobs > 1 and len(todo) > 1 else map(rule, range(len(todo)))
+    try:
+        _take(cf, out, made, only_expected)
+    finally:
+        if hasattr(made, "close"):
+            made.close()  # the processes stopped now, even when the loop stopped early (Ctrl-C, a failed write)
+    return out
+
+
+def _take(cf, out: FileOutcome, made, only_expected: bool) -> None:
+    """Every entry of the file in order: a case's ruling (or the error that stopped it) from `made`, the cases
+    that could not be read, the expectations compared."""
     for entry in cf.entries:
         case = entry.case
         if case is None:
@@ -150,7 +170,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
         if out.sink is None:
             out.cases.append((case, r))
             out.inputs[case.id] = case_input(case)
-        expect = r.get("expect") if isinstance(r, dict) else r.expect  # a ruling, or encoded (ruling_format.Encoded)
+        expect = r.get("expect") if isinstance(r, dict) else r.expect  # a ruling, or ruling_format.EncodedRuling
         if expect is not None:
             out.with_expectations += 1
             if not expect["passed"]:
@@ -161,7 +181,6 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
                         f"expected {m['result']} = {show(m['expected'])}, the ruling gives {show(m['actual'])}",
                         "expectation_failed", case=case.id))
         out.emit(r)
-    return out
 
 
 def error_entry(case_id: str, index: int, line: int, problems: list) -> dict:

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -64,10 +70,66 @@ def test_bad_cases_and_unmet_expectations_come_out_alike(tmp_path):
     assert "mixed.yaml:10:" in err and "mixed.yaml:13:" in err and "mixed.yaml:18:" in err  # each case's own line
 
 
-def test_in_order_gives_every_result_in_order():
-    assert list(pool.in_order(lambda i: i * i, 100, jobs=3)) == [i * i for i in range(100)]
-    assert list(pool.in_order(lambda i: i, 1, jobs=3)) == [0]
-    assert list(pool.in_order(lambda i: i, 0, jobs=3)) == []
+def squares(span):
+    return [i * i for i in span]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 100, 2_500])
+def test_in_blocks_gives_every_result_in_order(n, jobs):
+    got = list(pool.in_blocks(squares, n, jobs=jobs, most=64))
+    assert [x for block in got for x in block] == [i * i for i in range(n)]
+    assert all(len(block) <= 64 for block in got)
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3, 8])
+@pytest.mark.parametrize("n", [1, 7, 999, 1_000, 20_000, 40_001])
+def test_blocks_cover_the_cases_in_even_blocks_a_multiple_of_the_processes(n, jobs):
+    cut = pool.blocks(n, jobs)
+    assert [i for r in cut for i in r] == list(range(n))
+    assert max(map(len, cut)) <= pool.MAX_BLOCK and max(map(len, cut)) - min(map(len, cut)) <= 1
+    assert len(cut) == n or (len(cut) % jobs == 0 and len(cut) >= pool.BLOCKS_PER_JOB * jobs)
+
+
+@pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")
+def test_blocks_wait_to_be_written_in_bounded_number(monkeypatch):
+    """A reader slower than the processes: no more than `limit` blocks are ever handed out or held, so memory is
+    bounded whatever the number of cases; every block still comes, in order."""
+    seen = []
+    real = pool.Pool.results
+
+    def watched(self):
+        for got in real(self):
+            seen.append(self.ahead())
+            time.sleep(0.002)
+            yield got
+    monkeypatch.setattr(pool.Pool, "results", watched)
+    got = list(pool.in_blocks(squares, 3_000, jobs=3, most=10))
+    assert [x for block in got for x in block] == [i * i for i in range(3_000)]
+    assert len(seen) == 300 and max(seen) <= 3 * (pool.AHEAD + 1)
+
+
+def fails_in_a_process(span):
+    if os.getpid() != PARENT and span.start >= 50:
+        raise ValueError("planted")
+    return list(span)
+
+
+def dies_in_a_process(span):
+    if os.getpid() != PARENT:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return list(span)
+
+
+PARENT = os.getpid()
+
+
+@pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")
+@pytest.mark.parametrize("work, said", [(fails_in_a_process, "ValueError: planted"),
+                                        (dies_in_a_process, "killed by SIGKILL")])
+def test_a_process_that_fails_or_dies_is_reported_not_waited_for(work, said):
+    with pytest.raises(pool.WorkerError, match=said):
+        list(pool.in_blocks(work, 2_000, jobs=2, most=10))
 
 
 @pytest.mark.parametrize("jobs", ["0", "-1", "two", str(pool.MAX_JOBS + 1)])
@@ -94,12 +156,46 @@ def test_the_default_auto_writes_what_one_process_writes(repo, monkeypatch):
     monkeypatch.setattr(pool, "AUTO_MIN_CASES", 2)  # every file of several cases goes to the pool
     monkeypatch.setattr(pool, "cores", lambda: 2)
     used = []
-    real = pool.in_order
-    monkeypatch.setattr(pool, "in_order", lambda fn, n, jobs=1: used.append(jobs) or real(fn, n, jobs))
+    real = pool.in_blocks
+    monkeypatch.setattr(pool, "in_blocks", lambda work, n, jobs=1: used.append(jobs) or real(work, n, jobs))
     auto = run_policy("eval", "--format", "json", *files(repo))
     assert 2 in used
     one = run_policy("eval", "--format", "json", "--jobs", "1", *files(repo))
     assert auto == one
     used.clear()
     run_policy("eval", "--format", "text", str(ROOT / "examples/workers.yaml"))
-    assert used and set(used) == {1}  # rulings that come back as objects: one process
+    assert not used  # rulings that come back as objects: one process, one ruling at a time
+
+
+@pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")
+def test_ctrl_c_during_jobs_stops_every_process_with_one_line_and_130(tmp_path):
+    """Ctrl-C (SIGINT to the whole foreground group, as a terminal sends it) while the processes rule: exit code
+    130, one line on stderr and no traceback, and no process of the group left behind. The output is a pipe that
+    is not read until then, so the command is surely still ruling and writing when the signal comes."""
+    path = tmp_path / "cases.json"
+    posts = ["principal", "deputy", "committee_member", "grid_worker"]
+    path.write_text(json.dumps({"cases": [
+        {"id": f"w{i}", "kind": "worker", "as_of": "2024-07-01",
+         "facts": {"post": posts[i % 4], "years_of_service": i % 41, "party_org_stars": i % 6}}
+        for i in range(3_000)]}), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "evaluator.cli.main", "eval", "--format", "json", "--jobs", "2",
+                             str(path)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        assert proc.stdout.read(1)  # the first rulings are written: the processes are ruling
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130
+    assert err.decode() == "policy: interrupted\n"
+    for _ in range(50):  # every process of the group gone
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("a process ruling the cases is still running")

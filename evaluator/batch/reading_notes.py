@@ -178,18 +178,29 @@ class ReadingNotes:
         seen = ruled_before(repo, per_day)
         self.days = {d for d, n in per_day.items()
                      if n >= MIN_CASES and (compiled(repo, d) or seen[d] + n >= MIN_CASES_COLD)}
-        self.window, self.ruled_in_window = -1, {}
+        self.window, self.ruled_in_window = range(0), {}
         for d in sorted(self.days)[:MAX_DATES]:  # now, so that processes forked to rule the cases inherit them
             programs(repo, d)
 
     def ruled(self, i: int) -> R.Ruled | None:
         if not self.days or self.cases[i].as_of not in self.days:
             return None
-        w = i // WINDOW
-        if w != self.window:
-            self.ruled_in_window, self.window = {}, w  # let the last window go before working out this one
-            self.ruled_in_window = self.work_out(range(w * WINDOW, min(len(self.cases), (w + 1) * WINDOW)))
+        if i not in self.window:
+            w = i // WINDOW
+            self.set_window(w * WINDOW, min(len(self.cases), (w + 1) * WINDOW))
         return self.ruled_in_window.get(i)
+
+    def set_window(self, start: int, stop: int) -> None:
+        """Work out the notes of the cases start..stop-1 together (at most WINDOW of them), letting the last
+        window's go: a process ruling a block of cases (ruling/pool.py) works out that block's notes alone. Which
+        cases share a window changes no note, only what it costs."""
+        if stop - start > WINDOW:
+            raise ValueError(f"a window of {stop - start} cases: at most {WINDOW}")
+        if self.window == range(start, stop):
+            return
+        self.ruled_in_window, self.window = {}, range(start, stop)  # the last window let go before this one
+        if self.days:
+            self.ruled_in_window = self.work_out(self.window)
 
     def work_out(self, indices) -> dict:
         """{index: Ruled} for the cases of `indices` the compiled programs take."""

@@ -1,7 +1,8 @@
 """The `policy` command: check the repository, evaluate case files.
 
 Exit codes: `check` 0 clean, 1 problems or failed expectations; `eval` 0 evaluated, 1 an expectation failed,
-2 input unusable (a bad file or case: the other cases are still evaluated and printed). 3 is an internal error.
+2 input unusable (a bad file or case: the other cases are still evaluated and printed). 3 is an internal error,
+130 an interruption (Ctrl-C: one line on stderr, no traceback).
 """
 from __future__ import annotations
 
@@ -253,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: what was written stays written, the processes ruling cases are stopped
+        _err("policy: interrupted")
+        return 130
     except Exception:  # noqa: BLE001 - a bug, not the user's mistake: say so and show where
         _err("policy: internal error (this is a bug in the evaluator, not in your input):")
         _err(traceback.format_exc())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import pickle
 import sys
 
 from .text import nested_json_bytes, to_json, to_json_bytes
@@ -120,33 +121,80 @@ def inline(doc: dict) -> list:
     return out
 
 
-class Encoded:
-    """A ruling already written, in both forms, where it was made (a process of `policy eval --jobs N`): what goes
-    back to the writing process is bytes, not the ruling to be pickled and written there (a worker ruling's pickle
-    costs more to load than to rule it). `quoted`: the clause ids its table form refers to, in the order first
-    quoted; `expect`: the ruling's comparison with the case's expectations, or None."""
-
-    __slots__ = ("inline", "table", "quoted", "expect")
-
-    def __init__(self, inline: bytes, table: bytes, quoted: tuple, expect):
-        self.inline, self.table, self.quoted, self.expect = inline, table, quoted, expect
+SEPARATOR = b",\n    "  # before each ruling of the list but the first (which drops the comma)
 
 
-def encoded(ruling: dict, repo):
-    """The ruling as an Encoded, or the ruling itself when its table form depends on what other rulings quoted: a
-    quote whose text is not its clause's text in `repo` (never the case today)."""
-    if "trace" not in ruling:
-        return ruling
+class EncodedBlock:
+    """The rulings of a block of cases written where they were made (a process of `policy eval --jobs N`), in the
+    form the document is written in, as one bytes string: what goes back to the writing process is that string, not
+    the rulings to be pickled and written there (a worker ruling's pickle costs more to load than to rule it).
+
+    `text` (bytes-like): each encoded ruling preceded by SEPARATOR; `ends[k]`: where the k-th ends; `quoted`: (k, clause id) of
+    each clause the table form refers to, at the first ruling that quotes it; `expects[k]`: the k-th ruling's
+    comparison with its case's expectations, or None; `items`: per case of the block, in order, k for an encoded
+    ruling, else what was given (a case's error, or a ruling quoting a text other than its clause's, which the
+    writer writes itself)."""
+
+    __slots__ = ("form", "text", "ends", "quoted", "expects", "items")
+
+    def __init__(self, form: str, text, ends: list, quoted: list, expects: list, items: list):
+        self.form, self.text, self.ends, self.quoted, self.expects, self.items = (form, text, ends, quoted, expects,
+                                                                                 items)
+
+    def __reduce_ex__(self, protocol):
+        # with pickle protocol 5 the text goes out of band (ruling/pool.send): sent as it is, not copied
+        text = pickle.PickleBuffer(self.text) if protocol >= 5 else bytes(self.text)
+        return EncodedBlock, (self.form, text, self.ends, self.quoted, self.expects, self.items)
+
+    def entries(self):
+        """Per case, in order: an EncodedRuling for each encoded ruling (what RulingsWriter.write takes), else the
+        item as given."""
+        for item in self.items:
+            yield EncodedRuling(self, item) if type(item) is int else item
+
+
+class EncodedRuling:
+    """The k-th ruling of an EncodedBlock; `expect` as the ruling's own."""
+
+    __slots__ = ("block", "k", "expect")
+
+    def __init__(self, block: EncodedBlock, k: int):
+        self.block, self.k, self.expect = block, k, block.expects[k]
+
+
+def own_texts(ruling: dict, repo) -> bool:
+    """Whether every quote of the ruling has its clause's text in `repo` (always the case today): then its table
+    form does not depend on what other rulings quoted."""
     for part in ("trace", "why_not"):
         for t in ruling.get(part, ()):
             for q in t["clauses"]:
                 cite = repo.clauses.get(q["id"])
                 if cite is None or q["text"] != cite.text:
-                    return ruling
-    table = ClauseTable(repo)
-    referred = table.refer(ruling)
-    return Encoded(nested_json_bytes(ruling), nested_json_bytes(referred), tuple(table.clauses),
-                   ruling.get("expect"))
+                    return False
+    return True
+
+
+def encode_block(items, repo, form: str) -> EncodedBlock:
+    """The EncodedBlock of `items` (rulings, or anything else, kept as given) in `form`, "inline" or "table"."""
+    text, ends, quoted, expects, out = bytearray(), [], [], [], []
+    table = ClauseTable(repo) if form == "table" else None
+    for item in items:
+        if not isinstance(item, dict) or "trace" not in item or not own_texts(item, repo):
+            out.append(item)
+            continue
+        k = len(ends)
+        text += SEPARATOR
+        if table is not None:
+            before = len(table.clauses)
+            text += nested_json_bytes(table.refer(item))
+            if len(table.clauses) > before:
+                quoted += [(k, cid) for cid in list(table.clauses)[before:]]
+        else:
+            text += nested_json_bytes(item)
+        ends.append(len(text))
+        expects.append(item.get("expect"))
+        out.append(k)
+    return EncodedBlock(form, text, ends, quoted, expects, out)
 
 
 class RulingsWriter:
@@ -157,7 +205,8 @@ class RulingsWriter:
     def __init__(self, out, repo, form: str = "auto"):
         chosen(form, 0)  # refuses an unknown form now
         self.out, self.repo, self.form = out, repo, form
-        self.count, self.held = 0, None
+        self.count, self.held, self.started = 0, None, False
+        self.run = None  # [block, first, end]: encoded rulings of one block given in a row, not yet written
         self.table = ClauseTable(repo) if form == "table" else None
         # A UTF-8 text stream over bytes without newline translation (sys.stdout here) is written the same bytes
         # through its buffer, which saves decoding orjson's bytes and encoding them again.
@@ -165,39 +214,73 @@ class RulingsWriter:
         if self.raw is not None:
             out.flush()  # what was written as text before goes first
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data) -> None:
         if self.raw is not None:
             self.raw.write(data)
         else:
-            self.out.write(data.decode("utf-8"))
+            self.out.write(str(data, "utf-8"))
 
     def _start(self, form: str) -> None:
-        self.form = form
+        self.form, self.started = form, True
         self.table = ClauseTable(self.repo) if form == "table" else None
         self._write((to_json(head(form))[:-2] + ",\n  \"rulings\": [").encode("utf-8"))
 
-    def _put(self, ruling) -> None:
-        if isinstance(ruling, Encoded):
-            if self.table is not None:
-                for cid in ruling.quoted:  # as refer() would have added them, each quote's text its clause's
-                    text = self.repo.clauses[cid].text
-                    known = self.table.clauses.get(cid)
-                    if known is None:
-                        self.table.clauses[cid] = clause_entry(self.repo, cid, text)
-                    elif known["text"] != text:  # only a quote of another text makes such an entry: never encoded
-                        raise RuntimeError(f"clause {cid} is in the table with a text other than its own")
-            text = ruling.table if self.table is not None else ruling.inline
-        else:
-            text = nested_json_bytes(self.table.refer(ruling) if self.table is not None else ruling)
-        self._write((b"\n    " if not self.count else b",\n    ") + text)
+    def _put(self, ruling: dict) -> None:
+        text = nested_json_bytes(self.table.refer(ruling) if self.table is not None else ruling)
+        self._write((b"\n    " if not self.count else SEPARATOR) + text)
         self.count += 1
 
-    def encoder(self):
-        """What a process ruling cases for this writer makes of each ruling (Encoded, see encoded())."""
-        repo = self.repo
-        return lambda ruling: encoded(ruling, repo)
+    def _add(self, ruling: EncodedRuling) -> None:
+        """An encoded ruling, written with the ones given after it from the same block (see _flush)."""
+        block = ruling.block
+        if self.form == "auto":  # rulings are encoded for a document of several: a table (see encoder)
+            self._start(chosen(self.form, 2))
+            if self.held is not None:
+                self._put(self.held)
+                self.held = None
+        elif not self.started:
+            self._start(self.form)
+        if block.form != self.form:
+            raise RuntimeError(f"a ruling encoded {block.form} in a document written {self.form}")
+        if self.run is not None and self.run[0] is block and self.run[2] == ruling.k:
+            self.run[2] += 1
+            return
+        self._flush()
+        self.run = [block, ruling.k, ruling.k + 1]
 
-    def write(self, ruling: dict) -> None:
+    def _flush(self) -> None:
+        """The encoded rulings held in `run` written at once, their quoted clauses added to the table as refer()
+        would have added them (each quote's text its clause's)."""
+        if self.run is None:
+            return
+        block, first, end = self.run
+        self.run = None
+        if self.table is not None:
+            for k, cid in block.quoted:
+                if not first <= k < end:
+                    continue
+                text = self.repo.clauses[cid].text
+                known = self.table.clauses.get(cid)
+                if known is None:
+                    self.table.clauses[cid] = clause_entry(self.repo, cid, text)
+                elif known["text"] != text:  # only a quote of another text makes such an entry: never encoded
+                    raise RuntimeError(f"clause {cid} is in the table with a text other than its own")
+        data = memoryview(block.text)[block.ends[first - 1] if first else 0:block.ends[end - 1]]
+        self._write(data if self.count else data[1:])  # the first ruling of the list: no comma
+        self.count += end - first
+
+    def encoder(self):
+        """What a process ruling cases for this writer makes of them (encode_block in this writer's form), for a
+        document known to hold several rulings (the cases of a file ruled by several processes)."""
+        repo, form = self.repo, chosen(self.form, 2)
+        return lambda items: encode_block(items, repo, form)
+
+    def write(self, ruling) -> None:
+        """Write a ruling (or a case's errors), or an EncodedRuling of a block made by encoder()."""
+        if isinstance(ruling, EncodedRuling):
+            self._add(ruling)
+            return
+        self._flush()
         if self.form == "auto":
             if self.held is None:
                 self.held = ruling
@@ -205,17 +288,18 @@ class RulingsWriter:
             self._start("table")
             self._put(self.held)
             self.held = None
-        elif self.count == 0:
+        elif not self.started:
             self._start(self.form)
         self._put(ruling)
 
     def close(self) -> None:
+        self._flush()
         if self.form == "auto":  # none or one ruling
             self._start("inline")
             if self.held is not None:
                 self._put(self.held)
                 self.held = None
-        elif self.count == 0:
+        elif not self.started:
             self._start(self.form)
         tail = "\n  ]" if self.count else "]"
         if self.table is not None:

@@ -1,42 +1,57 @@
-"""Ruling many cases in worker processes (`policy eval --jobs N`, or `auto`: see AUTO), the results given back in
+"""Ruling many cases in several processes (`policy eval --jobs N`, or `auto`: see AUTO), the results given back in
 the cases' order.
 
-`in_order(fn, n, jobs)` yields fn(0), fn(1), …, fn(n-1): with one job in this process, with more in N forked
-processes that inherit the loaded repository, the cases and the engine (nothing of them is pickled; only each
-case's index goes out and its result comes back). The order, and so every byte written from the results, is that of
-one process. Where the platform cannot fork, the cases are ruled in this process.
+`in_blocks(work, n, jobs)` cuts the cases 0..n-1 into contiguous blocks (`blocks`) and yields work(span) of each
+block in order, where `span` iterates over the block's indices (and tells its `start` and `stop`). With one job this
+process rules every block; with N it forks N-1 processes that inherit the loaded repository, the cases and the
+engine (nothing of them is pickled) and rules a share itself: a block's start and stop go out, its result comes back
+(pickled once per block: the block's rulings as one bytes string, see render/ruling_format.EncodedBlock). Blocks are
+handed out as processes become free, at most AHEAD per process beyond the one being written (so memory is bounded
+whatever the number of cases), and given back in order, so every byte written from the results is that of one
+process. Where the platform cannot fork, every block is ruled in this process.
+
+A block is the unit of the notes on alternative readings (batch/reading_notes.ReadingNotes.window): the process
+that rules a block works out its notes once, for that block alone.
+
+Ctrl-C: the forked processes ignore SIGINT (the terminal sends it to all of them); the KeyboardInterrupt raised
+here stops them and goes up to the command, which says so in one line. A forked process that dies (a signal) or
+raises is reported as a WorkerError, never waited for.
 """
 from __future__ import annotations
 
-import itertools
-import multiprocessing
+import collections
 import os
-import threading
+import pickle
+import signal
+import sys
+import traceback
+from multiprocessing import connection
 
 MAX_JOBS = 64  # more processes than this helps no machine this tool runs on; a larger --jobs is refused
-CHUNK = 16  # cases handed to a process at a time: few round trips, and the order kept without a long wait
 # `--jobs auto` (policy eval's default): the machine's cores, for a file of at least AUTO_MIN_CASES cases whose
-# rulings come back as bytes (JSON written as it goes). Starting and stopping the processes took 27-42 ms here
-# (2 cores, the repository loaded), the time of some 50-200 worker rulings; from 1,000 cases on it is a small part
-# of what the second core saves. Rulings that come back as objects (the other formats, a decision log) cost more
-# to send back than to make, so auto rules them in one process. At most AUTO_MAX_JOBS processes: each holds its
-# own copy of what it touches of the repository (about 100 MB).
+# rulings come back as bytes (JSON written as it goes). Forking a process and the notes' fixed cost per block are
+# paid back from a few hundred worker cases on (bench/eval_speed.py --jobs 1 against the default, 2 cores,
+# 2026-12-06: 300 cases 0.67 s against 0.71 s, 500 cases 0.80 s against 0.93 s; see the README's notes). Rulings
+# that come back as objects (the other formats, a decision log) cost more to send back than to make, so auto rules
+# them in one process. At most AUTO_MAX_JOBS processes: each holds its own copy of what it touches of the
+# repository (about 100 MB).
 AUTO = 0
-AUTO_MIN_CASES = 1_000
+AUTO_MIN_CASES = 500
 AUTO_MAX_JOBS = 8
+# Cases in a block: its rulings' JSON (about 8 KB each) is held while it waits to be written, at most `limit` blocks
+# (see Pool); the notes' fixed cost per block is small from a few hundred cases on (ReadingNotes.set_window).
+MAX_BLOCK = 1024
+BLOCKS_PER_JOB = 4  # at least this many blocks per process: the last blocks even out a process that fell behind
+AHEAD = 1  # blocks handed to a forked process beyond the one it rules, so that it never waits for the next
+POLL = 32  # cases this process rules between looks at what the forked processes sent (they wait until it reads)
 
-_TASKS: dict = {}  # token -> the function the forked processes run (inherited at fork, never pickled)
-_TOKENS = itertools.count()
-_LOCK = threading.Lock()
 
-
-def _run(job: tuple):
-    token, i = job
-    return _TASKS[token](i)
+class WorkerError(RuntimeError):
+    """A forked process raised (its traceback is the message) or died: a bug or a crash, not the user's input."""
 
 
 def can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    return hasattr(os, "fork")
 
 
 def cores() -> int:
@@ -55,18 +70,197 @@ def chosen(jobs: int, n: int, sent_as_bytes: bool) -> int:
     return min(cores(), AUTO_MAX_JOBS) if sent_as_bytes and n >= AUTO_MIN_CASES else 1
 
 
-def in_order(fn, n: int, jobs: int = 1):
-    """fn(i) for i in range(n), in order, computed by `jobs` processes (one: this process)."""
-    if jobs <= 1 or n < 2 or not can_fork():
-        for i in range(n):
-            yield fn(i)
+def blocks(n: int, jobs: int, most: int = MAX_BLOCK) -> list[range]:
+    """The blocks 0..n-1 is cut into: contiguous, of near equal sizes, none over `most`, at least BLOCKS_PER_JOB per
+    process (fewer for a small n: one per case at worst), and their number a multiple of `jobs`."""
+    if n <= 0:
+        return []
+    count = max(-(-n // most), BLOCKS_PER_JOB * jobs)
+    count = min(n, -(-count // jobs) * jobs)
+    size, extra = divmod(n, count)
+    out, start = [], 0
+    for b in range(count):
+        stop = start + size + (b < extra)
+        out.append(range(start, stop))
+        start = stop
+    return out
+
+
+class Span:
+    """A block's indices, in order; iterated in this process it also takes in what the forked processes sent
+    every POLL cases (a process that sent a block waits until it is read)."""
+
+    __slots__ = ("start", "stop", "poll")
+
+    def __init__(self, start: int, stop: int, poll=None):
+        self.start, self.stop, self.poll = start, stop, poll
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __iter__(self):
+        if self.poll is None:
+            yield from range(self.start, self.stop)
+            return
+        for i in range(self.start, self.stop):
+            if (i - self.start) % POLL == POLL - 1:
+                self.poll()
+            yield i
+
+
+def in_blocks(work, n: int, jobs: int = 1, most: int = MAX_BLOCK):
+    """work(span) for each block of 0..n-1 (see blocks), in order, ruled by `jobs` processes (this one included)."""
+    cut = blocks(n, jobs, most)
+    if jobs <= 1 or len(cut) < 2 or not can_fork():
+        for r in cut:
+            yield work(Span(r.start, r.stop))
         return
-    with _LOCK:
-        token = next(_TOKENS)
-        _TASKS[token] = fn
-    try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, n)) as pool:
-            yield from pool.imap(_run, ((token, i) for i in range(n)), CHUNK)
-    finally:
-        with _LOCK:
-            _TASKS.pop(token, None)
+    yield from Pool(work, cut, min(jobs, len(cut))).results()
+
+
+class Pool:
+    """N-1 forked processes and this one, ruling the blocks `cut` (see in_blocks)."""
+
+    def __init__(self, work, cut: list, jobs: int):
+        self.work, self.cut = work, cut
+        self.todo = collections.deque(range(len(cut)))  # blocks not handed out, in order
+        self.done: dict = {}  # block -> its result, until it is given back
+        self.given = 0  # blocks given back
+        self.busy: dict = {}  # connection -> blocks handed to its process, not yet sent back
+        self.pids: dict = {}  # connection -> process id
+        self.limit = jobs * (AHEAD + 1)  # blocks handed out or done and not yet given back, at most
+        self.jobs = jobs
+
+    def results(self):
+        try:
+            self.start()
+            while self.given < len(self.cut):
+                if self.given in self.done:
+                    self.given += 1
+                    yield self.done.pop(self.given - 1)
+                    continue
+                self.hand_out()
+                if self.receive(0):
+                    continue
+                if self.todo and self.ahead() < self.limit:  # nothing to write yet: rule the next block here
+                    b = self.todo.popleft()
+                    r = self.cut[b]
+                    self.done[b] = self.work(Span(r.start, r.stop, self.poll))
+                    continue
+                self.receive(None)
+        finally:
+            self.stop()
+
+    def start(self) -> None:
+        sys.stdout.flush()  # nothing buffered here may be written again by a forked process (they never flush)
+        sys.stderr.flush()
+        for _ in range(self.jobs - 1):
+            mine, theirs = connection.Pipe()
+            pid = os.fork()
+            if pid == 0:  # the forked process: rule what it is handed until told to stop, then leave at once
+                code = 0
+                try:
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it stops this process
+                    mine.close()
+                    for other in self.busy:
+                        other.close()
+                    serve(self.work, theirs)
+                except BaseException:  # noqa: BLE001 - nothing of this process may run the parent's code after
+                    code = 1
+                finally:
+                    os._exit(code)
+            theirs.close()
+            self.busy[mine], self.pids[mine] = collections.deque(), pid
+
+    def ahead(self) -> int:
+        return len(self.done) + sum(len(q) for q in self.busy.values())
+
+    def hand_out(self) -> None:
+        for conn, queue in self.busy.items():
+            while self.todo and len(queue) <= AHEAD and self.ahead() < self.limit:
+                b = self.todo.popleft()
+                queue.append(b)
+                conn.send((self.cut[b].start, self.cut[b].stop))
+
+    def receive(self, timeout) -> bool:
+        """Take in the blocks the forked processes sent (waiting up to `timeout`, None: until one comes)."""
+        waiting = [c for c, q in self.busy.items() if q]
+        if not waiting:
+            return False
+        ready = connection.wait(waiting, timeout)
+        for conn in ready:
+            try:
+                status, got = receive(conn)
+            except (EOFError, OSError):
+                raise WorkerError(f"a process ruling the cases (pid {self.pids[conn]}) stopped: "
+                                  f"{self.reap(conn)}") from None
+            if status != "ok":
+                raise WorkerError(f"a process ruling the cases failed:\n{got}")
+            self.done[self.busy[conn].popleft()] = got
+        return bool(ready)
+
+    def poll(self) -> None:
+        self.receive(0)
+        self.hand_out()
+
+    def reap(self, conn) -> str:
+        pid = self.pids.pop(conn)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            return "gone"
+        if os.WIFSIGNALED(status):
+            return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
+        return f"exit code {os.waitstatus_to_exitcode(status)}"
+
+    def stop(self) -> None:
+        """Every forked process told to stop (or killed if it has work still), then waited for."""
+        for conn in list(self.busy):
+            pid = self.pids.get(conn)
+            if pid is not None and self.busy[conn]:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            else:
+                try:
+                    conn.send(None)
+                except OSError:
+                    pass
+            conn.close()
+            if pid is not None:
+                self.reap(conn)
+        self.busy.clear()
+
+
+def serve(work, conn) -> None:
+    """In a forked process: rule each block handed over and send its result back, until told to stop."""
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            got = ("ok", work(Span(*job)))
+        except Exception:  # noqa: BLE001 - a bug: its traceback goes to the parent, which reports it
+            got = ("failed", traceback.format_exc())
+        send(conn, got)
+
+
+def send(conn, obj) -> None:
+    """obj pickled, its large buffers (pickle protocol 5: an EncodedBlock's text) sent as they are, not copied into
+    the pickle and out of it again."""
+    buffers: list = []
+    data = pickle.dumps(obj, protocol=5, buffer_callback=buffers.append)
+    conn.send(len(buffers))
+    conn.send_bytes(data)
+    for b in buffers:
+        conn.send_bytes(b.raw())
+
+
+def receive(conn):
+    count = conn.recv()
+    data = conn.recv_bytes()
+    return pickle.loads(data, buffers=[conn.recv_bytes() for _ in range(count)])
