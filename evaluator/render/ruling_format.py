@@ -129,11 +129,11 @@ class EncodedBlock:
     form the document is written in, as one bytes string: what goes back to the writing process is that string, not
     the rulings to be pickled and written there (a worker ruling's pickle costs more to load than to rule it).
 
-    `text` (bytes-like): each encoded ruling preceded by SEPARATOR; `ends[k]`: where the k-th ends; `quoted`: (k, clause id) of
-    each clause the table form refers to, at the first ruling that quotes it; `expects[k]`: the k-th ruling's
-    comparison with its case's expectations, or None; `items`: per case of the block, in order, k for an encoded
-    ruling, else what was given (a case's error, or a ruling quoting a text other than its clause's, which the
-    writer writes itself)."""
+    `text` (bytes-like): each encoded ruling preceded by SEPARATOR; `ends[k]`: where the k-th ends; `quoted`:
+    (k, clause id) of each clause the table form refers to, at the first ruling that quotes it; `expects[k]`: the
+    k-th ruling's comparison with its case's expectations, or None; `items`: per case of the block, in order, k for
+    an encoded ruling, else what was given (a case's error, or a ruling quoting a text other than its clause's,
+    which the writer writes itself)."""
 
     __slots__ = ("form", "text", "ends", "quoted", "expects", "items")
 

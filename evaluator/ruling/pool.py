@@ -29,17 +29,21 @@ from multiprocessing import connection
 
 MAX_JOBS = 64  # more processes than this helps no machine this tool runs on; a larger --jobs is refused
 # `--jobs auto` (policy eval's default): the machine's cores, for a file of at least AUTO_MIN_CASES cases whose
-# rulings come back as bytes (JSON written as it goes). Forking a process and the notes' fixed cost per block are
-# paid back from a few hundred worker cases on (bench/eval_speed.py --jobs 1 against the default, 2 cores,
-# 2026-12-06: 300 cases 0.67 s against 0.71 s, 500 cases 0.80 s against 0.93 s; see the README's notes). Rulings
-# that come back as objects (the other formats, a decision log) cost more to send back than to make, so auto rules
-# them in one process. At most AUTO_MAX_JOBS processes: each holds its own copy of what it touches of the
-# repository (about 100 MB).
+# rulings come back as bytes (JSON written as it goes). Forking the processes costs some 20-50 ms of CPU here (the
+# repository loaded). Measured on bench/eval_speed.py's generated worker cases, `--jobs 1` against `--jobs 2`,
+# fastest of three runs, 2 cores shared with other work (load about 3), 2026-12-06: 200 cases 0.75 s against
+# 0.72 s, 300 cases 0.81 against 0.76, 500 cases 0.93 against 0.86, 1,000 cases 1.25 against 1.10 (the median of
+# five runs still favoured one process at 200). Two processes pay from about 200 cases; AUTO_MIN_CASES leaves a
+# margin, as the crossover moves up when a ruling gets cheaper. Rulings that come back as objects (the other
+# formats, a decision log) cost more to send back than to make, so auto rules them in one process. At most
+# AUTO_MAX_JOBS processes: each holds its own copy of what it touches of the repository (about 100 MB).
 AUTO = 0
 AUTO_MIN_CASES = 500
 AUTO_MAX_JOBS = 8
-# Cases in a block: its rulings' JSON (about 8 KB each) is held while it waits to be written, at most `limit` blocks
-# (see Pool); the notes' fixed cost per block is small from a few hundred cases on (ReadingNotes.set_window).
+# Cases in a block at most: a block's rulings' JSON (about 8 KB each) is held while it waits to be written, at most
+# `limit` blocks (see Pool); 1,024 keeps a 40,000-case file's peak under 300 MB. Each block's notes are worked out
+# apart, at a fixed cost per block (the programs' runs: about 45 ms, a few ms once the certificate clock's day
+# tables are kept between runs), so blocks are not made smaller than they need to be.
 MAX_BLOCK = 1024
 BLOCKS_PER_JOB = 4  # at least this many blocks per process: the last blocks even out a process that fell behind
 AHEAD = 1  # blocks handed to a forked process beyond the one it rules, so that it never waits for the next
