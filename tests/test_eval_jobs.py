@@ -199,3 +199,12 @@ def test_ctrl_c_during_jobs_stops_every_process_with_one_line_and_130(tmp_path):
         time.sleep(0.1)
     else:
         raise AssertionError("a process ruling the cases is still running")
+
+
+def test_without_fork_the_blocks_are_ruled_and_written_here_alike(monkeypatch):
+    """Where the platform cannot fork, --jobs N rules every block in this process: the same bytes."""
+    path = ROOT / "examples/workers.yaml"
+    one = run_policy("eval", "--format", "json", "--jobs", "1", path)
+    monkeypatch.setattr(pool, "can_fork", lambda: False)
+    monkeypatch.setattr(os, "fork", None)  # anything that still forked would fail
+    assert run_policy("eval", "--format", "json", "--jobs", "3", path) == one
