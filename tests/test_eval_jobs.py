@@ -83,12 +83,17 @@ def test_in_blocks_gives_every_result_in_order(n, jobs):
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 8])
-@pytest.mark.parametrize("n", [1, 7, 999, 1_000, 20_000, 40_001])
+@pytest.mark.parametrize("n", [1, 7, 500, 999, 1_000, 2_000, 20_000, 40_001])
 def test_blocks_cover_the_cases_in_even_blocks_a_multiple_of_the_processes(n, jobs):
     cut = pool.blocks(n, jobs)
     assert [i for r in cut for i in r] == list(range(n))
     assert max(map(len, cut)) <= pool.MAX_BLOCK and max(map(len, cut)) - min(map(len, cut)) <= 1
-    assert len(cut) == n or (len(cut) % jobs == 0 and len(cut) >= pool.BLOCKS_PER_JOB * jobs)
+    assert len(cut) == n or len(cut) % jobs == 0
+    assert len(cut) >= min(n, jobs)
+    if n >= pool.BLOCKS_PER_JOB * jobs * pool.MIN_BLOCK:  # enough cases: several blocks a process, to even out
+        assert len(cut) >= pool.BLOCKS_PER_JOB * jobs
+    else:  # blocks of MIN_BLOCK cases at least, but for the rounding to a multiple of the processes
+        assert (len(cut) - jobs) * pool.MIN_BLOCK < n
 
 
 @pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")

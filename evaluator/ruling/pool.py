@@ -45,7 +45,10 @@ AUTO_MAX_JOBS = 8
 # apart, at a fixed cost per block (the programs' runs: about 45 ms, a few ms once the certificate clock's day
 # tables are kept between runs), so blocks are not made smaller than they need to be.
 MAX_BLOCK = 1024
-BLOCKS_PER_JOB = 4  # at least this many blocks per process: the last blocks even out a process that fell behind
+BLOCKS_PER_JOB = 4  # blocks per process at least: the last ones even out a process that fell behind
+# Cases in a block at least, where there are enough: a block's notes are worked out together, and below a few hundred
+# cases their fixed cost per block weighs (batch/reading_notes.py: under MIN_CASES of a date, the per-case path).
+MIN_BLOCK = 256
 AHEAD = 1  # blocks handed to a forked process beyond the one it rules, so that it never waits for the next
 POLL = 32  # cases this process rules between looks at what the forked processes sent (they wait until it reads)
 
@@ -75,11 +78,12 @@ def chosen(jobs: int, n: int, sent_as_bytes: bool) -> int:
 
 
 def blocks(n: int, jobs: int, most: int = MAX_BLOCK) -> list[range]:
-    """The blocks 0..n-1 is cut into: contiguous, of near equal sizes, none over `most`, at least BLOCKS_PER_JOB per
-    process (fewer for a small n: one per case at worst), and their number a multiple of `jobs`."""
+    """The blocks 0..n-1 is cut into: contiguous, of near equal sizes, none over `most`, BLOCKS_PER_JOB per process
+    or more where they hold MIN_BLOCK cases each (else one per process), their number a multiple of `jobs` (fewer
+    only for fewer cases than processes: one case a block)."""
     if n <= 0:
         return []
-    count = max(-(-n // most), BLOCKS_PER_JOB * jobs)
+    count = max(-(-n // most), min(BLOCKS_PER_JOB * jobs, n // min(MIN_BLOCK, most)), 1)
     count = min(n, -(-count // jobs) * jobs)
     size, extra = divmod(n, count)
     out, start = [], 0
