@@ -202,7 +202,8 @@ def test_the_writer_writes_the_document_as_bytes_as_text_and_from_encoded_ruling
         rulings[-1]["trace"][0]["clauses"][0]["text"] += " (altered)"
     want = to_json(ruling_format.document(rulings, repo, form)) + "\n"
     given = _encoded(rulings, repo, form, encode) if encode else rulings
-    assert not encode or sum(isinstance(g, ruling_format.EncodedRuling) for g in given) == count - 1
+    if encode:  # in the inline form a ruling's bytes are its own, whatever it quotes
+        assert sum(isinstance(g, ruling_format.EncodedRuling) for g in given) == count - (form != "inline")
     as_text = io.StringIO()  # no byte buffer: written as text
     _document_written(given, repo, form, as_text)
     assert as_text.getvalue() == want

@@ -175,11 +175,12 @@ def own_texts(ruling: dict, repo) -> bool:
 
 
 def encode_block(items, repo, form: str) -> EncodedBlock:
-    """The EncodedBlock of `items` (rulings, or anything else, kept as given) in `form`, "inline" or "table"."""
+    """The EncodedBlock of `items` (rulings, or anything else, kept as given) in `form`, "inline" or "table" (where
+    a ruling quoting a text other than its clause's is kept as given too: its table form depends on the others')."""
     text, ends, quoted, expects, out = bytearray(), [], [], [], []
     table = ClauseTable(repo) if form == "table" else None
     for item in items:
-        if not isinstance(item, dict) or "trace" not in item or not own_texts(item, repo):
+        if not isinstance(item, dict) or "trace" not in item or (table is not None and not own_texts(item, repo)):
             out.append(item)
             continue
         k = len(ends)
