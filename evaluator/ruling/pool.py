@@ -6,11 +6,12 @@ block in order, where `span` iterates over the block's indices (and tells its `s
 process rules every block; with N it forks N-1 processes that inherit the loaded repository, the cases and the
 engine (nothing of them is pickled) and rules a share itself: a block's start and stop go out, its result comes back
 (pickled once per block: the block's rulings as one bytes string, see render/ruling_format.EncodedBlock). Blocks are
-handed out as processes become free, at most AHEAD per process beyond the one being written (so memory is bounded
-whatever the number of cases), and given back in order, so every byte written from the results is that of one
-process. Where the platform cannot fork, every block is ruled in this process.
+handed out as processes become free, each forked process holding the one it rules and AHEAD more, and no more than
+(AHEAD + 1) per process are handed out or wait to be written (so memory is bounded whatever the number of cases);
+they are given back in order, so every byte written from the results is that of one process. Where the platform
+cannot fork, every block is ruled in this process.
 
-A block is the unit of the notes on alternative readings (batch/reading_notes.ReadingNotes.window): the process
+A block is the unit of the notes on alternative readings (batch/reading_notes.ReadingNotes.set_window): the process
 that rules a block works out its notes once, for that block alone.
 
 Ctrl-C: the forked processes ignore SIGINT (the terminal sends it to all of them); the KeyboardInterrupt raised
@@ -102,9 +103,6 @@ class Span:
 
     def __init__(self, start: int, stop: int, poll=None):
         self.start, self.stop, self.poll = start, stop, poll
-
-    def __len__(self) -> int:
-        return self.stop - self.start
 
     def __iter__(self):
         if self.poll is None:
