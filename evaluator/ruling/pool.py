@@ -39,7 +39,7 @@ MAX_JOBS = 64  # more processes than this helps no machine this tool runs on; a 
 # formats, a decision log) cost more to send back than to make, so auto rules them in one process. At most
 # AUTO_MAX_JOBS processes: each holds its own copy of what it touches of the repository (about 100 MB).
 AUTO = 0
-AUTO_MIN_CASES = 500
+AUTO_MIN_CASES = 512
 AUTO_MAX_JOBS = 8
 # Cases in a block at most: a block's rulings' JSON (about 8 KB each) is held while it waits to be written, at most
 # `limit` blocks (see Pool); 1,024 keeps a 40,000-case file's peak under 300 MB. Each block's notes are worked out
