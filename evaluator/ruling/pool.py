@@ -43,8 +43,8 @@ AUTO_MIN_CASES = 512
 AUTO_MAX_JOBS = 8
 # Cases in a block at most: a block's rulings' JSON (about 8 KB each) is held while it waits to be written, at most
 # `limit` blocks (see Pool); 1,024 keeps a 40,000-case file's peak under 300 MB. Each block's notes are worked out
-# apart, at a fixed cost per block (the programs' runs: about 45 ms, a few ms once the certificate clock's day
-# tables are kept between runs), so blocks are not made smaller than they need to be.
+# apart, at a fixed cost per block (nine programs' runs: about 45 ms before the certificate clock's day tables were
+# kept between runs, a few ms since), so blocks are not made smaller than they need to be.
 MAX_BLOCK = 1024
 BLOCKS_PER_JOB = 4  # blocks per process at least: the last ones even out a process that fell behind
 # Cases in a block at least, where there are enough: a block's notes are worked out together, and below a few hundred
