@@ -16,6 +16,7 @@ By default ("auto") a document of one ruling is inline and one of several is a t
 from __future__ import annotations
 
 import codecs
+import operator
 import os
 import pickle
 import sys
@@ -52,19 +53,35 @@ def clause_entry(repo, clause_id: str, text: str) -> dict:
     return entry
 
 
+_QUOTE = operator.itemgetter("id", "text")
+
+
 class ClauseTable:
     """Collects the quoted clauses of the rulings given to `refer`, each once, in the order first quoted."""
 
+    MAX_REMEMBERED = 4096  # lists of quotes remembered per table (they come from the policy data: few)
+
     def __init__(self, repo):
         self.repo, self.clauses = repo, {}
+        self.referred: dict = {}  # (id, text) of each quote of a list -> that list as referred (once in the table)
 
     def quotes(self, quotes: list) -> list:
+        """The quotes as the table form gives them: each quote whose text is its clause's in the table as `{"id"}`.
+        A trace quotes the same few lists of clauses again and again: each list's form is made once per table and
+        the same list given for it afterwards (its clauses are in the table then, with the same texts)."""
+        key = tuple(map(_QUOTE, quotes))
+        hit = self.referred.get(key)
+        if hit is not None:
+            return hit
         out = []
         for q in quotes:
             known = self.clauses.get(q["id"])
             if known is None:
                 known = self.clauses[q["id"]] = clause_entry(self.repo, q["id"], q["text"])
             out.append({"id": q["id"]} if known["text"] == q["text"] else q)
+        if len(self.referred) >= self.MAX_REMEMBERED:
+            self.referred.clear()
+        self.referred[key] = out
         return out
 
     def refer(self, ruling: dict) -> dict:
@@ -312,14 +329,16 @@ class RulingsWriter:
 
 def byte_buffer(out):
     """The binary buffer under the process's standard output when it writes str as its UTF-8 bytes unchanged (no
-    newline translation: its newline is the system's, and that is "\n"; strict errors), or None: then the text
-    stream itself is written. (Another text stream may have been opened with its own newline translation, which
-    it does not tell.)"""
+    newline translation: its newline is the system's, and that is "\n"), or None: then the text stream itself is
+    written. (Another text stream may have been opened with its own newline translation, which it does not tell.)
+    Its error handler does not matter: what is written is valid UTF-8 (orjson's bytes, or text encoded strictly),
+    whose text every handler encodes back to the same bytes without being called (Python gives standard output
+    `surrogateescape` under a C or POSIX locale, C.UTF-8 included)."""
     if out is not sys.stdout:
         return None
     raw = getattr(out, "buffer", None)
     try:
-        same = codecs.lookup(out.encoding).name == "utf-8" and os.linesep == "\n" and out.errors == "strict"
+        same = codecs.lookup(out.encoding).name == "utf-8" and os.linesep == "\n"
     except (AttributeError, LookupError, TypeError):
         return None
     return raw if same and hasattr(raw, "write") else None
