@@ -358,3 +358,39 @@ def test_engine_answers_are_remembered_for_the_facts_as_given_never_for_a_refuse
         with pytest.raises(engines.FactError, match="serious_violation"):
             durable.fire(rules, {**facts, "serious_violation": bad}, "worker")
     assert durable.fire(rules, {k: f for k, f in facts.items() if k != "serious_violation"}, "worker") == []
+
+
+def _alt_note(*values, error=None):
+    from evaluator.ruling.readings import reading_note
+    it = {"clauses": ["workforce.6.17.cap"]}
+    diff = [{"result": f"r{i}", "value": v, "value_used": u} for i, (v, u) in enumerate(values)]
+    return reading_note("raises_add_up_highest_only_capped", it, "max_of_raises", "sum", diff, error)
+
+
+def test_worded_notes_are_remembered_per_typed_value(monkeypatch):
+    """Values equal but written otherwise (1, True, 1.0, Decimal 1.5 and 1.50, [1] and [True]) are worded each in
+    its own way, remembered or not; an unforeseen kind of value (a mapping) is worded, not remembered."""
+    from evaluator.render import notes
+    monkeypatch.setattr(notes, "_WORDS", {})
+    variants = [(1, 2), (True, 2), (1.0, 2), (Decimal("1.5"), 2), (Decimal("1.50"), 2), ([1], [2]), ([True], [2]),
+                (None, 2), ("one", 2), (dt.date(2024, 1, 1), 2), ({"a": 1}, 2)]
+    fresh = []
+    for v in variants:
+        notes._WORDS.clear()
+        fresh.append(notes.alternative_reading(_alt_note(v)))
+    assert len({f["en"] for f in fresh}) == len(variants)
+    for _ in range(2):  # the second time from the memo
+        assert [notes.alternative_reading(_alt_note(v)) for v in variants] == fresh
+    assert len(notes._WORDS) == len(variants) - 1  # noqa: SLF001 - the mapping is not remembered
+    error = notes.alternative_reading(_alt_note(error="no band"))
+    assert "no ruling could be made (no band)" in error["en"] and notes.alternative_reading(
+        _alt_note(error="no row"))["en"] != error["en"]
+
+
+def test_worded_notes_stay_bounded(monkeypatch):
+    from evaluator.render import notes
+    monkeypatch.setattr(notes, "_WORDS", {})
+    monkeypatch.setattr(notes, "MAX_WORDS", 5)
+    for i in range(40):
+        assert f"r0 = {i} (" in notes.alternative_reading(_alt_note((i, -1)))["en"]
+        assert len(notes._WORDS) <= 5  # noqa: SLF001

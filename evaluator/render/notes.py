@@ -7,26 +7,68 @@ into that form where a ruling is finished for output (the Python API, `policy ba
 """
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 from .text import show
 
 ALTERNATIVE_READING = "alternative_reading"
 
 
 def alternative_reading(note: dict) -> dict:
-    """The worded form of a note on an alternative reading (ruling.readings.reading_note)."""
+    """The worded form of a note on an alternative reading (ruling.readings.reading_note). Its words are
+    remembered per interpretation, readings and values (their types and written forms, see `value_key`): the cases
+    of a file differ under a reading in a few ways again and again."""
     iid, code, used = note["interpretation"], note["alternative"], note["reading_used"]
+    if "error" in note:
+        key = (iid, code, used, None, note["error"])
+    else:
+        key = (iid, code, used, tuple((d["result"], value_key(d["value"]), value_key(d["value_used"]))
+                                      for d in note["differences"]))
+        if any(v is None or u is None for _, v, u in key[3]):
+            key = None  # a value of a kind not remembered: worded afresh
+    words = _WORDS.get(key) if key is not None else None
+    if words is None:
+        words = _words(note, iid, code, used)
+        if key is not None and len(words[0]) <= MAX_REMEMBERED_CHARS:
+            if len(_WORDS) >= MAX_WORDS:
+                _WORDS.clear()
+            _WORDS[key] = words
+    return {"code": note["code"], "en": words[0], "zh": words[1],
+            "clauses": note["clauses"], "interpretations": note["interpretations"]}
+
+
+def _words(note: dict, iid: str, code: str, used: str) -> tuple[str, str]:
     if "error" in note:
         en, zh = f"no ruling could be made ({note['error']})", f"无法作出裁决({note['error']})"
     else:
-        diff = note["differences"]
-        en = ", ".join(f"{d['result']} = {show(d['value'])} ({show(d['value_used'])} under the reading used)"
-                       for d in diff)
-        zh = ",".join(f"{d['result']} 为 {show(d['value'])}(所用解读为 {show(d['value_used'])})" for d in diff)
-    return {"code": note["code"],
-            "en": f"The text leaves a choice here ({iid}): under the alternative reading '{code}' instead of "
-                  f"'{used}', {en}.",
-            "zh": f"此处文本存在不同解读({iid}):若采用 '{code}' 而非 '{used}',{zh}。",
-            "clauses": note["clauses"], "interpretations": note["interpretations"]}
+        shown = [(d["result"], show(d["value"]), show(d["value_used"])) for d in note["differences"]]
+        en = ", ".join(f"{r} = {v} ({u} under the reading used)" for r, v, u in shown)
+        zh = ",".join(f"{r} 为 {v}(所用解读为 {u})" for r, v, u in shown)
+    return (f"The text leaves a choice here ({iid}): under the alternative reading '{code}' instead of "
+            f"'{used}', {en}.",
+            f"此处文本存在不同解读({iid}):若采用 '{code}' 而非 '{used}',{zh}。")
+
+
+MAX_WORDS = 8192  # worded notes remembered, whatever the cases: a few megabytes at most (typically under 400
+MAX_REMEMBERED_CHARS = 1000  # characters in English; a longer one, of long values, is worded each time)
+_WORDS: dict = {}
+_SCALARS = frozenset((str, int, bool, type(None), dt.date))  # equal values of one type are shown alike
+
+
+def value_key(v):
+    """What `show(v)` depends on, as a key: the value with its type (1, True and 1.0 are shown otherwise), a number
+    of inexact form by its text (Decimal 1.5 and 1.50 are equal but shown otherwise), a list by its items; None
+    for a value of any other kind (a mapping, anything unforeseen), which is then not remembered."""
+    t = type(v)
+    if t in _SCALARS:
+        return t, v
+    if t is Decimal or t is float:
+        return t, str(v)
+    if t is list:
+        items = tuple(map(value_key, v))
+        return None if None in items else (t, items)
+    return None
 
 
 WORDING = {ALTERNATIVE_READING: alternative_reading}
