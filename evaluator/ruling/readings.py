@@ -200,7 +200,9 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
     rerun = reach.replaying() if reach is not None and not choices else engine
     for iid, it, used, code, other, other_repo in alternatives(repo, versions_used, choices):
         if ruled is not None and (iid, code) in ruled.readings:
-            alt = ruled.other.get((iid, code), results)
+            alt = ruled.other.get((iid, code))
+            if alt is None:  # the reading gave these very results: nothing differs
+                continue
         elif reach is not None and not choices and not reach.can_differ(iid, code, other_repo):
             continue
         else:
@@ -218,22 +220,35 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
     return notes
 
 
-_PLAIN = (str, int, bool, type(None))  # equal values of one of these types are written alike
+_PLAIN = frozenset((str, int, bool, type(None)))  # equal values of one of these types are written alike
 
 
 def identical(a, b) -> bool:
     """Equal, of the same types throughout, and numbers written alike: 1, 1.0, True and Decimal(1) are not
     identical, nor Decimal('400.5') and Decimal('400.50') (a ruling prints them otherwise)."""
-    if type(a) is not type(b):
+    t = type(a)
+    if t is not type(b):
         return False
+    if t in _PLAIN:
+        return a == b
     if isinstance(a, dict):
         if a.keys() != b.keys():
             return False
-        for k, v in a.items():
+        for k, v in a.items():  # a ruling's results: plain values and lists of them, looked at here at once
             w = b[k]
-            if type(v) is type(w) and type(v) in _PLAIN:
+            tv = type(v)
+            if tv is not type(w):
+                return False
+            if tv in _PLAIN:
                 if v != w:
                     return False
+            elif tv is list:
+                if len(v) != len(w):
+                    return False
+                for x, y in zip(v, w):
+                    tx = type(x)
+                    if tx is not type(y) or (x != y if tx in _PLAIN else not identical(x, y)):
+                        return False
             elif not identical(v, w):
                 return False
         return True
