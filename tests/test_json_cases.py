@@ -115,6 +115,16 @@ HOSTILE = {
     "truncated": '{"cases": [' + CASE,
     "not json": '{"cases": [' + CASE + ' ' + CASE + ']}',
     "a list of many": '{"cases": [' + ",".join(["1"] * (limits.MAX_ITEMS + 1)) + ']}',
+    "a list of many inside a case": '{"cases": [' + CASE.replace("5}", '5, "x": [' + ",".join(
+        ["1"] * (limits.MAX_ITEMS + 1)) + "]}") + ']}',
+    "a mapping of many inside a case": '{"cases": [' + CASE.replace("5}", '5, "x": {' + ",".join(
+        f'"k{i}":1' for i in range(limits.MAX_ITEMS + 1)) + "}}") + ']}',
+    "duplicate key, compact": '{"cases":[' + CASE.replace(": ", ":").replace(", ", ",").replace(
+        '"as_of"', '"kind":"task","as_of"') + ']}',
+    "duplicate key and a string holding a key's colon": '{"cases": [' + CASE.replace(
+        '"as_of"', '"kind": "task\\":", "as_of"') + ']}',
+    "big integer, compact": '{"cases":[' + CASE.replace(": ", ":").replace("5}", "1000000000000000}") + ']}',
+    "big negative integer": '{"cases": [' + CASE.replace("5}", "-1000000000000000}") + ']}',
 }
 
 
@@ -122,6 +132,31 @@ HOSTILE = {
 def test_what_might_read_otherwise_gets_the_strict_loaders_answer(name):
     raw = HOSTILE[name].encode("utf-8")
     assert outcome(json_cases.load_file_bytes, raw) == outcome(load_bytes, raw)
+
+
+@pytest.mark.parametrize("text", [
+    '{"cases": [' + CASE.replace('"w"', '"a\\":b"') + ']}',  # a string holding '":' (more of them than keys)
+    '{"cases":[' + CASE.replace(": ", ":").replace(", ", ",") + "," + CASE.replace('"w"', '"v"') + ']}',
+    '{"cases": [\n  ' + CASE + ',\n  ' + CASE.replace("5}", '5, "x": {"a": [1, {"b": 2.50}]}}') + '\n]}',
+    '{"cases": [' + CASE.replace("5}", "999999999999999}") + "," + CASE.replace("5}", "-999999999999999}") + ']}',
+])
+def test_plain_json_in_any_layout_is_read_fast_as_the_strict_loader_reads_it(text):
+    raw = text.encode("utf-8")
+    doc = json_cases.load_file_bytes(raw, "f.json")
+    assert isinstance(doc, json_cases.LazyDocument) and doc.full is None
+    assert outcome(json_cases.load_file_bytes, raw) == outcome(load_bytes, raw)
+
+
+def test_the_lines_of_cases_are_worked_out_only_when_asked_for(repo, tmp_path):
+    """Reading a file positions nothing; an entry's line is the strict loader's, and asking for it loads nothing
+    more than the cases' own positions."""
+    target = tmp_path / "cases.json"
+    target.write_text('{"cases": [\n' + CASE + ',\n\n  ' + CASE.replace('"w"', '"v"') + "]}", encoding="utf-8")
+    fast = case_files.load(target, repo.schema_dir)
+    doc = fast.cases[0].doc
+    assert doc.cases_at is None and doc.full is None
+    assert [e.line for e in fast.entries] == [2, 4] == [c.line for c in fast.cases]
+    assert doc.cases_at is not None and doc.full is None
 
 
 def test_bytes_that_are_not_utf8_or_carry_a_bom_read_as_the_strict_loader_reads_them():

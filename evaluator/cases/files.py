@@ -42,9 +42,16 @@ class Entry:
     share an id; a case without an id gets the placeholder `#N`, which an explicit id may also spell)."""
     id: str
     index: int  # 0-based position among the file's cases
-    line: int
+    at: int | tuple  # its line, or (the Document, its json path) to work the line out from when first asked for
     case: Case | None  # None when the case cannot be ruled
     problems: list = field(default_factory=list)
+
+    @property
+    def line(self) -> int:
+        """The case's line (a file read fast knows it only when asked: load/json_cases.py)."""
+        if type(self.at) is tuple:
+            self.at = self.at[0].position(self.at[1])[0]
+        return self.at
 
 
 @dataclass
@@ -133,7 +140,7 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
         cpath = prefix + (i,) if prefix else ()
         name = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
         out.order.append(name)
-        entry = Entry(name, i, doc.position(cpath)[0], None)
+        entry = Entry(name, i, (doc, cpath), None)
         out.entries.append(entry)
         normalise_case(doc, cpath, schema_dir)  # the text's words (正职, 本科 …) become codes before any check
         errs = [p for _, p in validate_paths(doc, schema_dir, "cases", cpath, "/$defs/case", case=name)]
@@ -142,9 +149,9 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
             entry.problems = errs
             continue
         if name in seen:
-            errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line {seen[name]})",
-                                    "duplicate_id", case=name))
-        seen.setdefault(name, entry.line)
+            errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line "
+                                    f"{seen[name].line})", "duplicate_id", case=name))
+        seen.setdefault(name, entry)
         facts = dict(kind_defaults.get(item["kind"], {}))
         facts.update(item["facts"])
         for key in DATE_FACTS:

@@ -1,10 +1,10 @@
 """A case file written as JSON (`{"cases": [...]}`), read fast: the same Document as the strict loader's, sooner.
 
 The strict loader (yaml_strict) composes every value with its position, which costs more than ruling a worker. A
-JSON case file read with Python's json (in C) gives the same data when it keeps to what both read alike; the only
-positions read for a file without problems are those of its cases (each case's line), which are taken as each
-case is decoded. Every other position (a schema error's, a fact's) is worked out the first time one is asked for,
-by the strict loader on the same text, so messages and positions are the strict loader's.
+JSON case file read with Python's json (in C), its list of cases decoded in one call, gives the same data when it
+keeps to what both read alike. No position is read for a file without problems; a case's (its line) is worked out
+the first time one is asked for by decoding the cases one at a time, and every other position (a schema error's, a
+fact's) by the strict loader on the same text, so messages and positions are the strict loader's.
 
 Anything the two might read otherwise sends the whole file to the strict loader, which then says what it says:
 a tab, a carriage return or another YAML line break, a character YAML refuses, a `\\/` or `\\u` escape (YAML's own
@@ -21,7 +21,6 @@ from . import limits
 from .yaml_strict import Document, load_bytes, load_text
 
 _HEAD = re.compile(r'\s*\{\s*"cases"\s*:\s*\[\s*')
-_TAIL = re.compile(r'\s*\]\s*\}\s*')
 _SEP = re.compile(r"\s*(,|\])\s*")
 # YAML's reader refuses these characters (PyYAML's NON_PRINTABLE), and reads \r, \x85, \u2028 and \u2029 as line
 # breaks (so lines would be counted otherwise); a tab is whitespace to JSON but not everywhere to YAML.
@@ -35,10 +34,11 @@ class _Unlike(Exception):
 
 
 class LazyDocument(Document):
-    """A Document whose cases' positions are known and whose other positions are worked out when first asked for."""
+    """A Document whose positions are worked out when first asked for: a case's (its line and column) by reading
+    the text case by case (`case_marks`), any other by the strict loader."""
 
-    def __init__(self, path: str, data, text: str, case_marks: dict):
-        self.text, self.case_marks, self.full = text, case_marks, None
+    def __init__(self, path: str, data, text: str):
+        self.text, self.full, self.cases_at = text, None, None
         super().__init__(path, data, {}, {})
 
     def positions(self) -> Document:
@@ -65,8 +65,11 @@ class LazyDocument(Document):
 
     def position(self, json_path) -> tuple[int, int]:
         p = tuple(json_path)
-        if self.full is None and p in self.case_marks:
-            return self.case_marks[p]
+        if self.full is None and len(p) <= 2:
+            if self.cases_at is None:
+                self.cases_at = case_marks(self.text)
+            if p in self.cases_at:
+                return self.cases_at[p]
         return super().position(p)
 
 
@@ -79,38 +82,46 @@ def load_file_bytes(raw: bytes, path: str) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data, case_marks = _read(text)
-    except (_Unlike, ValueError, IndexError, RecursionError):
+        data = _read(text)
+    except (_Unlike, ValueError, IndexError, RecursionError, StopIteration):
         return load_bytes(raw, path)
-    return LazyDocument(path, data, text, case_marks)
+    return LazyDocument(path, data, text)
 
 
-def _read(text: str) -> tuple[dict, dict]:
+_END = re.compile(r"\s*\}\s*")
+
+
+def _read(text: str) -> dict:
+    """The data of a plain JSON case file, decoded whole by Python's json (in C), or _Unlike. Where every key is
+    written right before its ':' (no '"' is followed by a space or a line break), json's own mappings are kept if
+    the keys decoded are as many as the '":' of the text, which is at least as many as the keys written: then no
+    key was written twice (else the mappings are made again from their pairs, which tells)."""
     head = _HEAD.match(text)
     if head is None or unlike(text) or not _few_enough(text):
         raise _Unlike
-    where = _Lines(text)
-    decoder = json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int,
-                               parse_constant=_constant)
-    pos = head.end()
-    marks = {(): where.at(text.index("{")), ("cases",): where.at(text.index("[", text.index('"cases"') + 7))}
-    cases: list = []
-    while text[pos] != "]":
-        marks[("cases", len(cases))] = where.at(pos)
-        start = pos
-        item, pos = decoder.raw_decode(text, pos)
-        if text.count("[", start, pos) + text.count("{", start, pos) > MAX_NESTING and _nesting(item) > MAX_NESTING:
-            raise _Unlike
-        cases.append(item)
-        sep = _SEP.match(text, pos)
-        if sep is None:
-            raise _Unlike
-        pos = sep.end() if sep.group(1) == "," else sep.start(1)
-        if sep.group(1) == "," and text[pos] == "]":
-            raise _Unlike  # a trailing comma
-    if not _TAIL.fullmatch(text, pos) or len(cases) > limits.MAX_ITEMS:
+    start = text.index("[", text.index('"cases"') + 7)
+    compact = '" ' not in text and '"\n' not in text
+    cases, end = (_plain() if compact else _paired()).scan_once(text, start)
+    if not _END.fullmatch(text, end) or len(cases) > limits.MAX_ITEMS:
         raise _Unlike
-    return {"cases": cases}, marks
+    keys = 1 + sum(_walked(case, 1) for case in cases)
+    if compact and keys != text.count('":'):
+        cases = _paired().scan_once(text, start)[0]  # a key written twice, or a string holding '":': the pairs tell
+    return {"cases": cases}
+
+
+def case_marks(text: str) -> dict:
+    """(line, column) of the file's mapping, its list of cases and each case, in a text `_read` took: its cases
+    decoded one at a time for where each ends."""
+    where = _Lines(text)
+    marks = {(): where.at(text.index("{")), ("cases",): where.at(text.index("[", text.index('"cases"') + 7))}
+    pos, scan, i = _HEAD.match(text).end(), _plain().scan_once, 0
+    while text[pos] != "]":
+        marks[("cases", i)] = where.at(pos)
+        i += 1
+        sep = _SEP.match(text, scan(text, pos)[1])
+        pos = sep.end() if sep.group(1) == "," else sep.start(1)
+    return marks
 
 
 def unlike(text: str) -> bool:
@@ -148,15 +159,30 @@ def _few_enough(text: str) -> bool:
     return 2 * text.count(":") + text.count(",") + text.count("[") + text.count("{") + 1 <= limits.MAX_NODES
 
 
-def _nesting(value) -> int:
-    """The nesting of lists and mappings in a decoded value; a list of more entries than allowed counts as too deep."""
-    if isinstance(value, dict):
-        return 1 + max((_nesting(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        if len(value) > limits.MAX_ITEMS:
-            return MAX_NESTING + 1
-        return 1 + max((_nesting(v) for v in value), default=0)
-    return 0
+def _walked(value, depth: int) -> int:
+    """The keys of the mappings in a decoded value (0 for a scalar), each list and mapping checked on the way as the
+    strict loader would: nesting, entries, keys' lengths, whole numbers' size (floats were read by _decimal)."""
+    t = type(value)
+    if t is not dict and t is not list:
+        if t is int and not -limits.MAX_MAGNITUDE < value < limits.MAX_MAGNITUDE:
+            raise _Unlike
+        return 0
+    if depth > MAX_NESTING or len(value) > limits.MAX_ITEMS:
+        raise _Unlike
+    keys = 0
+    if t is dict:
+        keys = len(value)
+        if keys and max(map(len, value)) > MAX_KEY_CHARS:
+            raise _Unlike
+        value = value.values()
+    for v in value:  # a loop, not sum() over a generator: this runs for every case of a file
+        tv = type(v)
+        if tv is int:
+            if not -limits.MAX_MAGNITUDE < v < limits.MAX_MAGNITUDE:
+                raise _Unlike
+        elif tv is dict or tv is list:
+            keys += _walked(v, depth + 1)
+    return keys
 
 
 def _object(pairs: list) -> dict:
@@ -190,3 +216,14 @@ def _int(text: str) -> int:
 
 def _constant(text: str):
     raise _Unlike
+
+
+def _plain() -> json.JSONDecoder:
+    """Python's json in C, numbers read as the strict loader reads them (a decoder per file: nothing is shared)."""
+    return json.JSONDecoder(parse_float=_decimal, parse_constant=_constant)
+
+
+def _paired() -> json.JSONDecoder:
+    """_plain, which also refuses a key written twice (or too long) and a mapping of too many entries as it makes
+    each (_read leaves those to the count of keys where it can), and reads whole numbers within the limits."""
+    return json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int, parse_constant=_constant)
