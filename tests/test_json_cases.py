@@ -170,3 +170,15 @@ def test_a_position_beyond_the_cases_is_the_strict_loaders():
     assert isinstance(doc, json_cases.LazyDocument) and doc.position(("cases", 1)) == (3, 3) and doc.full is None
     assert doc.position(("cases", 1, "facts", "post")) == load_bytes(text.encode(), "f.json").position(
         ("cases", 1, "facts", "post"))
+
+
+@pytest.mark.parametrize("layout", [lambda t: t, lambda t: t.replace(", ", ",\n  ")])
+def test_a_file_read_without_fractions_is_known_to_be_plain_json(layout):
+    """Validation lets jsonschema-rs decide only on plain JSON (load/validation.plain_json): a file read fast says
+    whether it is, so that no case is walked again to find out."""
+    from evaluator.load import validation
+    for number, plain in (("5", True), ("5.5", False), ("5e0", False), ("-0.0", False), ("999999999999999", True)):
+        doc = json_cases.load_file_bytes(layout('{"cases": [' + CASE.replace("5}", number + "}") + ']}').encode(),
+                                         "f.json")
+        assert isinstance(doc, json_cases.LazyDocument)
+        assert doc.plain is plain is validation.plain_json(doc.data), number

@@ -82,32 +82,41 @@ def load_file_bytes(raw: bytes, path: str) -> Document:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data = _read(text)
+        data, fractions = _read(text)
     except (_Unlike, ValueError, IndexError, RecursionError, StopIteration):
         return load_bytes(raw, path)
-    return LazyDocument(path, data, text)
+    doc = LazyDocument(path, data, text)
+    doc.plain = not fractions  # every value plain JSON: text, whole numbers within the limits, true, false, null
+    return doc
 
 
 _END = re.compile(r"\s*\}\s*")
 
 
-def _read(text: str) -> dict:
-    """The data of a plain JSON case file, decoded whole by Python's json (in C), or _Unlike. Where every key is
-    written right before its ':' (no '"' is followed by a space or a line break), json's own mappings are kept if
-    the keys decoded are as many as the '":' of the text, which is at least as many as the keys written: then no
-    key was written twice (else the mappings are made again from their pairs, which tells)."""
+def _read(text: str) -> tuple[dict, list]:
+    """The data of a plain JSON case file, decoded whole by Python's json (in C), and the numbers of it written with
+    a fraction or an exponent (as Decimals); or _Unlike. Where every key is written right before its ':' (no '"' is
+    followed by a space or a line break), json's own mappings are kept if the keys decoded are as many as the '":'
+    of the text, which is at least as many as the keys written: then no key was written twice (else the mappings
+    are made again from their pairs, which tell)."""
+    fractions: list = []
+
+    def decimal(number: str) -> Decimal:
+        fractions.append(_decimal(number))
+        return fractions[-1]
+
     head = _HEAD.match(text)
     if head is None or unlike(text) or not _few_enough(text):
         raise _Unlike
     start = text.index("[", text.index('"cases"') + 7)
     compact = '" ' not in text and '"\n' not in text
-    cases, end = (_plain() if compact else _paired()).scan_once(text, start)
+    cases, end = (_plain(decimal) if compact else _paired(decimal)).scan_once(text, start)
     if not _END.fullmatch(text, end) or len(cases) > limits.MAX_ITEMS:
         raise _Unlike
     keys = 1 + sum(_walked(case, 1) for case in cases)
     if compact and keys != text.count('":'):
-        cases = _paired().scan_once(text, start)[0]  # a key written twice, or a string holding '":': the pairs tell
-    return {"cases": cases}
+        cases = _paired(decimal).scan_once(text, start)[0]  # a key written twice, or a string holding '":': the pairs tell
+    return {"cases": cases}, fractions
 
 
 def case_marks(text: str) -> dict:
@@ -218,12 +227,12 @@ def _constant(text: str):
     raise _Unlike
 
 
-def _plain() -> json.JSONDecoder:
+def _plain(decimal=_decimal) -> json.JSONDecoder:
     """Python's json in C, numbers read as the strict loader reads them (a decoder per file: nothing is shared)."""
-    return json.JSONDecoder(parse_float=_decimal, parse_constant=_constant)
+    return json.JSONDecoder(parse_float=decimal, parse_constant=_constant)
 
 
-def _paired() -> json.JSONDecoder:
+def _paired(decimal=_decimal) -> json.JSONDecoder:
     """_plain, which also refuses a key written twice (or too long) and a mapping of too many entries as it makes
     each (_read leaves those to the count of keys where it can), and reads whole numbers within the limits."""
-    return json.JSONDecoder(object_pairs_hook=_object, parse_float=_decimal, parse_int=_int, parse_constant=_constant)
+    return json.JSONDecoder(object_pairs_hook=_object, parse_float=decimal, parse_int=_int, parse_constant=_constant)

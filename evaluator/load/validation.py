@@ -233,12 +233,14 @@ def validate_paths(doc: Document, schema_dir: Path, name: str, at: tuple = (), f
     """Validate the value at json path `at` of a document: (json path, problem) pairs.
 
     A value of plain JSON that jsonschema-rs finds valid is valid; anything else (an invalid value, a Decimal) is
-    validated by jsonschema with the strict number rules above, which words the problems."""
+    validated by jsonschema with the strict number rules above, which words the problems. A document whose `plain`
+    is true (a JSON case file read without a fraction: load/json_cases.py) is plain JSON throughout."""
     out = []
     instance = doc.data
     for key in at:
         instance = instance[key]
-    if plain_json(instance) and fast_valid(fast_validator(str(schema_dir), name, fragment), instance):
+    if ((getattr(doc, "plain", False) or plain_json(instance))
+            and fast_valid(fast_validator(str(schema_dir), name, fragment), instance)):
         return out
     v = validator(str(schema_dir), name, fragment)
     for error in sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
