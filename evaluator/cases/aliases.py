@@ -46,31 +46,33 @@ def fact_labels(schema_dir: str) -> dict:
     return out
 
 
-def normalise_case(doc: Document, cpath: tuple, schema_dir) -> None:
-    """Turn the text's words into codes in the facts of the case at `cpath` of `doc` (in place)."""
-    item = doc.data
-    for key in cpath:
-        item = item[key]
-    if not isinstance(item, dict) or not isinstance(item.get("facts"), dict):
-        return
-    kind = item.get("kind")
+def normalise_case(doc: Document, cpath: tuple, schema_dir, item=None) -> None:
+    """Turn the text's words into codes in the facts of the case at `cpath` of `doc` (in place); `item`: that case,
+    when the caller has it at hand."""
+    if item is None:
+        item = doc.data
+        for key in cpath:
+            item = item[key]
+    facts = item.get("facts") if isinstance(item, dict) else None
+    kind = item.get("kind") if isinstance(facts, dict) else None
     plan = facts_plan(str(schema_dir), kind) if isinstance(kind, str) else None
     if plan is None:
         return
-    schema = case_schema(str(schema_dir))
-    facts, (node, named, words, children, extra) = item["facts"], plan
+    node, named, words, children, extra = plan
     if named:  # the facts' own names may be words: the general walk renames them with their positions
-        _walk(doc, schema, node, facts, cpath + ("facts",))
+        _walk(doc, case_schema(str(schema_dir)), node, facts, cpath + ("facts",))
         return
     for key, sub in facts.items():  # what _walk does at this level, with each fact's schema node looked up once
         if isinstance(sub, str):
             w = words.get(key) if key in children else extra[1]
             if w is not None:
-                facts[key] = w.get(sub, sub)
+                code = w.get(sub)
+                if code is not None:
+                    facts[key] = code
         elif isinstance(sub, (dict, list)):
             child = children.get(key, extra[0])
             if child is not None:
-                _walk(doc, schema, child, sub, cpath + ("facts", key))
+                _walk(doc, case_schema(str(schema_dir)), child, sub, cpath + ("facts", key))
 
 
 @lru_cache(maxsize=64)

@@ -28,12 +28,12 @@ def semantic_checks(item, facts, doc, cpath, name) -> list[Problem]:
     if "birth_date" in facts and "hire_date" in facts and facts["hire_date"] < facts["birth_date"]:
         errs.append(doc.problem(fpath + ("hire_date",), f"hire_date {facts['hire_date']} is before birth_date "
                                 f"{facts['birth_date']}", "inconsistent", case=name))
-    years = [a["year"] for a in facts.get("assessments", [])]
-    dupes = sorted({y for y in years if years.count(y) > 1})
+    years = [a["year"] for a in facts["assessments"]] if "assessments" in facts else ()
+    dupes = sorted({y for y in years if years.count(y) > 1}) if years else ()
     if dupes:
         errs.append(doc.problem(fpath + ("assessments",), f"more than one annual grade for year "
                                 f"{', '.join(map(str, dupes))}", "inconsistent", case=name, key=True))
-    if not facts.get("retired") and "pension_monthly" in facts:
+    if "pension_monthly" in facts and not facts.get("retired"):
         errs.append(doc.problem(fpath + ("pension_monthly",), "pension_monthly is given but retired is not true",
                                 "inconsistent", case=name))
     return errs

@@ -13,7 +13,7 @@ from pathlib import Path
 from .aliases import normalise_case
 from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
 from ..load.limits import MAX_CASES, MAX_DEPTH, number_problem
-from ..load.problems import PolicyInputError, Problem
+from ..load.problems import PolicyInputError
 from ..load.validation import validate_paths
 from ..load import json_cases
 from ..load.yaml_strict import Document, read_bounded
@@ -135,15 +135,17 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
                 out.problems.append(doc.problem((key,), f"unknown field '{key}' at the top of a case file; "
                                                 "expected only 'cases'", "schema", key=True))
     kind_defaults = defaults(schema_dir)
+    sd = str(schema_dir)
     seen: dict = {}
+    days: dict = {}  # the date of each as_of written (a file's cases share a few)
     for i, item in enumerate(items):
         cpath = prefix + (i,) if prefix else ()
         name = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
         out.order.append(name)
         entry = Entry(name, i, (doc, cpath), None)
         out.entries.append(entry)
-        normalise_case(doc, cpath, schema_dir)  # the text's words (正职, 本科 …) become codes before any check
-        errs = [p for _, p in validate_paths(doc, schema_dir, "cases", cpath, "/$defs/case", case=name)]
+        normalise_case(doc, cpath, sd, item)  # the text's words (正职, 本科 …) become codes before any check
+        errs = [p for _, p in validate_paths(doc, sd, "cases", cpath, "/$defs/case", case=name)]
         if errs:
             out.problems.extend(errs)
             entry.problems = errs
@@ -158,12 +160,15 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
             if key in facts:
                 facts[key] = dt.date.fromisoformat(facts[key])
         errs += semantic_checks(item, facts, doc, cpath, name)
-        errs += _kind_checks(item["kind"], facts, doc, cpath + ("facts",), name, schema_dir)
+        if item["kind"] in FACT_CHECKS:
+            errs += FACT_CHECKS[item["kind"]](facts, doc, cpath + ("facts",), name, schema_dir)
         if errs:
             out.problems.extend(errs)
             entry.problems = errs
             continue
-        own = dt.date.fromisoformat(item["as_of"])
+        own = days.get(item["as_of"])
+        if own is None:
+            own = days[item["as_of"]] = dt.date.fromisoformat(item["as_of"])
         as_of = as_of_override or own
         # Expectations are worked out for the case's own date: ruled on another date (--as-of), they are not compared.
         expect = item.get("expect") if as_of == own else None
@@ -171,8 +176,3 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
                           item.get("description", ""))
         out.cases.append(entry.case)
     return out
-
-
-def _kind_checks(kind, facts, doc, fpath, name, schema_dir) -> list[Problem]:
-    check = FACT_CHECKS.get(kind)
-    return check(facts, doc, fpath, name, schema_dir) if check else []
