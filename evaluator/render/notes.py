@@ -20,13 +20,7 @@ def alternative_reading(note: dict) -> dict:
     remembered per interpretation, readings and values (their types and written forms, see `value_key`): the cases
     of a file differ under a reading in a few ways again and again."""
     iid, code, used = note["interpretation"], note["alternative"], note["reading_used"]
-    if "error" in note:
-        key = (iid, code, used, None, note["error"])
-    else:
-        key = (iid, code, used, tuple((d["result"], value_key(d["value"]), value_key(d["value_used"]))
-                                      for d in note["differences"]))
-        if any(v is None or u is None for _, v, u in key[3]):
-            key = None  # a value of a kind not remembered: worded afresh
+    key = (iid, code, used, None, note["error"]) if "error" in note else _key(iid, code, used, note["differences"])
     words = _WORDS.get(key) if key is not None else None
     if words is None:
         words = _words(note, iid, code, used)
@@ -54,6 +48,24 @@ MAX_WORDS = 8192  # worded notes remembered, whatever the cases: a few megabytes
 MAX_REMEMBERED_CHARS = 1000  # characters in English; a longer one, of long values, is worded each time)
 _WORDS: dict = {}
 _SCALARS = frozenset((str, int, bool, type(None), dt.date))  # equal values of one type are shown alike
+
+
+def _key(iid: str, code: str, used: str, differences: list) -> tuple | None:
+    """The key of a note's words: its readings, then per result its name and each value as its type and itself (a
+    plain value) or as its value_key (a tuple); None if a value is of a kind not remembered."""
+    parts = [iid, code, used]
+    for d in differences:
+        parts.append(d["result"])
+        for v in (d["value"], d["value_used"]):
+            t = type(v)
+            if t in _SCALARS:
+                parts += (t, v)
+            else:
+                k = value_key(v)
+                if k is None:
+                    return None
+                parts.append(k)
+    return tuple(parts)
 
 
 def value_key(v):

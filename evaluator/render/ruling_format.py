@@ -89,9 +89,18 @@ class ClauseTable:
         if "trace" not in ruling:
             return ruling  # a case that could not be used: nothing quoted
         out = dict(ruling)
-        out["trace"] = [{**t, "clauses": self.quotes(t["clauses"])} for t in ruling["trace"]]
+        out["trace"] = self.referred_entries(ruling["trace"])
         if "why_not" in ruling:
-            out["why_not"] = [{**w, "clauses": self.quotes(w["clauses"])} for w in ruling["why_not"]]
+            out["why_not"] = self.referred_entries(ruling["why_not"])
+        return out
+
+    def referred_entries(self, entries: list) -> list:
+        """Trace (or why_not) entries, each a copy with its quotes as `quotes` gives them (looked up here first)."""
+        out, referred = [], self.referred
+        for t in entries:
+            quotes = t["clauses"]
+            got = referred.get(tuple(map(_QUOTE, quotes)))
+            out.append({**t, "clauses": got if got is not None else self.quotes(quotes)})
         return out
 
 
@@ -215,6 +224,9 @@ def encode_block(items, repo, form: str) -> EncodedBlock:
     return EncodedBlock(form, text, ends, quoted, expects, out)
 
 
+PENDING_BYTES = 1 << 16
+
+
 class RulingsWriter:
     """The document written ruling by ruling, indented as `to_json` writes it whole: only the table of clauses
     (one entry per distinct clause quoted) and, under "auto", the first ruling (until a second shows the document
@@ -231,12 +243,24 @@ class RulingsWriter:
         self.raw = byte_buffer(out)
         if self.raw is not None:
             out.flush()  # what was written as text before goes first
+        # Bytes for the buffer are handed on some 64 KB at a time (a worker ruling is about 8 KB: one write call
+        # for several, not one each); all of them by close().
+        self.pending: list = []
+        self.pending_bytes = 0
 
     def _write(self, data) -> None:
         if self.raw is not None:
-            self.raw.write(data)
+            self.pending.append(data)
+            self.pending_bytes += len(data)
+            if self.pending_bytes >= PENDING_BYTES:
+                self._hand_on()
         else:
             self.out.write(str(data, "utf-8"))
+
+    def _hand_on(self) -> None:
+        self.raw.write(b"".join(self.pending))
+        self.pending.clear()
+        self.pending_bytes = 0
 
     def _start(self, form: str) -> None:
         self.form, self.started = form, True
@@ -324,6 +348,7 @@ class RulingsWriter:
             tail += ",\n  \"clauses\": " + to_json(self.table.clauses).replace("\n", "\n  ")
         self._write((tail + "\n}\n").encode("utf-8"))
         if self.raw is not None:
+            self._hand_on()
             self.raw.flush()
 
 
