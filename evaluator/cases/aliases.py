@@ -63,7 +63,7 @@ def normalise_case(doc: Document, cpath: tuple, schema_dir, item=None) -> None:
         _walk(doc, case_schema(str(schema_dir)), node, facts, cpath + ("facts",))
         return
     for key, sub in facts.items():  # what _walk does at this level, with each fact's schema node looked up once
-        if isinstance(sub, str):
+        if type(sub) is str or isinstance(sub, str):  # (the first test alone for almost every fact)
             w = words.get(key) if key in children else extra[1]
             if w is not None:
                 code = w.get(sub)

@@ -269,7 +269,8 @@ class RulingsWriter:
 
     def _put(self, ruling: dict) -> None:
         text = nested_json_bytes(self.table.refer(ruling) if self.table is not None else ruling)
-        self._write((b"\n    " if not self.count else SEPARATOR) + text)
+        self._write(b"\n    " if not self.count else SEPARATOR)  # not joined first: the ruling's bytes handed on
+        self._write(text)
         self.count += 1
 
     def _add(self, ruling: EncodedRuling) -> None:

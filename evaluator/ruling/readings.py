@@ -145,8 +145,8 @@ def alternatives(repo, versions_used: dict, choices: dict) -> list[tuple]:
     return planned(repo, versions_used, choices)[0]
 
 
-def planned(repo, versions_used: dict, choices: dict) -> tuple[list, frozenset]:
-    """(alternatives(...), the (interpretation id, reading) pairs it holds). Looked up by the versions and choices
+def planned(repo, versions_used: dict, choices: dict) -> tuple[list, dict]:
+    """(alternatives(...), (interpretation id, reading) -> its place in them). Looked up by the versions and choices
     in the order given first (the same ruling's again: no sorting), then in sorted order (the set of them)."""
     plans = repo.__dict__.setdefault("_reading_plans", {})
     given = (tuple(versions_used.items()), tuple(choices.items()))
@@ -156,7 +156,7 @@ def planned(repo, versions_used: dict, choices: dict) -> tuple[list, frozenset]:
         got = plans.get(key)
         if got is None:
             alts = plan(repo, versions_used, choices)
-            got = (alts, frozenset((a[0], a[3]) for a in alts))
+            got = (alts, {(a[0], a[3]): i for i, a in enumerate(alts)})
             if len(plans) > 4096:  # bounded, whatever the files ask
                 plans.clear()
             plans[key] = got
@@ -208,9 +208,10 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
     notes = []
     if ruled is not None and (choices or not identical(ruled.results, results)):
         ruled = None
-    alts, pairs = planned(repo, versions_used, choices)
-    if ruled is not None and not ruled.other and pairs <= ruled.readings:
-        return notes  # every reading ruled, and each gave these very results
+    alts, places = planned(repo, versions_used, choices)
+    if ruled is not None and places.keys() <= ruled.readings:
+        # every reading ruled: only those whose results differ (in Ruled.other) are looked at, in the plan's order
+        alts = [alts[i] for i in sorted(places[p] for p in ruled.other if p in places)]
     rerun = reach.replaying() if reach is not None and not choices else engine
     for iid, it, used, code, other, other_repo in alts:
         if ruled is not None and (iid, code) in ruled.readings:
