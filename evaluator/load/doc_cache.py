@@ -106,7 +106,7 @@ class DocCache:
                 data = None
             if data is not None:
                 self.new[key] = text
-                return LazyDocument(shown, data, source, {}), []
+                return LazyDocument(shown, data, source, of_cases=False), []
         doc = load_bytes(raw, shown)
         errs = validate(doc, schema_dir, schema)
         self.changed = True

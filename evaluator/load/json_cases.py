@@ -35,10 +35,10 @@ class _Unlike(Exception):
 
 class LazyDocument(Document):
     """A Document whose positions are worked out when first asked for: a case's (its line and column) by reading
-    the text case by case (`case_marks`), any other by the strict loader."""
+    the text case by case (`case_marks`, for a case file's text: `of_cases`), any other by the strict loader."""
 
-    def __init__(self, path: str, data, text: str):
-        self.text, self.full, self.cases_at = text, None, None
+    def __init__(self, path: str, data, text: str, of_cases: bool = True):
+        self.text, self.full, self.cases_at, self.of_cases = text, None, None, of_cases
         super().__init__(path, data, {}, {})
 
     def positions(self) -> Document:
@@ -65,7 +65,7 @@ class LazyDocument(Document):
 
     def position(self, json_path) -> tuple[int, int]:
         p = tuple(json_path)
-        if self.full is None and len(p) <= 2:
+        if self.full is None and self.of_cases and len(p) <= 2:
             if self.cases_at is None:
                 self.cases_at = case_marks(self.text)
             if p in self.cases_at:
