@@ -41,10 +41,22 @@ def case_files() -> list[Path]:
 
 
 def policy(code: Path, args: list[str]) -> tuple[int, bytes, bytes]:
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    proc = subprocess.run([sys.executable, "-m", "evaluator.cli.main", *args], cwd=ROOT, env=env,
+    # -P: `python -m` would otherwise put the working directory (this checkout, where the case files' paths are
+    # relative to) before PYTHONPATH, and every run would import this checkout's evaluator, the other commit's too.
+    proc = subprocess.run([sys.executable, "-P", "-m", "evaluator.cli.main", *args], cwd=ROOT, env=env_for(code),
                           capture_output=True)
     return proc.returncode, proc.stdout, proc.stderr
+
+
+def env_for(code: Path) -> dict:
+    return {**os.environ, "PYTHONPATH": str(code)}
+
+
+def imported_from(code: Path) -> Path:
+    """Where a run of policy() for `code` imports the evaluator from (checked before comparing anything)."""
+    proc = subprocess.run([sys.executable, "-P", "-c", "import evaluator; print(evaluator.__file__)"], cwd=ROOT,
+                          env=env_for(code), capture_output=True, text=True, check=True)
+    return Path(proc.stdout.strip()).resolve().parent.parent
 
 
 def runs(files: list[str], generated: str) -> list[tuple[list[str], list[str]]]:
@@ -81,6 +93,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp) / "other"
         export(args.ref, other)
+        for code in (other, ROOT):  # a comparison of this checkout with itself would prove nothing
+            if imported_from(code) != code.resolve():
+                sys.exit(f"same_output: the runs for {code} import the evaluator from {imported_from(code)}")
         generated = Path(tmp) / "workers.json"
         generated.write_text(json.dumps(eval_speed.cases(args.workers)), encoding="utf-8")
         for cmd_other, cmd in runs(files, str(generated)):
