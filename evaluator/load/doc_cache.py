@@ -36,7 +36,7 @@ import orjson
 from . import limits
 from .json_cases import LazyDocument
 from .validation import validate
-from .yaml_strict import Document, load_bytes, read_bounded
+from .yaml_strict import Document, load_bytes, read_bounded, text_of
 
 FORMAT = "yinchuan-policy-doc-cache/1"
 ENV = "POLICY_CACHE_DIR"
@@ -101,7 +101,7 @@ class DocCache:
         text = self.old.get(key) if self.file is not None else None
         if text is not None:
             try:  # an entry that does not decode, or bytes that are not the UTF-8 text it was made from: a miss
-                data, source = _decode(text), _text(raw)
+                data, source = _decode(text), text_of(raw)
             except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
                 data = None
             if data is not None:
@@ -184,12 +184,6 @@ def _read(file: Path, head: dict) -> dict:
     if not isinstance(entries, dict) or not all(type(v) is str for v in entries.values()):
         return {}
     return entries
-
-
-def _text(raw: bytes) -> str:
-    """The text the strict loader reads from these bytes (load_bytes: UTF-8, a byte-order mark dropped)."""
-    text = raw.decode("utf-8")
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _decimal_text(value) -> orjson.Fragment:

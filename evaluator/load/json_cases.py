@@ -18,7 +18,7 @@ import re
 from decimal import Decimal
 
 from . import limits
-from .yaml_strict import Document, load_bytes, load_text
+from .yaml_strict import Document, load_bytes, load_text, text_of
 
 _HEAD = re.compile(r'\s*\{\s*"cases"\s*:\s*\[\s*')
 _SEP = re.compile(r"\s*(,|\])\s*")
@@ -76,11 +76,9 @@ class LazyDocument(Document):
 def load_file_bytes(raw: bytes, path: str) -> Document:
     """The Document of a case file's bytes: read fast when it is plain JSON of cases, else by the strict loader."""
     try:
-        text = raw.decode("utf-8")
+        text = text_of(raw)
     except UnicodeDecodeError:
         return load_bytes(raw, path)
-    if text.startswith("\ufeff"):
-        text = text[1:]
     try:
         data, fractions = _read(text)
     except (_Unlike, ValueError, IndexError, RecursionError, StopIteration):

@@ -182,9 +182,16 @@ def read_bounded(path: Path | str, shown: str, max_bytes: int = limits.MAX_BYTES
     return raw
 
 
+def text_of(raw: bytes) -> str:
+    """The text the loader reads from a file's bytes: UTF-8, a byte-order mark dropped (UnicodeDecodeError if the
+    bytes are not UTF-8)."""
+    text = raw.decode("utf-8")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def load_bytes(raw: bytes, path: str) -> Document:
     try:
-        text = raw.decode("utf-8")
+        text = text_of(raw)
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
@@ -193,8 +200,6 @@ def load_bytes(raw: bytes, path: str) -> Document:
             [Problem(path, line, col, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
                      "encoding")]
         ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
     if not text.strip():
         raise PolicyInputError([Problem(path, 1, 1, "the file is empty: it holds no YAML document", "empty_file")])
     return load_text(text, path)
