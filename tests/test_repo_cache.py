@@ -137,6 +137,14 @@ def _signed(head: bytes, entries: dict) -> bytes:
     return json.dumps(h).encode() + b"\n" + body
 
 
+def table_entry(cache):
+    """The one cache file, its head line, its entries and the key of TABLE's entry."""
+    (f,) = cache_files(cache)
+    head, _, body = f.read_bytes().partition(b"\n")
+    entries = json.loads(body)
+    return f, head, entries, next(k for k in entries if TABLE in k)
+
+
 def test_a_cache_file_that_is_not_a_regular_file_is_not_opened(repo_copy, cache):
     assert base_pay(repo_copy) == 2300
     (f,) = cache_files(cache)
@@ -147,10 +155,7 @@ def test_a_cache_file_that_is_not_a_regular_file_is_not_opened(repo_copy, cache)
 
 def test_an_entry_for_bytes_that_are_not_text_is_a_miss(repo_copy, cache):
     assert base_pay(repo_copy) == 2300
-    (f,) = cache_files(cache)
-    head, _, body = f.read_bytes().partition(b"\n")
-    entries = json.loads(body)
-    key = next(k for k in entries if TABLE in k)
+    f, head, entries, key = table_entry(cache)
     bad = b"base_pay: \xff\n"
     (repo_copy / TABLE).write_bytes(bad)
     schema, shown, _ = key.split("\0")
@@ -163,10 +168,7 @@ def test_an_entry_for_bytes_that_are_not_text_is_a_miss(repo_copy, cache):
 def test_a_forged_entry_in_a_shared_directory_is_not_read(repo_copy, cache):
     """Whoever can write the cache could change a figure: a directory others may write is not trusted."""
     assert base_pay(repo_copy) == 2300
-    (f,) = cache_files(cache)
-    head, _, body = f.read_bytes().partition(b"\n")
-    entries = json.loads(body)
-    key = next(k for k in entries if TABLE in k)
+    f, head, entries, key = table_entry(cache)
     entries[key] = entries[key].replace("2300", "9999")
     f.write_bytes(_signed(head, entries))
     assert base_pay(repo_copy) == 9999  # what the guard is for: in a private cache, the entry is believed
