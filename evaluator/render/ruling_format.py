@@ -75,14 +75,19 @@ class ClauseTable:
             return hit
         out = []
         for q in quotes:
-            known = self.clauses.get(q["id"])
-            if known is None:
-                known = self.clauses[q["id"]] = clause_entry(self.repo, q["id"], q["text"])
+            known = self.entry(q["id"], q["text"])
             out.append({"id": q["id"]} if known["text"] == q["text"] else q)
         if len(self.referred) >= self.MAX_REMEMBERED:
             self.referred.clear()
         self.referred[key] = out
         return out
+
+    def entry(self, clause_id: str, text: str) -> dict:
+        """The table's entry of a clause, made from this quote's text if it is the clause's first."""
+        known = self.clauses.get(clause_id)
+        if known is None:
+            known = self.clauses[clause_id] = clause_entry(self.repo, clause_id, text)
+        return known
 
     def refer(self, ruling: dict) -> dict:
         """The ruling with its quotes replaced by references into the table (the ruling given is not changed)."""
@@ -303,10 +308,7 @@ class RulingsWriter:
                 if not first <= k < end:
                     continue
                 text = self.repo.clauses[cid].text
-                known = self.table.clauses.get(cid)
-                if known is None:
-                    self.table.clauses[cid] = clause_entry(self.repo, cid, text)
-                elif known["text"] != text:  # only a quote of another text makes such an entry: never encoded
+                if self.table.entry(cid, text)["text"] != text:  # only a quote of another text makes such an entry
                     raise RuntimeError(f"clause {cid} is in the table with a text other than its own")
         data = memoryview(block.text)[block.ends[first - 1] if first else 0:block.ends[end - 1]]
         self._write(data if self.count else data[1:])  # the first ruling of the list: no comma
