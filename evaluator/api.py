@@ -20,6 +20,7 @@ from .load.problems import PolicyInputError
 from .render.notes import worded
 from .render.text import show
 from .ruling import pool
+from .batch import reading_notes
 from .batch.reading_notes import ReadingNotes
 from .ruling.evaluate import evaluate
 
@@ -70,15 +71,20 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
     rulings); the sink then takes each case's entry of it (EncodedBlock.entries())."""
     out = FileOutcome(display_path or str(path), sink=sink)
     try:
-        cf = case_files.load(path, repo.schema_dir, as_of_override=as_of, display_path=display_path,
-                             max_cases=limits.MAX_CASES_STREAMED if sink is not None else limits.MAX_CASES)
+        listed = case_files.opened(case_files.read(path, out.path), repo.schema_dir, as_of,
+                                   limits.MAX_CASES_STREAMED if sink is not None else limits.MAX_CASES)
     except PolicyInputError as exc:
         out.problems.extend(exc.problems)
         out.emit({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
         out.unusable = True
         return out
-    return _evaluate_cases(repo, cf, out, engine, only_expected, readings, compare_readings, why_not, jobs,
-                           encode if sink is not None and jobs != 1 else None)
+    if sink is not None and encode is not None and jobs != 1:
+        jobs = pool.chosen(jobs, len(listed.items), True)
+        if jobs > 1 and len(listed.items) > 1 and listed.names_unique():
+            return _evaluate_blocks(repo, listed, out, engine, only_expected, readings, compare_readings, why_not,
+                                    jobs, encode)
+    return _evaluate_cases(repo, listed.case_file(), out, engine, only_expected, readings, compare_readings,
+                           why_not, jobs, encode if sink is not None and jobs != 1 else None)
 
 
 def evaluate_data(repo, data, engine="durable", as_of: dt.date | None = None, name: str = "<data>",
@@ -113,14 +119,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     todo = [e.case for e in cf.entries if e.case is not None and not (only_expected and e.case.expect is None)]
     # the notes on alternative readings of many worker cases sharing a date: from the compiled program
     notes = ReadingNotes(repo, todo) if compare_readings and not readings else None
-
-    def rule(i: int):
-        """The ruling of the i-th case to rule, or (fact, message, code) of the RulingError that stopped it."""
-        ruled = notes.ruled(i) if notes is not None else None
-        try:
-            return worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not, ruled=ruled))
-        except RulingError as exc:
-            return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")
+    rule = ruler(repo, engine, todo, notes, readings, compare_readings, why_not)
 
     def work(span):
         """The rulings of a block of cases (ruling/pool.py), its notes worked out together; encoded if asked."""
@@ -137,20 +136,84 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     # in the cases' order, whatever the number of processes; one process rules and writes one case at a time
     made = in_blocks() if jobs > 1 and len(todo) > 1 else map(rule, range(len(todo)))
     try:
-        _take(cf, out, made, only_expected)
+        take(cf.entries, out, made, only_expected)
     finally:
         if hasattr(made, "close"):
             made.close()  # the processes stopped now, even when the loop stopped early (Ctrl-C, a failed write)
     return out
 
 
-def _take(cf, out: FileOutcome, made, only_expected: bool) -> None:
+def _evaluate_blocks(repo, listed, out: FileOutcome, engine, only_expected: bool, readings, compare_readings: bool,
+                     why_not, jobs: int, encode) -> FileOutcome:
+    """The cases of a file ruled by `jobs` processes (ruling/pool.py), each of which reads the cases of the blocks
+    it rules (normalised, checked: case_files.Listed.read), rules them, and gives back their output entries
+    already encoded with what this process adds up (a block's outcome: its problems, expectations, counts). This
+    process only decoded the file, checked it as a whole and chose the dates of the compiled programs; it writes
+    every entry in the file's order, and the problems as one process would list them (the cases' problems in
+    order, then the rulings')."""
+    if isinstance(engine, str):
+        engine = engines.make(engine)
+    out.problems.extend(listed.problems)
+    out.unusable = bool(listed.problems)
+    if listed.problems:
+        out.emit({"file": out.path, "errors": [p.as_json() for p in listed.problems]})
+    days = None
+    if compare_readings and not readings:
+        days = reading_notes.chosen_days(repo, listed.worker_dates())
+        reading_notes.compile_days(repo, days)  # once, inherited by the processes forked to rule the blocks
+
+    def work(span):
+        entries = listed.read(span)
+        todo = [e.case for e in entries if e.case is not None and not (only_expected and e.case.expect is None)]
+        rule = ruler(repo, engine, todo, ReadingNotes(repo, todo, days) if days is not None else None, readings,
+                     compare_readings, why_not)
+        block = FileOutcome(out.path)
+        encoded = encode(taken(entries, block, span.polled(map(rule, range(len(todo)))), only_expected, False))
+        return encoded, block, [p for e in entries for p in e.problems]
+
+    read, ruled = [], []
+    blocks = pool.in_blocks(work, len(listed.items), jobs)
+    try:
+        for encoded, block, problems in blocks:
+            for entry in encoded.entries():
+                out.emit(entry)
+            read += problems
+            ruled += block.problems
+            out.unusable |= bool(problems) or block.unusable
+            out.mismatches += block.mismatches
+            out.evaluated += block.evaluated
+            out.with_expectations += block.with_expectations
+            out.failed += block.failed
+    finally:
+        blocks.close()  # the processes stopped now, even when the loop stopped early (Ctrl-C, a failed write)
+    out.problems += read + ruled
+    return out
+
+
+def ruler(repo, engine, todo: list, notes, readings, compare_readings: bool, why_not):
+    """rule(i): the ruling of the i-th case of `todo`, or (fact, message, code) of the RulingError that stopped it."""
+    def rule(i: int):
+        ruled = notes.ruled(i) if notes is not None else None
+        try:
+            return worded(evaluate(todo[i], repo, engine, readings, compare_readings, why_not=why_not, ruled=ruled))
+        except RulingError as exc:
+            return getattr(exc, "fact", None), str(exc), getattr(exc, "code", "no_ruling")
+    return rule
+
+
+def take(entries: list, out: FileOutcome, made, only_expected: bool) -> None:
+    """Every entry of the file in order given to out.emit (see taken)."""
+    for e in taken(entries, out, made, only_expected, out.sink is None):
+        out.emit(e)
+
+
+def taken(entries: list, out: FileOutcome, made, only_expected: bool, keep: bool):
     """Every entry of the file in order: a case's ruling (or the error that stopped it) from `made`, the cases
-    that could not be read, the expectations compared."""
-    for entry in cf.entries:
+    that could not be read, the expectations compared (in `out`, which keeps the cases ruled if `keep`)."""
+    for entry in entries:
         case = entry.case
         if case is None:
-            out.emit(error_entry(entry.id, entry.index, entry.line, entry.problems))
+            yield error_entry(entry.id, entry.index, entry.line, entry.problems)
             continue
         if only_expected and case.expect is None:
             continue
@@ -161,13 +224,13 @@ def _take(cf, out: FileOutcome, made, only_expected: bool) -> None:
             where = ("facts", fact) if fact and fact in case.given else ("as_of",)
             prob = case.doc.problem(case.json_path + where, message, code, case=case.id)
             out.problems.append(prob)
-            out.emit(error_entry(case.id, entry.index, entry.line, [prob]))
-            if out.sink is None:
+            if keep:
                 out.cases.append((case, None))
             out.unusable = True
+            yield error_entry(case.id, entry.index, entry.line, [prob])
             continue
         out.evaluated += 1
-        if out.sink is None:
+        if keep:
             out.cases.append((case, r))
             out.inputs[case.id] = case_input(case)
         expect = r.get("expect") if isinstance(r, dict) else r.expect  # a ruling, or ruling_format.EncodedRuling
@@ -180,7 +243,7 @@ def _take(cf, out: FileOutcome, made, only_expected: bool) -> None:
                         case.json_path + ("expect", m["result"]),
                         f"expected {m['result']} = {show(m['expected'])}, the ruling gives {show(m['actual'])}",
                         "expectation_failed", case=case.id))
-        out.emit(r)
+        yield r
 
 
 def error_entry(case_id: str, index: int, line: int, problems: list) -> dict:

@@ -14,6 +14,7 @@ import time
 import pytest
 
 from evaluator import api
+from evaluator.cases import files as case_files
 from evaluator.cli.main import main
 from evaluator.ruling import pool
 
@@ -213,3 +214,50 @@ def test_without_fork_the_blocks_are_ruled_and_written_here_alike(monkeypatch):
     monkeypatch.setattr(pool, "can_fork", lambda: False)
     monkeypatch.setattr(os, "fork", None)  # anything that still forked would fail
     assert run_policy("eval", "--format", "json", "--jobs", "3", path) == one
+
+
+def mixed_many(n: int, duplicate: bool = False) -> dict:
+    """n worker cases with bad ones spread over every block: a schema error, a fact check, a date with no policy
+    in force (a ruling error), an unmet expectation; a field beside `cases` (a file-level problem)."""
+    posts = ["principal", "deputy", "committee_member", "grid_worker"]
+    cases = []
+    for i in range(n):
+        case = {"id": f"w{i}", "kind": "worker", "as_of": "2024-07-01",
+                "facts": {"post": posts[i % 4], "years_of_service": i % 41, "party_org_stars": i % 6}}
+        if i % 97 == 5:
+            case["facts"]["post"] = "mayor"
+        elif i % 89 == 7:
+            case["facts"].update(post="deputy", on_probation=True)
+        elif i % 83 == 11:
+            case["as_of"] = "2001-01-01"
+        elif i % 79 == 13:
+            case["expect"] = {"salary.level": 99}
+        cases.append(case)
+    if duplicate:
+        cases[-1]["id"] = "w3"
+    return {"cases": cases, "note": "not a field of a case file"}
+
+
+@pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")
+@pytest.mark.parametrize("duplicate", [False, True])
+def test_each_process_reads_the_cases_it_rules_and_says_what_one_process_says(tmp_path, monkeypatch, duplicate):
+    """The cases of a file are read (normalised, checked) by the process that rules their block, not all by this
+    one: the output, the problems on stderr (in the same order) and the exit code are those of one process. A file
+    whose ids repeat is read whole first (whether an id is used twice depends on the cases before it)."""
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(mixed_many(3_000, duplicate)), encoding="utf-8")
+    one = run_policy("eval", "--format", "json", "--jobs", "1", path)
+    read_whole = []
+    real = case_files.Listed.case_file
+    monkeypatch.setattr(case_files.Listed, "case_file", lambda self: read_whole.append(1) or real(self))
+    two = run_policy("eval", "--format", "json", "--jobs", "2", path)
+    assert bool(read_whole) == duplicate
+    assert two == one
+    code, out, err = one
+    assert code == 2
+    lines = err.splitlines()
+    assert "unknown field 'note'" in lines[0]  # the file's own problem first, then the cases' in order
+    assert any("duplicate_id" in line for line in lines) == duplicate
+    assert sum("expectation" in line for line in lines) == 0  # unmet expectations are in the output, not stderr
+    assert out.count('"passed": false') == len([i for i in range(3_000) if i % 97 != 5 and i % 89 != 7
+                                                 and i % 83 != 11 and i % 79 == 13])

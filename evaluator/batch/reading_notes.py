@@ -101,6 +101,20 @@ def ruled_before(repo, per_day: collections.Counter) -> collections.Counter:
     return before
 
 
+def chosen_days(repo, per_day: collections.Counter) -> set:
+    """The dates whose cases are ruled on the compiled programs, given the worker cases of a file (or request) on
+    each date: those with MIN_CASES cases or more whose programs are compiled, or whose cases, counted with the
+    ones this process ruled before (ruled_before), pay for compiling them."""
+    seen = ruled_before(repo, per_day)
+    return {d for d, n in per_day.items() if n >= MIN_CASES and (compiled(repo, d) or seen[d] + n >= MIN_CASES_COLD)}
+
+
+def compile_days(repo, days: set) -> None:
+    """The programs of `days` compiled now (those kept: at most MAX_DATES)."""
+    for d in sorted(days)[:MAX_DATES]:
+        programs(repo, d)
+
+
 def _compile(repo, day: dt.date) -> Programs | None:
     from . import compile as bcompile
 
@@ -172,15 +186,16 @@ class ReadingNotes:
     """The notes' rulings under every reading for the cases of one file or request, worked out a window at a time
     as the cases are ruled in order: `ruled(i)` is the i-th case's readings.Ruled, or None for the per-case path."""
 
-    def __init__(self, repo, cases: list):
+    def __init__(self, repo, cases: list, days: set | None = None):
+        """`days`: the dates whose cases go to the compiled programs, chosen for a whole file (chosen_days) of
+        which `cases` are a block (the programs compiled where first used, if not before); by default chosen for
+        `cases` themselves, and their programs compiled now, so that processes forked to rule them inherit them."""
         self.repo, self.cases = repo, cases
-        per_day = collections.Counter(c.as_of for c in cases if c.kind == "worker")
-        seen = ruled_before(repo, per_day)
-        self.days = {d for d, n in per_day.items()
-                     if n >= MIN_CASES and (compiled(repo, d) or seen[d] + n >= MIN_CASES_COLD)}
+        if days is None:
+            days = chosen_days(repo, collections.Counter(c.as_of for c in cases if c.kind == "worker"))
+            compile_days(repo, days)
+        self.days = days
         self.window, self.ruled_in_window = range(0), {}
-        for d in sorted(self.days)[:MAX_DATES]:  # now, so that processes forked to rule the cases inherit them
-            programs(repo, d)
 
     def ruled(self, i: int) -> R.Ruled | None:
         if not self.days or self.cases[i].as_of not in self.days:

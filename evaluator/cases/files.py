@@ -5,6 +5,7 @@ is unusable as a whole.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -75,10 +76,13 @@ def load(path: Path | str, schema_dir: Path, as_of_override: dt.date | None = No
     """The cases of a file. `max_cases`: limits.MAX_CASES_STREAMED where the rulings are written as they are made
     and not kept, else limits.MAX_CASES."""
     shown = display_path or str(path)
-    # Plain JSON of cases is read fast (load/json_cases.py), anything else by the strict loader; the same Document.
-    # PolicyInputError propagates: the file is unusable.
-    doc = json_cases.load_file_bytes(read_bounded(path, shown), shown)
-    return from_document(doc, schema_dir, as_of_override, max_cases)
+    return from_document(read(path, shown), schema_dir, as_of_override, max_cases)
+
+
+def read(path: Path | str, shown: str) -> Document:
+    """A case file's Document: plain JSON of cases read fast (load/json_cases.py), anything else by the strict
+    loader. PolicyInputError: the file cannot be read."""
+    return json_cases.load_file_bytes(read_bounded(path, shown), shown)
 
 
 def from_data(data, schema_dir: Path, name: str = "<data>", as_of_override: dt.date | None = None) -> CaseFile:
@@ -110,7 +114,104 @@ def _exact(value, doc: Document, path: tuple, problems: list):
 
 def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None,
                   max_cases: int = MAX_CASES) -> CaseFile:
-    shown = doc.path
+    return opened(doc, schema_dir, as_of_override, max_cases).case_file()
+
+
+class Listed:
+    """A case file's list of cases checked as a whole (its shape, its number of cases, the fields beside `cases`),
+    before any case is read: `read` reads the cases asked for, so that the process that rules a block of them can
+    read them itself (api.evaluate_file with several processes)."""
+
+    def __init__(self, doc: Document, items: list, prefix: tuple, problems: list, schema_dir: Path,
+                 as_of_override: dt.date | None):
+        self.doc, self.items, self.prefix, self.problems = doc, items, prefix, problems
+        self.schema_dir, self.as_of_override = schema_dir, as_of_override
+        self.days: dict = {}  # the date of each as_of written (a file's cases share a few)
+
+    def name(self, i: int) -> str:
+        """The i-th case's id, or the placeholder `#N` of a case without one."""
+        item = self.items[i]
+        return item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
+
+    def names_unique(self) -> bool:
+        """Whether no two cases share an id (or placeholder): then whether a case's id is used twice is known
+        without reading the cases before it, and any part of the list can be read apart (see read)."""
+        return len(set(map(self.name, range(len(self.items))))) == len(self.items)
+
+    def case_file(self) -> CaseFile:
+        """Every case read, in order."""
+        out = CaseFile(self.doc.path, problems=list(self.problems))
+        for entry in self.read(range(len(self.items))):
+            out.order.append(entry.id)
+            out.entries.append(entry)
+            out.problems.extend(entry.problems)
+            if entry.case is not None:
+                out.cases.append(entry.case)
+        return out
+
+    def worker_dates(self) -> collections.Counter:
+        """The cases written as a worker's, per date they would be ruled on, before any is read or checked (what
+        ruling them will cost: batch/reading_notes.chosen_days)."""
+        written = collections.Counter(item.get("as_of") for item in self.items
+                                      if type(item) is dict and item.get("kind") == "worker")
+        if self.as_of_override is not None:
+            return collections.Counter({self.as_of_override: sum(written.values())} if written else {})
+        out: collections.Counter = collections.Counter()
+        for text, n in written.items():
+            try:
+                out[dt.date.fromisoformat(text)] += n
+            except (TypeError, ValueError):  # not a date: the case will be refused
+                continue
+        return out
+
+    def read(self, indices, seen: dict | None = None) -> list:
+        """The Entry of each case of `indices` (in increasing order), each case normalised and checked. `seen`:
+        id -> Entry of the checked cases read before (an id used twice is refused at its second use); reading a
+        part of the list apart from the cases before it gives the same entries where names_unique()."""
+        doc, prefix, sd = self.doc, self.prefix, str(self.schema_dir)
+        kind_defaults = defaults(self.schema_dir)
+        seen = {} if seen is None else seen
+        out = []
+        for i in indices:
+            item = self.items[i]
+            cpath = prefix + (i,) if prefix else ()
+            name = self.name(i)
+            entry = Entry(name, i, (doc, cpath), None)
+            out.append(entry)
+            normalise_case(doc, cpath, sd, item)  # the text's words (正职, 本科 …) become codes before any check
+            errs = [p for _, p in validate_paths(doc, sd, "cases", cpath, "/$defs/case", case=name)]
+            if errs:
+                entry.problems = errs
+                continue
+            if name in seen:
+                errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line "
+                                        f"{seen[name].line})", "duplicate_id", case=name))
+            seen.setdefault(name, entry)
+            facts = dict(kind_defaults.get(item["kind"], {}))
+            facts.update(item["facts"])
+            for key in DATE_FACTS:
+                if key in facts:
+                    facts[key] = dt.date.fromisoformat(facts[key])
+            errs += semantic_checks(item, facts, doc, cpath, name)
+            if item["kind"] in FACT_CHECKS:
+                errs += FACT_CHECKS[item["kind"]](facts, doc, cpath + ("facts",), name, self.schema_dir)
+            if errs:
+                entry.problems = errs
+                continue
+            own = self.days.get(item["as_of"])
+            if own is None:
+                own = self.days[item["as_of"]] = dt.date.fromisoformat(item["as_of"])
+            as_of = self.as_of_override or own
+            # Expectations are worked out for the case's own date: ruled on another date (--as-of), not compared.
+            expect = item.get("expect") if as_of == own else None
+            entry.case = Case(name, item["kind"], as_of, facts, item["facts"], expect, doc, cpath,
+                              item.get("description", ""))
+        return out
+
+
+def opened(doc: Document, schema_dir: Path, as_of_override: dt.date | None = None,
+           max_cases: int = MAX_CASES) -> Listed:
+    """The file's list of cases checked as a whole (PolicyInputError: the file is unusable), none of them read."""
     data = doc.data
     if not isinstance(data, (dict, list)):
         raise PolicyInputError([doc.problem((), "this is not a case file: it holds a single value, not a mapping "
@@ -128,51 +229,10 @@ def from_document(doc: Document, schema_dir: Path, as_of_override: dt.date | Non
         raise PolicyInputError([doc.problem(prefix, f"{len(items)} cases in one file; at most {max_cases} ({kept}"
                                             "split the file, or rule a roster of workers with `policy batch`)",
                                             "too_many_cases")])
-    out = CaseFile(shown)
+    problems = []
     if prefix:
         for key in data:
             if key != "cases":
-                out.problems.append(doc.problem((key,), f"unknown field '{key}' at the top of a case file; "
-                                                "expected only 'cases'", "schema", key=True))
-    kind_defaults = defaults(schema_dir)
-    sd = str(schema_dir)
-    seen: dict = {}
-    days: dict = {}  # the date of each as_of written (a file's cases share a few)
-    for i, item in enumerate(items):
-        cpath = prefix + (i,) if prefix else ()
-        name = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else f"#{i + 1}"
-        out.order.append(name)
-        entry = Entry(name, i, (doc, cpath), None)
-        out.entries.append(entry)
-        normalise_case(doc, cpath, sd, item)  # the text's words (正职, 本科 …) become codes before any check
-        errs = [p for _, p in validate_paths(doc, sd, "cases", cpath, "/$defs/case", case=name)]
-        if errs:
-            out.problems.extend(errs)
-            entry.problems = errs
-            continue
-        if name in seen:
-            errs.append(doc.problem(cpath + ("id",), f"case id '{name}' is used twice (first at line "
-                                    f"{seen[name].line})", "duplicate_id", case=name))
-        seen.setdefault(name, entry)
-        facts = dict(kind_defaults.get(item["kind"], {}))
-        facts.update(item["facts"])
-        for key in DATE_FACTS:
-            if key in facts:
-                facts[key] = dt.date.fromisoformat(facts[key])
-        errs += semantic_checks(item, facts, doc, cpath, name)
-        if item["kind"] in FACT_CHECKS:
-            errs += FACT_CHECKS[item["kind"]](facts, doc, cpath + ("facts",), name, schema_dir)
-        if errs:
-            out.problems.extend(errs)
-            entry.problems = errs
-            continue
-        own = days.get(item["as_of"])
-        if own is None:
-            own = days[item["as_of"]] = dt.date.fromisoformat(item["as_of"])
-        as_of = as_of_override or own
-        # Expectations are worked out for the case's own date: ruled on another date (--as-of), they are not compared.
-        expect = item.get("expect") if as_of == own else None
-        entry.case = Case(name, item["kind"], as_of, facts, item["facts"], expect, doc, cpath,
-                          item.get("description", ""))
-        out.cases.append(entry.case)
-    return out
+                problems.append(doc.problem((key,), f"unknown field '{key}' at the top of a case file; "
+                                            "expected only 'cases'", "schema", key=True))
+    return Listed(doc, items, prefix, problems, schema_dir, as_of_override)

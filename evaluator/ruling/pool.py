@@ -105,13 +105,18 @@ class Span:
         self.start, self.stop, self.poll = start, stop, poll
 
     def __iter__(self):
+        return self.polled(range(self.start, self.stop))
+
+    def polled(self, items):
+        """`items` (any iterable: e.g. the block's cases once read), what the forked processes sent taken in every
+        POLL of them where this process rules the block."""
         if self.poll is None:
-            yield from range(self.start, self.stop)
+            yield from items
             return
-        for i in range(self.start, self.stop):
-            if (i - self.start) % POLL == POLL - 1:
+        for k, item in enumerate(items):
+            if k % POLL == POLL - 1:
                 self.poll()
-            yield i
+            yield item
 
 
 def in_blocks(work, n: int, jobs: int = 1, most: int = MAX_BLOCK):
