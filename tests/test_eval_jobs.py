@@ -84,16 +84,25 @@ def test_in_blocks_gives_every_result_in_order(n, jobs):
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 8])
-@pytest.mark.parametrize("n", [1, 7, 500, 999, 1_000, 2_000, 20_000, 40_001])
+@pytest.mark.parametrize("n", [1, 7, 500, 999, 1_000, 2_000, 2_048, 5_000, 20_000, 40_001])
 def test_blocks_cover_the_cases_in_even_blocks_a_multiple_of_the_processes(n, jobs):
     cut = pool.blocks(n, jobs)
     assert [i for r in cut for i in r] == list(range(n))
-    assert max(map(len, cut)) <= pool.MAX_BLOCK and max(map(len, cut)) - min(map(len, cut)) <= 1
+    assert max(map(len, cut)) <= pool.MAX_BLOCK
     assert len(cut) == n or len(cut) % jobs == 0
     assert len(cut) >= min(n, jobs)
+    sizes = sorted(set(map(len, cut)), reverse=True)
+    tail = [r for r in cut if len(r) < sizes[0] - 1]  # the last blocks, cut smaller so the processes end together
+    body = cut[:len(cut) - len(tail)]
+    assert max(map(len, body)) - min(map(len, body)) <= 1 and body + tail == cut
+    if tail:
+        assert jobs > 1 and len(tail) % jobs == 0 and len(tail) <= jobs * pool.TAIL_PARTS
+        assert min(map(len, tail)) >= pool.TAIL_BLOCK and max(map(len, tail)) - min(map(len, tail)) <= 1
+    if jobs > 1 and len(body) > jobs and len(body[-1]) >= 2 * pool.TAIL_BLOCK:
+        assert tail  # blocks big enough to cut are cut at the end
     if n >= pool.BLOCKS_PER_JOB * jobs * pool.MIN_BLOCK:  # enough cases: several blocks a process, to even out
-        assert len(cut) >= pool.BLOCKS_PER_JOB * jobs
-    else:  # blocks of MIN_BLOCK cases at least, but for the rounding to a multiple of the processes
+        assert len(body) + (jobs if tail else 0) >= pool.BLOCKS_PER_JOB * jobs  # (each of the last `jobs` cut)
+    elif not tail:  # blocks of MIN_BLOCK cases at least, but for the rounding to a multiple of the processes
         assert (len(cut) - jobs) * pool.MIN_BLOCK < n
 
 
