@@ -182,3 +182,15 @@ def test_a_file_read_without_fractions_is_known_to_be_plain_json(layout):
                                          "f.json")
         assert isinstance(doc, json_cases.LazyDocument)
         assert doc.plain is plain is validation.plain_json(doc.data), number
+
+
+def test_an_ascii_text_is_looked_at_as_the_expression_looks_at_any_text():
+    """unlike() looks at an ASCII text's characters as bytes, any other text with the expression: the same answer
+    for every ASCII character (a non-ASCII character the strict loader takes sends a text the expression's way)."""
+    for code in range(128):
+        c = chr(code)
+        for text in (f'{{"cases": [{{"id": "a{c}b"}}]}}', f'{{"cases": [{c}]}}'):
+            assert text.isascii()
+            assert json_cases.unlike(text) == json_cases.unlike(text + "é"), repr(c)
+    assert json_cases.unlike('{"cases": ["\x7f"]}') and json_cases.unlike('{"cases": ["\t"]}')
+    assert not json_cases.unlike('{"cases": [\n  {"id": "~ok"}\n]}')

@@ -25,6 +25,7 @@ _SEP = re.compile(r"\s*(,|\])\s*")
 # YAML's reader refuses these characters (PyYAML's NON_PRINTABLE), and reads \r, \x85, \u2028 and \u2029 as line
 # breaks (so lines would be counted otherwise); a tab is whitespace to JSON but not everywhere to YAML.
 _UNLIKE_CHARS = re.compile("[^\x0A\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\U00010000-\U0010ffff]")
+_LIKE_ASCII = b"\n" + bytes(range(0x20, 0x7F))  # the ASCII characters _UNLIKE_CHARS lets through
 _KEY_APART = re.compile('"\\s*\\n\\s*:|"\\s{16,}:')  # ... and a key apart from its ':' (YAML's implicit keys)
 MAX_KEY_CHARS = 1000  # YAML reads an implicit key of at most 1,024 characters
 
@@ -135,8 +136,13 @@ def unlike(text: str) -> bool:
     """Whether the text holds anything the two loaders might read otherwise: a character YAML refuses or reads as a
     line break, a `\\/` or `\\u` escape, or a key apart from its ':'. One search each (a regular expression of
     alternatives tries each at every character), the key's only where a line break, a run of spaces or some other
-    character `\\s` matches (non-ASCII) can hold it."""
-    return bool(_UNLIKE_CHARS.search(text) or "\\/" in text or "\\u" in text
+    character `\\s` matches (non-ASCII) can hold it. An ASCII text's characters are looked at as bytes, which
+    bytes.translate deletes in C several times faster than the expression searches them."""
+    if text.isascii():
+        odd = text.encode("ascii").translate(None, _LIKE_ASCII)
+    else:
+        odd = _UNLIKE_CHARS.search(text)
+    return bool(odd or "\\/" in text or "\\u" in text
                 or (("\n" in text or " " * 16 in text or not text.isascii()) and _KEY_APART.search(text)))
 
 
