@@ -21,6 +21,7 @@ raises is reported as a WorkerError, never waited for.
 from __future__ import annotations
 
 import collections
+import gc
 import os
 import pickle
 import signal
@@ -181,6 +182,12 @@ class Pool:
     def start(self) -> None:
         sys.stdout.flush()  # nothing buffered here may be written again by a forked process (they never flush)
         sys.stderr.flush()
+        # Everything this process holds now (the repository, the file's cases, the compiled programs) is left out
+        # of the garbage collector's walks, here and in the forked processes, until stop(): a forked process's
+        # collections would otherwise walk all of it again and again, writing into every object's header (so
+        # copying the pages it shares with this process). Measured on 40,000 worker cases, --jobs 2: 8.0 CPU-s
+        # against 8.7-9.0 (2026-12-06, 2 cores shared).
+        gc.freeze()
         for _ in range(self.jobs - 1):
             mine, theirs = connection.Pipe()
             pid = os.fork()
@@ -258,6 +265,7 @@ class Pool:
             if pid is not None:
                 self.reap(conn)
         self.busy.clear()
+        gc.unfreeze()
 
 
 def serve(work, conn) -> None:
