@@ -119,7 +119,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     todo = [e.case for e in cf.entries if e.case is not None and not (only_expected and e.case.expect is None)]
     # the notes on alternative readings of many worker cases sharing a date: from the compiled program
     notes = ReadingNotes(repo, todo) if compare_readings and not readings else None
-    rule = ruler(repo, engine, todo, notes, readings, compare_readings, why_not)
+    rule = _ruler(repo, engine, todo, notes, readings, compare_readings, why_not)
 
     def work(span):
         """The rulings of a block of cases (ruling/pool.py), its notes worked out together; encoded if asked."""
@@ -136,7 +136,7 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     # in the cases' order, whatever the number of processes; one process rules and writes one case at a time
     made = in_blocks() if jobs > 1 and len(todo) > 1 else map(rule, range(len(todo)))
     try:
-        take(cf.entries, out, made, only_expected)
+        _take(cf.entries, out, made, only_expected)
     finally:
         if hasattr(made, "close"):
             made.close()  # the processes stopped now, even when the loop stopped early (Ctrl-C, a failed write)
@@ -165,10 +165,10 @@ def _evaluate_blocks(repo, listed, out: FileOutcome, engine, only_expected: bool
     def work(span):
         entries = listed.read(span)
         todo = [e.case for e in entries if e.case is not None and not (only_expected and e.case.expect is None)]
-        rule = ruler(repo, engine, todo, ReadingNotes(repo, todo, days) if days is not None else None, readings,
+        rule = _ruler(repo, engine, todo, ReadingNotes(repo, todo, days) if days is not None else None, readings,
                      compare_readings, why_not)
         block = FileOutcome(out.path)
-        encoded = encode(taken(entries, block, span.polled(map(rule, range(len(todo)))), only_expected, False))
+        encoded = encode(_taken(entries, block, span.polled(map(rule, range(len(todo)))), only_expected, False))
         return encoded, block, [p for e in entries for p in e.problems]
 
     read, ruled = [], []
@@ -190,7 +190,7 @@ def _evaluate_blocks(repo, listed, out: FileOutcome, engine, only_expected: bool
     return out
 
 
-def ruler(repo, engine, todo: list, notes, readings, compare_readings: bool, why_not):
+def _ruler(repo, engine, todo: list, notes, readings, compare_readings: bool, why_not):
     """rule(i): the ruling of the i-th case of `todo`, or (fact, message, code) of the RulingError that stopped it."""
     def rule(i: int):
         ruled = notes.ruled(i) if notes is not None else None
@@ -201,13 +201,13 @@ def ruler(repo, engine, todo: list, notes, readings, compare_readings: bool, why
     return rule
 
 
-def take(entries: list, out: FileOutcome, made, only_expected: bool) -> None:
-    """Every entry of the file in order given to out.emit (see taken)."""
-    for e in taken(entries, out, made, only_expected, out.sink is None):
+def _take(entries: list, out: FileOutcome, made, only_expected: bool) -> None:
+    """Every entry of the file in order given to out.emit (see _taken)."""
+    for e in _taken(entries, out, made, only_expected, out.sink is None):
         out.emit(e)
 
 
-def taken(entries: list, out: FileOutcome, made, only_expected: bool, keep: bool):
+def _taken(entries: list, out: FileOutcome, made, only_expected: bool, keep: bool):
     """Every entry of the file in order: a case's ruling (or the error that stopped it) from `made`, the cases
     that could not be read, the expectations compared (in `out`, which keeps the cases ruled if `keep`)."""
     for entry in entries:
