@@ -292,12 +292,13 @@ def serve(repo, host: str, port: int, engine: str, log_path=None, log_key=None, 
           allow_hosts=()) -> None:
     import uvicorn  # only the server needs it
 
-    from . import transport
+    from . import collector, transport
     if log_path is not None:
         decision_log.check_writable(log_path)  # a log that cannot be written is refused before serving
     app = create_app(repo, engine, log_path, log_key, workers=workers, host=host, port=port,
                      allow_hosts=allow_hosts)
     app.state.pool.warm()
+    collector.settle()  # the repository and the application, kept for the server's life
     config = uvicorn.Config(app, host=host, port=port, log_level="info", http=transport.GuardedH11,
                             timeout_keep_alive=limits.IDLE_TIMEOUT_S, limit_concurrency=limits.MAX_ACTIVE,
                             h11_max_incomplete_event_size=limits.MAX_HEADER_BYTES)

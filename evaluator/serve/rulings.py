@@ -29,7 +29,7 @@ from ..load import json_cases
 from ..load.problems import PolicyInputError, Problem
 from ..render import ruling_format
 from ..render.text import to_json, to_json_bytes
-from . import limits, problems
+from . import collector, limits, problems
 
 REQUEST = "request"  # the "file" name problems of a request body are reported at
 JSON = "application/json"
@@ -146,6 +146,7 @@ def start_worker(repo, engine: str, log_path, log_key) -> None:
     global _WORKER
     close_inherited_sockets()
     _WORKER = Ruler(repo, engine, log_path, log_key)
+    collector.settle()  # what the worker keeps for its life, out of the collector's walks
     parent = os.getppid()
 
     def watch():
