@@ -7,6 +7,8 @@ optional fact without a default was not given (the per-case facts dict would not
 """
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,7 +125,9 @@ def to_case_facts(facts: Facts, specs: dict, i: int) -> dict:
 
 def from_case_facts(rows: list[dict], specs: dict) -> Facts:
     """Columns from the normalised facts dicts of validated worker cases (cases.py): the inverse of
-    to_case_facts, for rulings on cases that were read and checked one by one (a roster of `policy diff`)."""
+    to_case_facts, for rulings on cases that were read and checked one by one (a roster of `policy diff`, the
+    cases of a request whose notes come from the compiled program). A fact no row gives is a column of zeros, not
+    present; a date becomes its day number (datetime.date.toordinal), not a numpy date made value by value."""
     from decimal import Decimal
 
     n = len(rows)
@@ -134,10 +138,15 @@ def from_case_facts(rows: list[dict], specs: dict) -> Facts:
                 for a in row.get(name, ()):
                     grades.setdefault(a["year"], np.full(n, -1, np.int8))[i] = spec.enum.index(a["grade"])
             continue
-        present = np.array([name in row for row in rows], bool)
+        present = [name in row for row in rows]
+        if not any(present):  # the values below of a row without the fact, for every row
+            columns[name] = Column(np.zeros(n, DTYPES[spec.type]), np.zeros(n, bool))
+            continue
         got = [row.get(name) for row in rows]
         if spec.type == "enum":
-            values = np.array([spec.enum.index(v) if v is not None else 0 for v in got], np.int8)
+            codes = _codes(spec.enum)
+            values = np.array([codes[v] if v in codes else spec.enum.index(v) if v is not None else 0 for v in got],
+                              np.int8)
         elif spec.type == "boolean":
             values = np.array([bool(v) for v in got], bool)
         elif spec.type == "integer":
@@ -147,12 +156,26 @@ def from_case_facts(rows: list[dict], specs: dict) -> Facts:
         elif spec.type == "money":
             values = np.array([int(Decimal(str(v)) * 100) if v is not None else 0 for v in got], np.int64)
         elif spec.type == "date":
-            values = np.array([np.datetime64(v, "D") if v is not None else np.datetime64(0, "D") for v in got],
-                              "datetime64[D]")
+            values = np.array([v.toordinal() - EPOCH if v is not None else 0 for v in got], np.int64
+                              ).view("datetime64[D]")
         else:  # pragma: no cover - as in io.parse_column: a schema type this module does not know is a bug here
             raise TypeError(f"fact type {spec.type}")
-        columns[name] = Column(values, present)
+        columns[name] = Column(values, np.array(present, bool))
     return Facts(n, columns, grades)
+
+
+EPOCH = dt.date(1970, 1, 1).toordinal()  # day 0 of numpy's datetime64[D]
+DTYPES = {"enum": np.int8, "boolean": bool, "integer": np.int64, "number": np.float64, "money": np.int64,
+          "date": "datetime64[D]"}  # each type's column (the module's docstring)
+
+
+@functools.lru_cache(maxsize=64)
+def _codes(enum: tuple) -> dict:
+    """value -> its code (index) in an enum's values, the first where a value is repeated (tuple.index)."""
+    out: dict = {}
+    for code, value in enumerate(enum):
+        out.setdefault(value, code)
+    return out
 
 
 def _cents_to_number(cents: int):

@@ -64,6 +64,8 @@ class Programs:
 
     def __init__(self, base, other: dict):
         self.base, self.other = base, other
+        self.canon: dict = {}  # (result, table entry) -> its code shared by these programs (canonical)
+        self.luts: dict = {}  # id(program) -> result -> program code -> shared code (kept with the programs)
 
 
 def programs(repo, day: dt.date) -> Programs | None:
@@ -252,11 +254,10 @@ def rule_group(progs: Programs, cases: list) -> list:
     ok = base.error == 0
     results = [rows.results(i, c) if not rows.error[i] else None for i, c in enumerate(cases)]
     other: list = [{} for _ in cases]
-    canon: dict = {}
-    base_codes = comparable(progs.base, base, canon)
+    base_view = Comparable(progs, progs.base, base)
     for label, prog in progs.other.items():
         out = run.evaluate(prog, facts)
-        differ = np.flatnonzero(ok & differing(base, base_codes, out, comparable(prog, out, canon)))
+        differ = np.flatnonzero(ok & base_view.differing(Comparable(progs, prog, out)))
         if not len(differ):
             continue
         rows = Rows(prog, out)
@@ -267,31 +268,62 @@ def rule_group(progs: Programs, cases: list) -> list:
     return [R.Ruled(r, readings, o) if r is not None else None for r, o in zip(results, other)]
 
 
-def comparable(prog, out, canon: dict) -> dict:
-    """result -> codes equal between two programs' outputs exactly where the per-case values are equal (==):
-    the coefficient's and the rule sets' codes index each program's own tables, so they become codes of `canon`,
-    shared by the programs compared; every other result's array already holds its value (cents, days, levels)."""
+class Comparable:
+    """A program's output as three arrays of (result, row), in the order of `names`: whether the per-case trace has
+    an entry for the result, whether its value is not null, and the value as a code equal between two programs'
+    outputs exactly where the per-case values are equal (==). The coefficient's and the rule sets' codes index
+    each program's own tables, so they become codes shared by the date's programs (canonical); every other result's
+    array already holds its value (cents, days, levels)."""
+
+    def __init__(self, progs: Programs, prog, out):
+        import numpy as np
+
+        luts = canonical(progs, prog)
+        self.names = list(out.values)
+        self.entry = np.array([out.entry[n] for n in self.names], bool).reshape(len(self.names), out.n)
+        self.present = np.array([out.present[n] for n in self.names], bool).reshape(len(self.names), out.n)
+        self.codes = np.empty((len(self.names), out.n), np.int64)
+        for k, name in enumerate(self.names):
+            values = out.values[name]
+            lut = luts.get(name)
+            if lut is not None:
+                np.take(lut, values, out=self.codes[k])
+            else:
+                self.codes[k] = values.view(np.int64) if values.dtype.kind == "M" else values
+        self.error = out.error
+
+    def differing(self, other: "Comparable"):
+        """Rows where `other` differs from this output in a result both have an entry for (a value, or null against
+        a value), or stops with an error: the rows that may get a note (readings.differences decides)."""
+        if other.names != self.names:  # results in another order, or not the same: compared name by name
+            keep = [other.names.index(n) for n in self.names if n in other.names]
+            mine = [k for k, n in enumerate(self.names) if n in other.names]
+            return _differing(self.entry[mine], self.present[mine], self.codes[mine], other.entry[keep],
+                              other.present[keep], other.codes[keep], other.error)
+        return _differing(self.entry, self.present, self.codes, other.entry, other.present, other.codes,
+                          other.error)
+
+
+def _differing(entry, present, codes, o_entry, o_present, o_codes, o_error):
+    both = entry & o_entry
+    changed = present != o_present
+    changed |= present & (codes != o_codes)
+    changed &= both
+    return changed.any(axis=0) | (o_error != 0)
+
+
+def canonical(progs: Programs, prog) -> dict:
+    """result -> the array giving, for each code of `prog`'s table of that result (its coefficients, a rule set's
+    labels), a code shared by the programs of `progs`: two codes are the same exactly where the table entries are
+    equal (==). Made once per program and kept with the programs."""
     import numpy as np
 
-    def codes(table: list, name: str) -> np.ndarray:
-        used, where = np.unique(out.values[name], return_inverse=True)
-        return np.array([canon.setdefault((name, table[int(u)]), len(canon)) for u in used], np.int64)[where]
-
-    out_codes = dict(out.values)
-    out_codes["salary.coefficient"] = codes(prog.coefficients, "salary.coefficient")
-    for rs in prog.rulesets:
-        out_codes[rs.result] = codes(rs.labels, rs.result)
-    return out_codes
-
-
-def differing(base, base_codes: dict, out, out_codes: dict) -> np.ndarray:
-    """Rows where the second output differs from the first in a result both have an entry for (a value, or null
-    against a value), or stops with an error: the rows that may get a note (readings.differences decides)."""
-    rows = out.error != 0
-    for name, codes in base_codes.items():
-        if name not in out_codes:
-            continue
-        both = base.entry[name] & out.entry[name]
-        bp, op = base.present[name], out.present[name]
-        rows |= both & ((bp != op) | (bp & (codes != out_codes[name])))
-    return rows
+    with _LOCK:
+        got = progs.luts.get(id(prog))
+        if got is not None:
+            return got
+        tables = {"salary.coefficient": prog.coefficients, **{rs.result: rs.labels for rs in prog.rulesets}}
+        got = {name: np.array([progs.canon.setdefault((name, v), len(progs.canon)) for v in table], np.int64)
+               for name, table in tables.items()}
+        progs.luts[id(prog)] = got
+        return got
