@@ -12,6 +12,7 @@ import json
 import random
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -205,6 +206,35 @@ def test_varied_workers_reach_notes_errors_and_the_district_layer(repo, adopted,
                          for i in range(len(cf.cases)) if notes.ruled(i) for v in notes.ruled(i).other.values()}
         assert kinds_of_note == {"error", "differences"}
     assert any("layer" in e for c in cf.cases[:50] for e in evaluate(c, adopted, engine)["trace"])
+
+
+def test_a_reading_of_rule_sets_alone_is_the_base_run_with_its_rule_sets_again(repo, adopted):
+    """A reading whose program differs from the repository's only in its rule sets is not run whole: its output
+    (the base's, the rule sets ruled again) is, array for array, what running its program gives; every other
+    reading's program differs in something the run reads before its rule sets."""
+    from evaluator.batch import run
+    from evaluator.batch.facts import from_case_facts
+
+    for r in (repo, adopted):
+        for as_of in ("2019-06-30", "2024-07-01", "2029-03-01"):
+            progs = RN.programs(r, dt.date.fromisoformat(as_of))
+            alike = RN.rule_sets_only(progs)
+            assert {code for _, code in alike} == {"any_post", "ground_listed_for_all"}  # the repository's today
+            cf = case_files.from_data(varied_workers(300, seed=7, as_of=as_of), r.schema_dir)
+            facts = from_case_facts([c.facts for c in cf.cases], progs.base.specs)
+            base, kept = run.evaluate(progs.base, facts), {}
+            for label, prog in progs.other.items():
+                got, want = RN.reading_output(progs, label, facts, base, kept), run.evaluate(prog, facts)
+                for part in ("values", "present", "basis", "entry", "layer"):
+                    a, b = getattr(got, part), getattr(want, part)
+                    assert list(a) == list(b), (label, part)
+                    assert all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a), (label, part)
+                assert np.array_equal(got.error, want.error)
+                if label not in alike:
+                    assert not run.same_but_rule_sets(progs.base, prog)
+            moved = [not np.array_equal(RN.reading_output(progs, label, facts, base, kept).values["exit.grounds"],
+                                        base.values["exit.grounds"]) for label in alike]
+            assert any(moved)  # the rule sets' results were ruled again, not left as the base's
 
 
 def test_a_reading_patch_changed_in_yaml_moves_both(repo_copy, compiled_always):

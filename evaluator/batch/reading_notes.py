@@ -66,6 +66,7 @@ class Programs:
         self.base, self.other = base, other
         self.canon: dict = {}  # (result, table entry) -> its code shared by these programs (canonical)
         self.luts: dict = {}  # id(program) -> result -> program code -> shared code (kept with the programs)
+        self.alike: frozenset | None = None  # the readings whose program differs only in rule sets (rule_sets_only)
 
 
 def programs(repo, day: dt.date) -> Programs | None:
@@ -241,7 +242,8 @@ class ReadingNotes:
 
 def rule_group(progs: Programs, cases: list) -> list:
     """Each case's readings.Ruled (None where the repository's own program refuses it: the per-case ruling then
-    refuses it too, or makes its notes itself), from one run of every program over the cases' columns."""
+    refuses it too, or makes its notes itself), from one run of every program over the cases' columns (of the
+    rule sets alone for a reading that changes nothing else: reading_output)."""
     import numpy as np
 
     from . import run
@@ -255,8 +257,9 @@ def rule_group(progs: Programs, cases: list) -> list:
     results = [rows.results(i, c) if not rows.error[i] else None for i, c in enumerate(cases)]
     other: list = [{} for _ in cases]
     base_view = Comparable(progs, progs.base, base)
+    kept: dict = {}
     for label, prog in progs.other.items():
-        out = run.evaluate(prog, facts)
+        out = reading_output(progs, label, facts, base, kept)
         differ = np.flatnonzero(ok & base_view.differing(Comparable(progs, prog, out)))
         if not len(differ):
             continue
@@ -310,6 +313,36 @@ def _differing(entry, present, codes, o_entry, o_present, o_codes, o_error):
     changed |= present & (codes != o_codes)
     changed &= both
     return changed.any(axis=0) | (o_error != 0)
+
+
+def reading_output(progs: Programs, label, facts, base, kept: dict):
+    """The output of the reading's program on `facts` (run.evaluate's), given the base program's output on them:
+    for a reading whose program differs only in its rule sets, the base's output with its rule sets ruled again
+    (`kept`: the rule sets' columns, made once for all such readings)."""
+    from . import run
+
+    prog = progs.other[label]
+    if label not in rule_sets_only(progs):
+        return run.evaluate(prog, facts)
+    if "columns" not in kept:
+        kept["columns"] = run.rule_columns(progs.base, facts, base)
+    out = run.Output(base.n, dict(base.values), dict(base.present), dict(base.basis), dict(base.entry),
+                     dict(base.layer), base.error)
+    run.rule_sets(prog, kept["columns"], out)
+    return out
+
+
+def rule_sets_only(progs: Programs) -> frozenset:
+    """The readings whose program differs from the repository's own only in its rule sets (run.same_but_rule_sets):
+    their outputs are the base's with the rule sets ruled again, not a whole run (about 0.3 ms each on a request's
+    rows, whatever their number). Worked out once and kept with the programs."""
+    from . import run
+
+    with _LOCK:
+        if progs.alike is None:
+            progs.alike = frozenset(label for label, prog in progs.other.items()
+                                    if run.same_but_rule_sets(progs.base, prog))
+        return progs.alike
 
 
 def canonical(progs: Programs, prog) -> dict:

@@ -137,23 +137,51 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
     out.basis["certificate.due_date"] = np.full(n, t["cert_basis"], np.int32)
 
-    # derived facts, then every rule set's conditions
-    cols = dict(c)
-    unq = prog.specs["assessments"].enum.index("unqualified")  # the grade derived.unqualified_streak counts
-    cols["unqualified_streak"] = Column(unqualified_streak(facts.grades, prog.as_of.year, n, unq), everyone)
-    cols["certificate_held"] = Column(cert != prog.specs["certificate"].enum.index("none"), everyone)
-    overdue = np.datetime64(prog.as_of, "D").astype(np.int64) - due.astype(np.int64)
-    cols["certificate_days_overdue"] = Column(overdue, subject)
-    for rs in prog.rulesets:
-        mask = np.zeros(n, np.uint16)
-        for i, test in enumerate(rs.tests):
-            mask |= test(cols).astype(np.uint16) << np.uint16(i)
-        out.values[rs.result], out.present[rs.result] = mask, everyone
-        out.basis[rs.result] = rs.bases[mask]
+    rule_sets(prog, rule_columns(prog, facts, out), out)
     out.error = err
     out.entry = {r: out.entry.get(r, out.present[r] if r in ("salary.performance_allowance", "salary.retiree_top_up")
                                   else everyone) for r in out.values}
     return out
+
+
+def rule_columns(prog: Program, facts: Facts, out: Output) -> dict:
+    """The columns the rule sets read: the facts, and the facts derived from them and from out's due date."""
+    n, everyone = facts.n, np.ones(facts.n, bool)
+    cols = dict(facts.columns)
+    unq = prog.specs["assessments"].enum.index("unqualified")  # the grade derived.unqualified_streak counts
+    cols["unqualified_streak"] = Column(unqualified_streak(facts.grades, prog.as_of.year, n, unq), everyone)
+    cert = facts.columns["certificate"].values
+    cols["certificate_held"] = Column(cert != prog.specs["certificate"].enum.index("none"), everyone)
+    overdue = np.datetime64(prog.as_of, "D").astype(np.int64) - out.values["certificate.due_date"].astype(np.int64)
+    cols["certificate_days_overdue"] = Column(overdue, out.present["certificate.due_date"])
+    return cols
+
+
+def rule_sets(prog: Program, cols: dict, out: Output) -> None:
+    """Every rule set's conditions over `cols` (rule_columns): into out, each result's fired rules as a mask."""
+    everyone = np.ones(out.n, bool)
+    for rs in prog.rulesets:
+        mask = np.zeros(out.n, np.uint16)
+        for i, test in enumerate(rs.tests):
+            mask |= test(cols).astype(np.uint16) << np.uint16(i)
+        out.values[rs.result], out.present[rs.result] = mask, everyone
+        out.basis[rs.result] = rs.bases[mask]
+
+
+def same_but_rule_sets(a: Program, b: Program) -> bool:
+    """Whether evaluate gives both programs' outputs alike on any facts but for the rule sets' results: the same
+    date, facts and tables (all that evaluate reads of a program before its rule sets), rule sets of the same
+    results. Then the second's output is the first's with rule_sets(b, ...) run again on the same columns."""
+    return (a.as_of == b.as_of and a.specs == b.specs and a.t.keys() == b.t.keys()
+            and all(_same(a.t[k], b.t[k]) for k in a.t)
+            and [rs.result for rs in a.rulesets] == [rs.result for rs in b.rulesets])
+
+
+def _same(x, y) -> bool:
+    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype == y.dtype
+                and x.shape == y.shape and bool(np.array_equal(x, y)))
+    return type(x) is type(y) and bool(x == y)
 
 
 def probation(t: dict, err: np.ndarray, post: np.ndarray, stated: Column, hire: Column, as_of) -> np.ndarray:
