@@ -208,21 +208,24 @@ def test_varied_workers_reach_notes_errors_and_the_district_layer(repo, adopted,
     assert any("layer" in e for c in cf.cases[:50] for e in evaluate(c, adopted, engine)["trace"])
 
 
-def test_a_reading_of_rule_sets_alone_is_the_base_run_with_its_rule_sets_again(repo, adopted):
-    """A reading whose program differs from the repository's only in its rule sets is not run whole: its output
-    (the base's, the rule sets ruled again) is, array for array, what running its program gives; every other
-    reading's program differs in something the run reads before its rule sets."""
+def test_a_reading_of_the_last_steps_alone_is_the_base_run_with_those_steps_again(repo, adopted):
+    """A reading whose program differs from the repository's only in its last steps (its rule sets, or the
+    certificate's due date and the rule sets) is not run whole: its output, the base's with those steps run again,
+    is array for array what running its program gives; every other reading's program differs in something the run
+    reads before them."""
     from evaluator.batch import run
     from evaluator.batch.facts import from_case_facts
 
     for r in (repo, adopted):
         for as_of in ("2019-06-30", "2024-07-01", "2029-03-01"):
             progs = RN.programs(r, dt.date.fromisoformat(as_of))
-            alike = RN.rule_sets_only(progs)
-            assert {code for _, code in alike} == {"any_post", "ground_listed_for_all"}  # the repository's today
+            steps = {code: step for (_, code), step in RN.last_steps(progs).items()}
+            assert steps == {"any_post": run.RULE_SETS, "ground_listed_for_all": run.RULE_SETS,  # the repository's
+                             "from_actual_hire_date": run.CERTIFICATE, "every_new_hire": run.CERTIFICATE}  # today
             cf = case_files.from_data(varied_workers(300, seed=7, as_of=as_of), r.schema_dir)
             facts = from_case_facts([c.facts for c in cf.cases], progs.base.specs)
             base, kept = run.evaluate(progs.base, facts), {}
+            moved = set()
             for label, prog in progs.other.items():
                 got, want = RN.reading_output(progs, label, facts, base, kept), run.evaluate(prog, facts)
                 for part in ("values", "present", "basis", "entry", "layer"):
@@ -230,11 +233,36 @@ def test_a_reading_of_rule_sets_alone_is_the_base_run_with_its_rule_sets_again(r
                     assert list(a) == list(b), (label, part)
                     assert all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a), (label, part)
                 assert np.array_equal(got.error, want.error)
-                if label not in alike:
-                    assert not run.same_but_rule_sets(progs.base, prog)
-            moved = [not np.array_equal(RN.reading_output(progs, label, facts, base, kept).values["exit.grounds"],
-                                        base.values["exit.grounds"]) for label in alike]
-            assert any(moved)  # the rule sets' results were ruled again, not left as the base's
+                moved |= {k for k in got.values if not np.array_equal(got.values[k], base.values[k])}
+                if label[1] not in steps:
+                    assert run.differs_from(progs.base, prog) is None
+            # the steps were run again, not left as the base's
+            assert {"exit.grounds", "certificate.due_date"} <= moved
+
+
+def test_the_certificate_tables_are_read_by_the_certificate_step_alone(repo, monkeypatch):
+    """run.differs_from may say CERTIFICATE only if nothing evaluate does before the certificate's due date (or
+    besides it) reads those tables: a program without them runs, with that step giving the base's due dates."""
+    from evaluator.batch import run
+    from evaluator.batch.facts import from_case_facts
+
+    progs = RN.programs(repo, dt.date(2024, 7, 1))
+    cf = case_files.from_data(varied_workers(200, seed=3), repo.schema_dir)
+    facts = from_case_facts([c.facts for c in cf.cases], progs.base.specs)
+    base = run.evaluate(progs.base, facts)
+    blind = dataclasses.replace(progs.base, t={k: v for k, v in progs.base.t.items()
+                                               if k not in run.CERTIFICATE_TABLES})
+    step = run.certificate
+
+    def given(t, facts, out):
+        for part in ("values", "present", "basis"):
+            getattr(out, part)["certificate.due_date"] = getattr(base, part)["certificate.due_date"]
+    monkeypatch.setattr(run, "certificate", given)
+    out = run.evaluate(blind, facts)
+    assert all(np.array_equal(out.values[k], base.values[k]) for k in base.values)
+    monkeypatch.setattr(run, "certificate", step)
+    with pytest.raises(KeyError):  # and the step itself does read them
+        run.evaluate(blind, facts)
 
 
 def test_a_reading_patch_changed_in_yaml_moves_both(repo_copy, compiled_always):

@@ -66,7 +66,7 @@ class Programs:
         self.base, self.other = base, other
         self.canon: dict = {}  # (result, table entry) -> its code shared by these programs (canonical)
         self.luts: dict = {}  # id(program) -> result -> program code -> shared code (kept with the programs)
-        self.alike: frozenset | None = None  # the readings whose program differs only in rule sets (rule_sets_only)
+        self.steps: dict | None = None  # the readings whose program differs only in its last steps (last_steps)
 
 
 def programs(repo, day: dt.date) -> Programs | None:
@@ -243,7 +243,7 @@ class ReadingNotes:
 def rule_group(progs: Programs, cases: list) -> list:
     """Each case's readings.Ruled (None where the repository's own program refuses it: the per-case ruling then
     refuses it too, or makes its notes itself), from one run of every program over the cases' columns (of the
-    rule sets alone for a reading that changes nothing else: reading_output)."""
+    last steps alone for a reading that changes nothing before them: reading_output)."""
     import numpy as np
 
     from . import run
@@ -317,32 +317,39 @@ def _differing(entry, present, codes, o_entry, o_present, o_codes, o_error):
 
 def reading_output(progs: Programs, label, facts, base, kept: dict):
     """The output of the reading's program on `facts` (run.evaluate's), given the base program's output on them:
-    for a reading whose program differs only in its rule sets, the base's output with its rule sets ruled again
-    (`kept`: the rule sets' columns, made once for all such readings)."""
+    for a reading whose program differs from the base's only in its last steps (its rule sets, or the certificate's
+    due date and the rule sets: run.differs_from), the base's output with those steps run again (`kept`: the
+    rule sets' columns of the base, made once for the readings that change only rule sets)."""
     from . import run
 
     prog = progs.other[label]
-    if label not in rule_sets_only(progs):
+    step = last_steps(progs).get(label)
+    if step is None:
         return run.evaluate(prog, facts)
-    if "columns" not in kept:
-        kept["columns"] = run.rule_columns(progs.base, facts, base)
     out = run.Output(base.n, dict(base.values), dict(base.present), dict(base.basis), dict(base.entry),
                      dict(base.layer), base.error)
-    run.rule_sets(prog, kept["columns"], out)
+    if step == run.CERTIFICATE:
+        run.certificate(prog.t, facts, out)
+        cols = run.rule_columns(prog, facts, out)
+    else:
+        if "columns" not in kept:
+            kept["columns"] = run.rule_columns(progs.base, facts, base)
+        cols = kept["columns"]
+    run.rule_sets(prog, cols, out)
     return out
 
 
-def rule_sets_only(progs: Programs) -> frozenset:
-    """The readings whose program differs from the repository's own only in its rule sets (run.same_but_rule_sets):
-    their outputs are the base's with the rule sets ruled again, not a whole run (about 0.3 ms each on a request's
-    rows, whatever their number). Worked out once and kept with the programs."""
+def last_steps(progs: Programs) -> dict:
+    """reading -> run.differs_from(base, its program), for the readings whose program differs from the
+    repository's only in its last steps: their outputs are the base's with those steps run again, not a whole
+    run (about 0.3 ms each on a request's rows, whatever their number). Worked out once, kept with the programs."""
     from . import run
 
     with _LOCK:
-        if progs.alike is None:
-            progs.alike = frozenset(label for label, prog in progs.other.items()
-                                    if run.same_but_rule_sets(progs.base, prog))
-        return progs.alike
+        if progs.steps is None:
+            steps = {label: run.differs_from(progs.base, prog) for label, prog in progs.other.items()}
+            progs.steps = {label: step for label, step in steps.items() if step is not None}
+        return progs.steps
 
 
 def canonical(progs: Programs, prog) -> dict:

@@ -133,10 +133,7 @@ def evaluate(prog: Program, facts: Facts) -> Output:
     out.values["honor.award"], out.present["honor.award"] = np.take(t["award"], years), everyone
     out.basis["honor.award"] = np.take(t["award_basis"], years)
 
-    due, subject = certificate_due(t, c["birth_date"], c["hire_date"])
-    out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
-    out.basis["certificate.due_date"] = np.full(n, t["cert_basis"], np.int32)
-
+    certificate(t, facts, out)
     rule_sets(prog, rule_columns(prog, facts, out), out)
     out.error = err
     out.entry = {r: out.entry.get(r, out.present[r] if r in ("salary.performance_allowance", "salary.retiree_top_up")
@@ -168,13 +165,29 @@ def rule_sets(prog: Program, cols: dict, out: Output) -> None:
         out.basis[rs.result] = rs.bases[mask]
 
 
-def same_but_rule_sets(a: Program, b: Program) -> bool:
-    """Whether evaluate gives both programs' outputs alike on any facts but for the rule sets' results: the same
-    date, facts and tables (all that evaluate reads of a program before its rule sets), rule sets of the same
-    results. Then the second's output is the first's with rule_sets(b, ...) run again on the same columns."""
-    return (a.as_of == b.as_of and a.specs == b.specs and a.t.keys() == b.t.keys()
-            and all(_same(a.t[k], b.t[k]) for k in a.t)
-            and [rs.result for rs in a.rulesets] == [rs.result for rs in b.rulesets])
+def certificate(t: dict, facts: Facts, out: Output) -> None:
+    """The certificate's due date (certificate_due) into out: the only step of evaluate that reads
+    CERTIFICATE_TABLES (tests/test_reading_notes.py holds it so)."""
+    due, subject = certificate_due(t, facts.columns["birth_date"], facts.columns["hire_date"])
+    out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
+    out.basis["certificate.due_date"] = np.full(facts.n, t["cert_basis"], np.int32)
+
+
+CERTIFICATE_TABLES = frozenset({"cert_start", "cert_years", "cert_max_age", "cert_new_hires", "cert_basis"})
+RULE_SETS, CERTIFICATE = "rule_sets", "certificate"  # the steps from which two programs' outputs can differ
+
+
+def differs_from(a: Program, b: Program) -> str | None:
+    """The last steps of evaluate from which two programs' outputs can differ on the same facts, all before them
+    being alike: RULE_SETS when the programs differ only in their rule sets (the same date, facts and tables, rule
+    sets of the same results); CERTIFICATE when their tables differ besides only in CERTIFICATE_TABLES; None when
+    anything else differs. Then b's output is a's with those steps run again for b (certificate, rule_columns,
+    rule_sets)."""
+    if not (a.as_of == b.as_of and a.specs == b.specs and a.t.keys() == b.t.keys()
+            and [rs.result for rs in a.rulesets] == [rs.result for rs in b.rulesets]):
+        return None
+    differ = {k for k in a.t if not _same(a.t[k], b.t[k])}
+    return RULE_SETS if not differ else CERTIFICATE if differ <= CERTIFICATE_TABLES else None
 
 
 def _same(x, y) -> bool:
