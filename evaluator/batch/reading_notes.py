@@ -67,6 +67,7 @@ class Programs:
         self.canon: dict = {}  # (result, table entry) -> its code shared by these programs (canonical)
         self.luts: dict = {}  # id(program) -> result -> program code -> shared code (kept with the programs)
         self.steps: dict | None = None  # the readings whose program differs only in its last steps (last_steps)
+        self.checks: Checks | None = None  # fits()'s checks of the base program's facts, made at first use
 
 
 def programs(repo, day: dt.date) -> Programs | None:
@@ -135,22 +136,36 @@ def _compile(repo, day: dt.date) -> Programs | None:
     return Programs(base, other)
 
 
-def fits(case, checks: dict) -> bool:
+def fits(case, checks: Checks) -> bool:
     """Whether the program's columns hold this case's facts exactly: a worker case whose every fact is a column,
-    each value within its column's type and bounds (`checks`: checkers(specs); a schema-checked case is within
-    them, but this does not rely on it)."""
+    each value within its column's type and bounds (`checks`: Checks(specs); a schema-checked case is within
+    them, but this does not rely on it). A true or false of a boolean fact, and a text of an enum fact, are
+    looked up (what their checks would say); any other value is checked."""
     if case.kind != "worker":
         return False
     for name, v in case.facts.items():
-        check = checks.get(name)
+        if v is True or v is False:
+            if name in checks.booleans:
+                continue
+        elif type(v) is str:
+            words = checks.enums.get(name)
+            if words is not None:
+                if v in words:
+                    continue
+                return False
+        check = checks.each.get(name)
         if check is None or not check(v):
             return False
     return True
 
 
-def checkers(specs: dict) -> dict:
-    """fact name -> whether a value fits the fact's column (see fits)."""
-    return {name: _checker(spec) for name, spec in specs.items()}
+class Checks:
+    """What fits() checks a case's facts with: each fact's check, and the booleans' names and the enums' values."""
+
+    def __init__(self, specs: dict):
+        self.each = {name: _checker(spec) for name, spec in specs.items()}  # fact name -> whether a value fits
+        self.booleans = frozenset(name for name, spec in specs.items() if spec.type == "boolean")
+        self.enums = {name: frozenset(spec.enum) for name, spec in specs.items() if spec.type == "enum"}
 
 
 def _checker(spec):
@@ -233,7 +248,8 @@ class ReadingNotes:
             progs = programs(self.repo, day)
             if progs is None:
                 continue
-            checks = checkers(progs.base.specs)
+            checks = progs.checks if progs.checks is not None else Checks(progs.base.specs)
+            progs.checks = checks
             members = [i for i in members if fits(self.cases[i], checks)]
             if len(members) >= MIN_CASES:
                 out.update(zip(members, rule_group(progs, [self.cases[i] for i in members])))
