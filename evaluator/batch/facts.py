@@ -139,7 +139,7 @@ def from_case_facts(rows: list[dict], specs: dict) -> Facts:
                     grades.setdefault(a["year"], np.full(n, -1, np.int8))[i] = spec.enum.index(a["grade"])
             continue
         present = [name in row for row in rows]
-        if not any(present):  # the values below of a row without the fact, for every row
+        if not any(present) and spec.type in DTYPES:  # the values below of a row without the fact, for every row
             columns[name] = Column(np.zeros(n, DTYPES[spec.type]), np.zeros(n, bool))
             continue
         got = [row.get(name) for row in rows]
