@@ -48,6 +48,30 @@ def test_parts_joined_are_the_answer_in_one_piece(ruler, form, bad_at, extra):
         assert [r["index"] for r in errors] == list(bad_at) and all(r["line"] > 1 for r in errors)
 
 
+def test_a_part_reads_its_own_cases_unless_an_id_repeats(ruler, monkeypatch):
+    """Each part checks only the cases of its slice; where two cases share an id (refused at its second use, which
+    depends on the cases before it) every part reads them all, and the joined answer is still the whole one."""
+    from evaluator.cases import files
+
+    read = []
+    real = files.Listed.read
+    monkeypatch.setattr(files.Listed, "read", lambda self, indices, seen=None: read.append(len(indices))
+                        or real(self, indices, seen))
+    bounds = [(0, 30, True), (30, None, False)]
+    raw = _body(60, (45,))
+    _in_parts(ruler, raw, "table", bounds)
+    assert read == [30, 30]
+    cases = json.loads(raw)["cases"]
+    cases[50]["id"] = cases[10]["id"]  # the second part's case 50 repeats the first part's id
+    raw = json.dumps({"cases": cases}, indent=1).encode()
+    read.clear()
+    status, joined = _in_parts(ruler, raw, "table", bounds)
+    assert read == [60, 60]
+    whole_status, _, whole = ruler.rule(raw, None, "table")
+    assert status == whole_status == 422 and json.loads(joined) == json.loads(whole)
+    assert any(e["code"] == "duplicate_id" for r in json.loads(joined)["rulings"] for e in r.get("errors", ()))
+
+
 def test_a_problem_of_the_whole_body_is_answered_as_in_one_piece(ruler):
     raw = b'{"cases": [' + b"[" * 100 + b"]" * 100 + b"]}"
     assert ruler.rule(raw, None, "table", (0, 1, True)) == ruler.rule(raw, None, "table")

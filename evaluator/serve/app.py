@@ -87,7 +87,8 @@ class Pool:
         """How to share a request among the idle workers: [(start, stop, first)] and the form of the answer, or
         None to rule it in one piece (one worker or none idle, a decision log to write in one piece, or fewer
         than limits.MIN_PART_CASES cases a part). The cases are counted by orjson on the event loop; each part
-        reads the whole body with the strict loader, so that its problems are where the client wrote them."""
+        reads the whole body (its problems are where the client wrote them) and checks the cases of its slice
+        (rulings.part_of)."""
         with self.lock:
             idle = self.workers - self.running
         if idle < 2 or self.args[2] is not None or form not in (None, "auto", "inline", "table"):

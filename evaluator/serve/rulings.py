@@ -70,8 +70,9 @@ class Ruler:
 
     def rule_unguarded(self, raw: bytes, as_of_text: str | None, form: str | None = None, part=None):
         """The answer to a request: (status, media type, body bytes). With `part` (start, stop, first), only the
-        cases start:stop of the body are ruled (the whole body is read and checked, so that every problem is at its
-        place in it) and the answer is (status, PART, (their rulings as a JSON array, the clause table))."""
+        cases start:stop of the body are ruled (the whole body is read and checked as a list of cases, so that every
+        problem is at its place in it, and the cases of the part: part_of) and the answer is (status, PART, (their
+        rulings as a JSON array, the clause table))."""
         form = form or "auto"
         if form not in ruling_format.FORMS:
             return _problem(400, "bad_request", f"clauses '{form[:40]}': one of {', '.join(ruling_format.FORMS)}")
@@ -101,11 +102,10 @@ class Ruler:
             return _problem(413, "too_much_work", f"{work} cases and roster workers in one request; at most "
                                                   f"{limits.MAX_WORK} (split the request, or use policy batch)")
         try:
-            cf = cases.from_document(doc, self.repo.schema_dir, as_of)
+            listed = cases.opened(doc, self.repo.schema_dir, as_of)
         except PolicyInputError as exc:
             return _problem(422, "unusable_cases", "the cases cannot be read", [p.as_json() for p in exc.problems])
-        if part is not None:
-            cf = cases_between(cf, *part)
+        cf = listed.case_file() if part is None else part_of(listed, *part)
         out = api.evaluate_cases(self.repo, cf, self.engine, api.FileOutcome(REQUEST))
         if self.log_path is not None:
             logged = [r for r in out.rulings if "results" in r]
@@ -124,6 +124,19 @@ class Ruler:
             rulings = [table.refer(r) for r in out.rulings] if table else out.rulings
             return status, PART, (to_json_bytes(rulings), table.clauses if table else None)
         return status, JSON, to_json_bytes(ruling_format.document(out.rulings, self.repo, form))
+
+
+def part_of(listed, start: int, stop: int | None, first: bool):
+    """The cases start:stop of a request's list of cases (cases.opened), with their problems and, if `first`, the
+    list's own: only these cases read (Listed.read) when no two cases share an id, so that reading one does not
+    depend on the cases before it; otherwise every case read and the part cut out (cases_between), an id used
+    twice being refused where it is used again."""
+    if not listed.names_unique():
+        return cases_between(listed.case_file(), start, stop, first)
+    entries = listed.read(range(len(listed.items))[start:stop])
+    return cases.CaseFile(listed.doc.path, cases=[e.case for e in entries if e.case is not None],
+                          problems=(list(listed.problems) if first else []) + [p for e in entries for p in e.problems],
+                          order=[e.id for e in entries], entries=entries)
 
 
 def cases_between(cf, start: int, stop: int | None, first: bool):
