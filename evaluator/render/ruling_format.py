@@ -16,11 +16,11 @@ By default ("auto") a document of one ruling is inline and one of several is a t
 from __future__ import annotations
 
 import codecs
-import operator
 import os
 import pickle
 import sys
 
+from .clause_table import COMPACT, NESTED, ClauseTable
 from .text import nested_json_bytes, to_json, to_json_bytes
 
 FORMAT = "yinchuan-policy.rulings"
@@ -39,76 +39,6 @@ def head(form: str) -> dict:
     return {"format": FORMAT, "schema_version": SCHEMA_VERSION, "form": form}
 
 
-def clause_entry(repo, clause_id: str, text: str) -> dict:
-    """What the table says of a quoted clause or unit: its text, and where it stands in the official text."""
-    cite = repo.clauses.get(clause_id) if repo is not None else None
-    if cite is None or cite.text != text:
-        return {"text": text}
-    path = cite.json_path
-    clause = cite.doc.data["clauses"][path[1]] if len(path) > 1 and path[0] == "clauses" else {}
-    entry = {"text": text, "document": cite.doc.data.get("document", ""), "clause": cite.clause_id}
-    if clause.get("heading"):
-        entry["heading"] = clause["heading"]
-    entry["title_en"] = cite.title_en
-    return entry
-
-
-_QUOTE = operator.itemgetter("id", "text")
-
-
-class ClauseTable:
-    """Collects the quoted clauses of the rulings given to `refer`, each once, in the order first quoted."""
-
-    MAX_REMEMBERED = 4096  # lists of quotes remembered per table (they come from the policy data: few)
-
-    def __init__(self, repo):
-        self.repo, self.clauses = repo, {}
-        self.referred: dict = {}  # (id, text) of each quote of a list -> that list as referred (once in the table)
-
-    def quotes(self, quotes: list) -> list:
-        """The quotes as the table form gives them: each quote whose text is its clause's in the table as `{"id"}`.
-        A trace quotes the same few lists of clauses again and again: each list's form is made once per table and
-        the same list given for it afterwards (its clauses are in the table then, with the same texts)."""
-        key = tuple(map(_QUOTE, quotes))
-        hit = self.referred.get(key)
-        if hit is not None:
-            return hit
-        out = []
-        for q in quotes:
-            known = self.entry(q["id"], q["text"])
-            out.append({"id": q["id"]} if known["text"] == q["text"] else q)
-        if len(self.referred) >= self.MAX_REMEMBERED:
-            self.referred.clear()
-        self.referred[key] = out
-        return out
-
-    def entry(self, clause_id: str, text: str) -> dict:
-        """The table's entry of a clause, made from this quote's text if it is the clause's first."""
-        known = self.clauses.get(clause_id)
-        if known is None:
-            known = self.clauses[clause_id] = clause_entry(self.repo, clause_id, text)
-        return known
-
-    def refer(self, ruling: dict) -> dict:
-        """The ruling with its quotes replaced by references into the table (the ruling given is not changed)."""
-        if "trace" not in ruling:
-            return ruling  # a case that could not be used: nothing quoted
-        out = dict(ruling)
-        out["trace"] = self.referred_entries(ruling["trace"])
-        if "why_not" in ruling:
-            out["why_not"] = self.referred_entries(ruling["why_not"])
-        return out
-
-    def referred_entries(self, entries: list) -> list:
-        """Trace (or why_not) entries, each a copy with its quotes as `quotes` gives them (looked up here first)."""
-        out, referred = [], self.referred
-        for t in entries:
-            quotes = t["clauses"]
-            got = referred.get(tuple(map(_QUOTE, quotes)))
-            out.append({**t, "clauses": got if got is not None else self.quotes(quotes)})
-        return out
-
-
 def document(rulings: list, repo, form: str = "auto") -> dict:
     """The whole document of `rulings` (inline, as built) in the form asked for."""
     form = chosen(form, len(rulings))
@@ -117,6 +47,48 @@ def document(rulings: list, repo, form: str = "auto") -> dict:
     table = ClauseTable(repo)
     referred = [table.refer(r) for r in rulings]
     return {**head(form), "rulings": referred, "clauses": table.clauses}
+
+
+def document_bytes(rulings: list, repo, form: str = "auto") -> bytes:
+    """`to_json_bytes(document(rulings, repo, form))` (the answer of POST /evaluate), each list of quotes of the
+    table form written once per document (ClauseTable's COMPACT form)."""
+    form = chosen(form, len(rulings))
+    if form == "table":
+        table = ClauseTable(repo)
+        try:
+            return to_json_bytes({**head(form), "rulings": [table.refer(r, COMPACT) for r in rulings],
+                                  "clauses": table.clauses})
+        except TypeError:  # what orjson refuses is written by json.dumps, which takes no written JSON
+            pass
+    return to_json_bytes(document(rulings, repo, form))
+
+
+def part_bytes(rulings: list, repo, form: str) -> tuple:
+    """What `joined` takes of a part: its rulings as a compact JSON array in `form` ("inline" or "table"), and its
+    clause table (None inline)."""
+    if form != "table":
+        return to_json_bytes(rulings), None
+    table = ClauseTable(repo)
+    try:
+        return to_json_bytes([table.refer(r, COMPACT) for r in rulings]), table.clauses
+    except TypeError:
+        table = ClauseTable(repo)
+        return to_json_bytes([table.refer(r) for r in rulings]), table.clauses
+
+
+def nested_bytes(table: ClauseTable | None, ruling: dict, own: bool = False) -> bytes | None:
+    """A ruling's JSON as an item of the document's list (text.nested_json_bytes), its quotes referred to `table`
+    (None: inline) written as the table's NESTED form gives them; `own`: None if the table form would depend on
+    what other rulings quoted (see ClauseTable.refer)."""
+    if table is None:
+        return nested_json_bytes(ruling)
+    referred = table.refer(ruling, NESTED, own)
+    if referred is None:
+        return None
+    try:
+        return nested_json_bytes(referred)
+    except TypeError:  # what orjson refuses is written by json.dumps, which takes no written JSON
+        return nested_json_bytes(table.refer(ruling))
 
 
 def joined(form: str, parts: list) -> bytes | None:
@@ -193,36 +165,21 @@ class EncodedRuling:
         self.block, self.k, self.expect = block, k, block.expects[k]
 
 
-def own_texts(ruling: dict, repo) -> bool:
-    """Whether every quote of the ruling has its clause's text in `repo` (always the case today): then its table
-    form does not depend on what other rulings quoted."""
-    for part in ("trace", "why_not"):
-        for t in ruling.get(part, ()):
-            for q in t["clauses"]:
-                cite = repo.clauses.get(q["id"])
-                if cite is None or q["text"] != cite.text:
-                    return False
-    return True
-
-
 def encode_block(items, repo, form: str) -> EncodedBlock:
     """The EncodedBlock of `items` (rulings, or anything else, kept as given) in `form`, "inline" or "table" (where
     a ruling quoting a text other than its clause's is kept as given too: its table form depends on the others')."""
     text, ends, quoted, expects, out = bytearray(), [], [], [], []
     table = ClauseTable(repo) if form == "table" else None
     for item in items:
-        if not isinstance(item, dict) or "trace" not in item or (table is not None and not own_texts(item, repo)):
+        data = nested_bytes(table, item, own=True) if isinstance(item, dict) and "trace" in item else None
+        if data is None:
             out.append(item)
             continue
         k = len(ends)
         text += SEPARATOR
-        if table is not None:
-            before = len(table.clauses)
-            text += nested_json_bytes(table.refer(item))
-            if len(table.clauses) > before:
-                quoted += [(k, cid) for cid in list(table.clauses)[before:]]
-        else:
-            text += nested_json_bytes(item)
+        text += data
+        if table is not None and len(table.clauses) > len(quoted):
+            quoted += [(k, cid) for cid in list(table.clauses)[len(quoted):]]
         ends.append(len(text))
         expects.append(item.get("expect"))
         out.append(k)
@@ -273,7 +230,7 @@ class RulingsWriter:
         self._write((to_json(head(form))[:-2] + ",\n  \"rulings\": [").encode("utf-8"))
 
     def _put(self, ruling: dict) -> None:
-        text = nested_json_bytes(self.table.refer(ruling) if self.table is not None else ruling)
+        text = nested_bytes(self.table, ruling)
         self._write(b"\n    " if not self.count else SEPARATOR)  # not joined first: the ruling's bytes handed on
         self._write(text)
         self.count += 1

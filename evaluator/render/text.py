@@ -72,6 +72,18 @@ def nested_json_bytes(obj) -> bytes:
     return text[len(_NEST_HEAD):-len(_NEST_TAIL)]
 
 
+def fragment(obj, indent: int | None) -> orjson.Fragment:
+    """JSON of `obj` that orjson writes as it is where it stands in a document: compact (indent None), or as
+    `to_json` writes it at a place `indent` spaces deep in an indented document (its lines after the first indented
+    by that much more), for a value written again and again in the same place (a list of quotes referred to a
+    table of clauses, render/clause_table.py). Raises TypeError where orjson refuses `obj` (then write it as data).
+    JSON text holds no raw newline inside a string, so each newline is one of the layout's."""
+    if indent is None:
+        return orjson.Fragment(orjson.dumps(obj, default=_fragment, option=_ORJSON & ~orjson.OPT_INDENT_2))
+    text = orjson.dumps(obj, default=_fragment, option=_ORJSON)
+    return orjson.Fragment(text.replace(b"\n", b"\n" + b" " * indent) if indent else text)
+
+
 def to_json_bytes(obj) -> bytes:
     """Compact JSON as UTF-8 bytes for other programs (HTTP answers), by orjson: no spaces, non-ASCII kept,
     Decimals as json.dumps writes them; what orjson refuses is written by json.dumps, as compactly."""

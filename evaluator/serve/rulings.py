@@ -28,7 +28,7 @@ from ..engine import engines
 from ..load import json_cases
 from ..load.problems import PolicyInputError, Problem
 from ..render import ruling_format
-from ..render.text import to_json, to_json_bytes
+from ..render.text import to_json
 from . import collector, limits, problems
 
 REQUEST = "request"  # the "file" name problems of a request body are reported at
@@ -120,10 +120,8 @@ class Ruler:
                 r["decision_id"] = did
         status = 422 if out.unusable else 200
         if part is not None:
-            table = ruling_format.ClauseTable(self.repo) if form == "table" else None
-            rulings = [table.refer(r) for r in out.rulings] if table else out.rulings
-            return status, PART, (to_json_bytes(rulings), table.clauses if table else None)
-        return status, JSON, to_json_bytes(ruling_format.document(out.rulings, self.repo, form))
+            return status, PART, ruling_format.part_bytes(out.rulings, self.repo, form)
+        return status, JSON, ruling_format.document_bytes(out.rulings, self.repo, form)
 
 
 def part_of(listed, start: int, stop: int | None, first: bool):
