@@ -51,20 +51,26 @@ _SCALARS = frozenset((str, int, bool, type(None), dt.date))  # equal values of o
 
 
 def _key(iid: str, code: str, used: str, differences: list) -> tuple | None:
-    """The key of a note's words: its readings, then per result its name and each value as its type and itself (a
-    plain value) or as its value_key (a tuple); None if a value is of a kind not remembered."""
+    """The key of a note's words: its readings, then per result its name and each value's type and the value itself
+    (a plain value), its text (a Decimal: 1.5 and 1.50 are equal but shown otherwise) or its value_key (any other);
+    None if a value is of a kind not remembered. Written out per value: it runs for every note."""
     parts = [iid, code, used]
     for d in differences:
-        parts.append(d["result"])
-        for v in (d["value"], d["value_used"]):
-            t = type(v)
-            if t in _SCALARS:
-                parts += (t, v)
-            else:
-                k = value_key(v)
-                if k is None:
-                    return None
-                parts.append(k)
+        v, u = d["value"], d["value_used"]
+        tv, tu = type(v), type(u)
+        if tv is Decimal:
+            v = str(v)
+        elif tv not in _SCALARS:
+            v = value_key(v)
+            if v is None:
+                return None
+        if tu is Decimal:
+            u = str(u)
+        elif tu not in _SCALARS:
+            u = value_key(u)
+            if u is None:
+                return None
+        parts += (d["result"], tv, v, tu, u)
     return tuple(parts)
 
 
