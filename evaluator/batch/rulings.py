@@ -46,17 +46,36 @@ class Rows:
 
     def __init__(self, prog, out):
         rulesets = {rs.result: rs for rs in prog.rulesets}
-        # as Python lists once: reading a numpy array element by element costs more than the whole conversion
-        self.columns = [(name, out.entry[name].tolist(), out.present[name].tolist(), values.tolist(),
-                         _converter(prog, rulesets, name)) for name, values in out.values.items()]
+        # as Python lists once: reading a numpy array element by element costs more than the whole conversion; per
+        # row a state: 0 no entry, 1 null, 2 a value
+        self.columns = [(name, (out.entry[name] * (out.present[name] + 1)).tolist(), values.tolist(),
+                         *_converter(prog, rulesets, name)) for name, values in out.values.items()]
         self.error = out.error.tolist()
 
     def results(self, i: int, case) -> dict:
         out = {}
-        for name, entry, present, values, convert in self.columns:
-            if entry[i]:
-                out[name] = None if not present[i] else values[i] if convert is None else convert(values[i], case)
+        for name, state, values, convert, seen in self.columns:
+            s = state[i]
+            if s == 2:
+                v = values[i]
+                if seen is not None:  # a value of the result's own (immutable): made once per value
+                    hit = seen.get(v)
+                    out[name] = hit if hit is not None else _seen(seen, v, convert(v, case))
+                else:
+                    out[name] = v if convert is None else convert(v, case)
+            elif s:
+                out[name] = None
         return out
+
+
+def _seen(seen: dict, v, value):
+    if len(seen) >= MAX_SEEN:
+        seen.clear()
+    seen[v] = value
+    return value
+
+
+MAX_SEEN = 4096  # values remembered per column of a program's output: few (codes, dates, cents), bounded all the same
 
 
 def _error(case, message: str) -> dict:
@@ -64,21 +83,23 @@ def _error(case, message: str) -> dict:
     return case.doc.problem(case.json_path + ("as_of",), message, NO_RULING, case=case.id).as_json()
 
 
-def _converter(prog, rulesets: dict, name: str):
-    """How a value of the result's column (read as a Python list) becomes the per-case value: a function of the
-    value and the case, or None where the column holds it already (a level, an amount in yuan, a count)."""
-    if name in rulesets:
+def _converter(prog, rulesets: dict, name: str) -> tuple:
+    """How a value of the result's column (read as a Python list) becomes the per-case value: (a function of the
+    value and the case, or None where the column holds it already (a level, an amount in yuan, a count); a
+    mapping to remember what it gives per value where that is a function of the value alone and immutable (a
+    Decimal, a date's text), or None)."""
+    if name in rulesets:  # a new list for each ruling
         labels = rulesets[name].labels  # the fired rules' codes, sorted and joined by spaces
-        return lambda v, case: labels[v].split(" ") if labels[v] else []
+        return lambda v, case: labels[v].split(" ") if labels[v] else [], None
     if name == "salary.coefficient":
-        return lambda v, case: prog.coefficients[v]
+        return lambda v, case: prog.coefficients[v], {}
     if name == "certificate.due_date":  # the per-case result is the ISO date (a datetime64 read as a list: a date)
-        return lambda v, case: (v if isinstance(v, dt.date) else np.datetime64(v, "D").item()).isoformat()
+        return lambda v, case: (v if isinstance(v, dt.date) else np.datetime64(v, "D").item()).isoformat(), {}
     if name in bcompile.LAYER_RESULTS:  # in cents: Decimal(allowance) * percent / 100 as the district step gives it
-        return lambda v, case: common.int_if_whole(Decimal(v) / 100)
+        return lambda v, case: common.int_if_whole(Decimal(v) / 100), {}
     if name == "salary.retiree_top_up":
-        return lambda v, case: _top_up(prog, v, case)
-    return None
+        return lambda v, case: _top_up(prog, v, case), None
+    return None, None
 
 
 def _top_up(prog, cents: int, case):
