@@ -123,7 +123,7 @@ class ClauseTable:
         if self.all_own and store is not None:
             if len(_SHARED) >= self.MAX_REMEMBERED:
                 _SHARED.clear()
-            _SHARED[key] = (store, known)
+            _SHARED[key] = (store, (known[GIVEN], list(map(dict.copy, plain)), *known[NESTED:]))
         return known
 
     def entry(self, clause_id: str, text: str) -> dict:
