@@ -374,7 +374,7 @@ def test_worded_notes_are_remembered_per_typed_value(monkeypatch):
     monkeypatch.setattr(notes, "_WORDS", {})
     variants = [(1, 2), (True, 2), (1.0, 2), (Decimal("1.5"), 2), (Decimal("1.50"), 2), ([1], [2]), ([True], [2]),
                 (None, 2), ("one", 2), (dt.date(2024, 1, 1), 2), (2, Decimal("1.5")), (2, Decimal("1.50")),
-                (2, True), (2, 1), ({"a": 1}, 2)]
+                (2, True), (2, 1), (Decimal("1.5"), Decimal("2.0")), (Decimal("1.50"), Decimal("2.0")), ({"a": 1}, 2)]
     fresh = []
     for v in variants:
         notes._WORDS.clear()

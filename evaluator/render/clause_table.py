@@ -37,7 +37,7 @@ def clause_entry(repo, clause_id: str, text: str) -> dict:
     if hit is not None and hit[0] is store and hit[1]["text"] == text:
         return hit[1].copy()
     entry = _entry(store, clause_id, text)
-    if store is not None:
+    if "clause" in entry:  # the clause's own text (another text is not remembered: it may be a ruling's)
         if len(_ENTRIES) >= ClauseTable.MAX_REMEMBERED:
             _ENTRIES.clear()
         _ENTRIES[clause_id] = (store, entry)
@@ -171,14 +171,17 @@ class ClauseTable:
         return out
 
 def written(plain: list) -> tuple:
-    """The referred quotes as JSON written where they stand (text.fragment), indented (NESTED) and compact:
-    remembered per list whatever the table (a table is made per document, a document of an HTTP answer holds a
-    hundred rulings, and the lists are the same few again and again); as data where orjson refuses them."""
-    try:
-        key = tuple(tuple(q.items()) for q in plain)
-        hit = _WRITTEN.get(key)
-    except TypeError:  # a value that is not hashable: not remembered
-        key = hit = None
+    """The referred quotes as JSON written where they stand (text.fragment), indented (NESTED) and compact; where
+    every quote is referred, remembered per list of ids whatever the table (a table is made per document, a document
+    of an HTTP answer holds a hundred rulings, and the lists are the same few again and again); as data where orjson
+    refuses them."""
+    key = hit = None
+    if all(len(q) == 1 for q in plain):
+        try:
+            key = tuple(q["id"] for q in plain)
+            hit = _WRITTEN.get(key)
+        except TypeError:  # an id that is not hashable: not remembered
+            key = None
     if hit is None:
         try:
             hit = fragment(plain, QUOTES_INDENT), fragment(plain, None)

@@ -51,26 +51,23 @@ _SCALARS = frozenset((str, int, bool, type(None), dt.date))  # equal values of o
 
 
 def _key(iid: str, code: str, used: str, differences: list) -> tuple | None:
-    """The key of a note's words: its readings, then per result its name and each value's type and the value itself
-    (a plain value), its text (a Decimal: 1.5 and 1.50 are equal but shown otherwise) or its value_key (any other);
-    None if a value is of a kind not remembered. Written out per value: it runs for every note."""
+    """The key of a note's words: its readings, then per result its name and its two values, each with its type: as
+    they are (plain values), as their text (two Decimals: 1.5 and 1.50 are equal but shown otherwise), or as their
+    value_key (a tuple, never a type: the shapes cannot be taken for each other); None if a value is of a kind not
+    remembered. The usual pairs are keyed without a call: it runs for every note."""
     parts = [iid, code, used]
     for d in differences:
         v, u = d["value"], d["value_used"]
         tv, tu = type(v), type(u)
-        if tv is Decimal:
-            v = str(v)
-        elif tv not in _SCALARS:
-            v = value_key(v)
-            if v is None:
+        if tv in _SCALARS and tu in _SCALARS:
+            parts += (d["result"], tv, v, tu, u)
+        elif tv is Decimal and tu is Decimal:
+            parts += (d["result"], tv, str(v), tu, str(u))
+        else:
+            kv, ku = value_key(v), value_key(u)
+            if kv is None or ku is None:
                 return None
-        if tu is Decimal:
-            u = str(u)
-        elif tu not in _SCALARS:
-            u = value_key(u)
-            if u is None:
-                return None
-        parts += (d["result"], tv, v, tu, u)
+            parts += (d["result"], kv, ku)
     return tuple(parts)
 
 
