@@ -210,14 +210,19 @@ class RulingsWriter:
         self.pending: list = []
         self.pending_bytes = 0
 
-    def _write(self, data) -> None:
+    def _write(self, data, more=None) -> None:
+        """Write `data` (and `more`, if given: two pieces at once, as each ruling and its separator come)."""
         if self.raw is not None:
-            self.pending.append(data)
-            self.pending_bytes += len(data)
+            if more is None:
+                self.pending.append(data)
+                self.pending_bytes += len(data)
+            else:
+                self.pending += (data, more)
+                self.pending_bytes += len(data) + len(more)
             if self.pending_bytes >= PENDING_BYTES:
                 self._hand_on()
         else:
-            self.out.write(str(data, "utf-8"))
+            self.out.write(str(data, "utf-8") if more is None else str(data, "utf-8") + str(more, "utf-8"))
 
     def _hand_on(self) -> None:
         self.raw.write(b"".join(self.pending))
@@ -230,9 +235,8 @@ class RulingsWriter:
         self._write((to_json(head(form))[:-2] + ",\n  \"rulings\": [").encode("utf-8"))
 
     def _put(self, ruling: dict) -> None:
-        text = nested_bytes(self.table, ruling)
-        self._write(b"\n    " if not self.count else SEPARATOR)  # not joined first: the ruling's bytes handed on
-        self._write(text)
+        # not joined first: the ruling's bytes handed on
+        self._write(b"\n    " if not self.count else SEPARATOR, nested_bytes(self.table, ruling))
         self.count += 1
 
     def _add(self, ruling: EncodedRuling) -> None:
@@ -282,7 +286,8 @@ class RulingsWriter:
         if isinstance(ruling, EncodedRuling):
             self._add(ruling)
             return
-        self._flush()
+        if self.run is not None:
+            self._flush()
         if self.form == "auto":
             if self.held is None:
                 self.held = ruling
