@@ -170,6 +170,7 @@ class ClauseTable:
             out.append(t)
         return out
 
+
 def written(plain: list) -> tuple:
     """The referred quotes as JSON written where they stand (text.fragment), indented (NESTED) and compact; where
     every quote is referred, remembered per list of ids whatever the table (a table is made per document, a document
