@@ -293,7 +293,8 @@ def serve(repo, host: str, port: int, engine: str, log_path=None, log_key=None, 
           allow_hosts=()) -> None:
     import uvicorn  # only the server needs it
 
-    from . import collector, transport
+    from ..ruling import collector
+    from . import transport
     if log_path is not None:
         decision_log.check_writable(log_path)  # a log that cannot be written is refused before serving
     app = create_app(repo, engine, log_path, log_key, workers=workers, host=host, port=port,

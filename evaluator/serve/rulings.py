@@ -29,7 +29,8 @@ from ..load import json_cases
 from ..load.problems import PolicyInputError, Problem
 from ..render import ruling_format
 from ..render.text import to_json
-from . import collector, limits, problems
+from ..ruling import collector
+from . import limits, problems
 
 REQUEST = "request"  # the "file" name problems of a request body are reported at
 JSON = "application/json"

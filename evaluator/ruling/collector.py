@@ -1,4 +1,5 @@
-"""Python's cyclic garbage collector in the server's processes.
+"""Python's cyclic garbage collector in the processes that rule many cases: the server's (`policy serve`, its
+workers) and `policy eval`'s.
 
 A worker holds the repository, its caches and the notes' compiled programs (about 90,000 objects the collector
 tracks), made before it rules anything and kept for its life. Each collection of the oldest generation walks them

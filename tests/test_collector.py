@@ -1,4 +1,4 @@
-"""serve/collector.settle: what a server or worker process holds when it starts is frozen out of the cyclic
+"""ruling/collector.settle: what a server or worker process holds when it starts is frozen out of the cyclic
 collector's walks, garbage of that moment is collected first (not frozen for ever), later cycles are still
 collected, and the young generation is collected every YOUNG allocations. Run in a fresh interpreter: the test
 process's own collector is left as it is."""
@@ -9,13 +9,13 @@ import subprocess
 import sys
 import textwrap
 
-from evaluator.serve import collector
+from evaluator.ruling import collector
 
 from .conftest import ROOT
 
 PROBE = textwrap.dedent("""
     import gc, json, weakref
-    from evaluator.serve import collector
+    from evaluator.ruling import collector
 
     class Node:
         pass
