@@ -37,7 +37,10 @@ class Basis:
         self._index: dict = {}
 
     def id(self, clauses, interpretations=()) -> int:
-        key = (tuple(dict.fromkeys(clauses)), tuple(dict.fromkeys(interpretations)))
+        return self.of((tuple(dict.fromkeys(clauses)), tuple(dict.fromkeys(interpretations))))
+
+    def of(self, key: tuple[tuple, tuple]) -> int:
+        """The id of (clause ids, interpretation ids), each already in order without repeats."""
         if key not in self._index:
             self._index[key] = len(self.items)
             self.items.append(key)
@@ -164,9 +167,8 @@ def compile_worker(repo, day: dt.date) -> Program:
                     level_basis[e, c, lv] = basis.id(W.level_cites(rd, el, cl, r), common.interpretations_of(rv))
         top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
         # the raised and capped level of every (post, years, education, certificate): one take per row in run.py;
-        # worked out once per (post, band level, raises) (the years of a band share it: 3,904 cells, a few hundred
-        # calls)
-        bands = band.tolist()
+        # worked out once per (post, band level, raises) and spread over the years of each band by numpy (3,904
+        # cells, a few hundred calls)
         raised: dict = {}
 
         def raised_level(post, b, el, cl) -> int:
@@ -175,9 +177,12 @@ def compile_worker(repo, day: dt.date) -> Program:
                 raised[key] = W.raised_level(table, rd, post, b, el, cl)[0]
             return raised[key]
 
-        level = np.array([[[[b if el is None or cl is None else raised_level(post, b, el, cl)
-                             for cl in cert_lv] for el in edu_lv] for b in bands[p]]
-                          for p, post in enumerate(posts)], np.int16)
+        level = np.zeros((len(posts), max_years + 1, len(edus), len(certs)), np.int16)
+        for p, post in enumerate(posts):
+            bands, at = np.unique(band[p], return_inverse=True)
+            by_band = np.array([[[b if el is None or cl is None else raised_level(post, b, el, cl)
+                                  for cl in cert_lv] for el in edu_lv] for b in bands.tolist()], np.int16)
+            level[p] = by_band[at]
         t.update(raise_=raise_, top=top, level=level, level_basis=level_basis, edu_err=edu_err, cert_err=cert_err)
     else:
         t["raises_err"] = error("on_probation", rv_err)
@@ -236,19 +241,35 @@ def compile_worker(repo, day: dt.date) -> Program:
             raise RulingError(f"rule set {v.id} has {len(rules)} rules; the batch evaluator handles 16 at most")
         rs = RuleSet(v.data["result"], f"{v.id}@{v.version}", rules,
                      [compile_condition(r.when, kinds) for r in rules], basis.id(v.data["encodes"], []))
-        bases = np.zeros(1 << len(rules), np.int32)
-        for mask in range(1 << len(rules)):
-            fired = [r for i, r in enumerate(rules) if mask >> i & 1]
-            rs.labels.append(" ".join(sorted(r.id for r in fired)))
-            if fired:
-                bases[mask] = basis.id([c for r in fired for c in r.cites],
-                                       [i for r in fired for i in r.interpretations])
-            else:
-                bases[mask] = rs.none_basis
-        rs.bases = bases
+        rs.labels, rs.bases = _masks(rules, basis, rs.none_basis)
         rulesets.append(rs)
 
     return Program(day, repo.digest, versions, specs, basis, errors, t, rulesets, kinds, coefficients)
+
+
+def _masks(rules: list, basis: Basis, none_basis: int) -> tuple[list, np.ndarray]:
+    """For every set of a rule set's rules that fire together (a mask, bit i for rule i): its label (the rules'
+    ids sorted, space-separated) and its basis (the fired rules' clauses and interpretations in rule order, as
+    Trace.add gathers them; none_basis when none fires). Each mask's is its own without its highest rule, with that
+    rule's added: a few list steps a mask instead of going through every rule."""
+    labels, bases = [""], np.zeros(1 << len(rules), np.int32)
+    ids: list = [()]  # mask -> the fired rules' ids, sorted
+    cites: list = [((), ())]  # mask -> (clauses, interpretations) of the fired rules, each in order without repeats
+    bases[0] = none_basis
+    for mask in range(1, 1 << len(rules)):
+        high = mask.bit_length() - 1
+        rule, rest = rules[high], mask ^ (1 << high)
+        ids.append(tuple(sorted(ids[rest] + (rule.id,))))
+        labels.append(" ".join(ids[mask]))
+        clauses, interpretations = cites[rest]
+        cites.append((_added(clauses, rule.cites), _added(interpretations, rule.interpretations)))
+        bases[mask] = basis.of(cites[mask])
+    return labels, bases
+
+
+def _added(have: tuple, more) -> tuple:
+    """`have` with the items of `more` it does not hold yet, in order."""
+    return tuple(dict.fromkeys(have + tuple(more)))
 
 
 def _spread(repo, day: dt.date, specs: dict, allowances: list, basis: Basis) -> dict:
