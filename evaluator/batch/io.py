@@ -11,27 +11,22 @@ from __future__ import annotations
 import difflib
 import io
 import json
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from ..cases.aliases import words_of
-from ..cases.catalogue import case_schema
 from ..load import csv_lines
 from ..load.limits import MAX_ROSTER_BYTES
 from ..load.problems import PolicyInputError, Problem
 from ..load.yaml_strict import read_bounded
-from .facts import GRADE_PREFIX, Column, Facts
+from .columns import TYPED, check_columns
+from .facts import GRADE_PREFIX, Facts
 
 EXTRA_COLUMNS = ("id", "area")
 REJECT_COLUMNS = ("row", "id", "field", "value", "reason")
-MONEY_RE = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
-CENTS = pl.Decimal(scale=2)  # an amount of MONEY_RE read exactly: its integer is the amount in cents
 
 
 @dataclass
@@ -47,9 +42,6 @@ class Roster:
 
 def _problem(path: str, msg: str, code: str, col: int = 0) -> PolicyInputError:
     return PolicyInputError([Problem(path, 1 if col else 0, col, msg, code)])
-
-
-TYPED = {"integer": pl.Int64, "number": pl.Float64, "boolean": pl.Boolean}
 
 
 def read_frame(path: Path, specs: dict) -> tuple[pl.DataFrame, np.ndarray | None, list]:
@@ -160,31 +152,9 @@ def check_frame(shown: str, df: pl.DataFrame, file_rows: np.ndarray | None, stru
     which ids an earlier row has, earlier chunks included, so that an id used twice is found across chunks too."""
     n = df.height
     file_rows = np.arange(1, n + 1) if file_rows is None else file_rows
-    ids = df["id"].fill_null("")
-    gspec = next(s for s in specs.values() if s.type == "grades")
-    # Each column is checked on its own (polars and numpy let go of the GIL while they work), so the columns are
-    # checked side by side on the machine's cores; the problems are gathered in column order, as one by one.
-    tasks = [lambda bad: _check_ids(ids, schema_dir, bad, seen)]
-    for name, spec in specs.items():
-        if spec.type != "grades":
-            raw = df[name] if name in df.columns else pl.Series(name, [None] * n, pl.String)
-            tasks.append(lambda bad, spec=spec, raw=raw: parse_column(spec, raw, bad))
-    for year, col in sorted(grade_cols.items()):
-        tasks.append(lambda bad, text=df[col], col=col: _grade(text, col, gspec, bad))
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        done = list(pool.map(_checked, tasks))
-    bad: list[tuple[np.ndarray, str, pl.Series, str]] = []  # (mask, field, values, reason)
-    for _, problems in done:
-        bad += problems
-    parsed = iter(result for result, _ in done[1:])
-    columns = {name: next(parsed) for name, spec in specs.items() if spec.type != "grades"}
-    grades = {year: next(parsed) for year in sorted(grade_cols)}
-
-    area = _area_codes(df["area"], schema_dir) if "area" in df.columns else None
-    if areas is not None and area is not None:
-        text = df["area"].cast(pl.String)
-        known = area.is_in(list(areas)).fill_null(False).to_numpy()
-        bad.append((~known, "area", text, f"not an area of the cost-sharing policy: one of {', '.join(areas)}"))
+    # every column checked by one polars query (batch/columns.py); the problems in column order
+    got = check_columns(df, specs, grade_cols, schema_dir, areas, repeated if seen is None else seen.repeated)
+    columns, bad, ids, area = got.columns, got.bad, got.ids, got.area
     # the semantic checks of case files (evaluator/cases/files.py)
     b, h = columns["birth_date"], columns["hire_date"]
     bad.append((b.present & h.present & (h.values < b.values), "hire_date", df.get_column("hire_date", default=None),
@@ -209,33 +179,13 @@ def check_frame(shown: str, df: pl.DataFrame, file_rows: np.ndarray | None, stru
     rejects += structural
     rejects.sort(key=lambda r: r[0])
     keep = ~reject
-    facts = Facts(n, columns, grades)
+    facts = Facts(n, columns, got.grades)
     if reject.any():  # a copy of every column only when rows are dropped
         facts = facts.take(keep)
+        ids = ids.filter(pl.Series(keep))
+        area = area.filter(pl.Series(keep)) if area is not None else None
     rows = file_rows[keep]
-    area = area.filter(pl.Series(keep)) if area is not None else None
-    return Roster(shown, n + len(structural), facts, rows, ids.filter(pl.Series(keep)), area, rejects)
-
-
-def _area_codes(area: pl.Series, schema_dir) -> pl.Series:
-    """The area column with the text's words (兴庆区 …) read as the funding kind's area codes (xingqing …)."""
-    node = case_schema(str(schema_dir))["$defs"]["funding_facts"]["properties"]["area"]
-    return area.cast(pl.String).replace(words_of(node))
-
-
-def _checked(task) -> tuple:
-    """(what the task returns, the problems it found)."""
-    bad: list = []
-    return task(bad), bad
-
-
-def _check_ids(ids: pl.Series, schema_dir, bad: list, seen=None) -> None:
-    case = case_schema(str(schema_dir))["$defs"]["case"]["properties"]["id"]
-    id_ok = ids.str.contains(case["pattern"]) & (ids.str.len_chars() <= case["maxLength"])
-    bad.append((~id_ok.to_numpy(), "id", ids, "a worker id is letters, digits, '_', '.', '-' (at most "
-                f"{case['maxLength']})"))
-    dup = repeated(ids) if seen is None else seen.repeated(ids)
-    bad.append((dup & id_ok.to_numpy(), "id", ids, "worker id used twice (see the first row with this id)"))
+    return Roster(shown, n + len(structural), facts, rows, ids, area, rejects)
 
 
 def repeated(ids: pl.Series) -> np.ndarray:
@@ -243,93 +193,6 @@ def repeated(ids: pl.Series) -> np.ndarray:
     distinct (nearly always), no id repeats, and the exact but ten times slower is_first_distinct is not needed."""
     n = len(ids)
     return np.zeros(n, bool) if ids.hash().n_unique() == n else ~ids.is_first_distinct().to_numpy()
-
-
-def _grade(text: pl.Series, col: str, gspec, bad: list) -> np.ndarray:
-    empty = (text.is_null() | (text == "")).to_numpy()
-    codes = _codes(text, gspec.enum, gspec.words)
-    bad.append(((codes < 0) & ~empty, col, text, f"not a grade: one of {gspec.choices}"))
-    return codes
-
-
-def parse_column(spec, raw: pl.Series, bad: list) -> Column:
-    n = len(raw)
-    text = raw  # no trimming: a value with spaces around it is not a value of the contract
-    is_text = raw.dtype == pl.String
-    empty = (text.is_null() | (text == "")).to_numpy() if is_text else text.is_null().to_numpy()
-    name = spec.name
-    if spec.type == "enum":
-        codes = _codes(text, spec.enum, spec.words)
-        bad.append(((codes < 0) & ~empty, name, raw, f"not one of: {spec.choices}"))
-        values, ok = codes, codes >= 0
-        if spec.default is not None:
-            values = np.where(empty, spec.enum.index(spec.default), codes).astype(np.int8)
-    elif spec.type == "boolean" and not is_text:
-        t, f = text.fill_null(False).to_numpy(), (~text).fill_null(False).to_numpy()
-        values, ok = np.where(empty, bool(spec.default), t), t | f
-    elif spec.type == "boolean":
-        low = text.str.to_lowercase()
-        t, f = (low == "true").fill_null(False).to_numpy(), (low == "false").fill_null(False).to_numpy()
-        bad.append((~(t | f) & ~empty, name, raw, "not a boolean: true or false"))
-        values, ok = np.where(empty, bool(spec.default), t), t | f
-    elif spec.type in ("integer", "number"):
-        num = text.cast(TYPED[spec.type], strict=False)
-        ok = num.is_not_null().to_numpy()
-        values = num.fill_null(0).to_numpy()
-        if spec.type == "number":
-            ok &= np.isfinite(values)
-        in_range = np.ones(n, bool)
-        if spec.minimum is not None:
-            in_range &= values >= spec.minimum
-        if spec.maximum is not None:
-            in_range &= values <= spec.maximum
-        bad.append((~ok & ~empty, name, raw, f"not a{'n integer' if spec.type == 'integer' else ' number'}"))
-        bad.append((ok & ~in_range & ~empty, name, raw, f"out of range {spec.minimum}..{spec.maximum}"))
-        ok &= in_range
-        if spec.default is not None:
-            values = np.where(empty, spec.default, values)
-    elif spec.type == "money":
-        ok = text.str.contains(MONEY_RE).fill_null(False).to_numpy()
-        # what MONEY_RE accepts (at most 12 digits, 2 decimals) a decimal of scale 2 holds exactly: its integer is
-        # the cents (0 where the text is not an amount)
-        cents = text.cast(CENTS, strict=False).to_physical().cast(pl.Int64, strict=False).fill_null(0).to_numpy()
-        values = np.where(ok, cents, 0)
-        bad.append((~ok & ~empty, name, raw, "not an amount of yuan with at most two decimals"))
-        in_range = (values >= _cents(spec.minimum)) & (values <= _cents(spec.maximum))
-        bad.append((ok & ~in_range & ~empty, name, raw, f"out of range {spec.minimum}..{spec.maximum} yuan"))
-        ok &= in_range
-    elif spec.type == "date":
-        # no cache of parsed values: parsing every value again measured twice as fast as looking it up
-        day = text.str.to_date("%Y-%m-%d", strict=False, cache=False) if is_text else text
-        ok = day.is_not_null().to_numpy()
-        if is_text:
-            ok &= (text.str.len_chars() == 10).fill_null(False).to_numpy()
-        values = day.cast(pl.Int32).fill_null(0).to_numpy().astype("datetime64[D]")
-        bad.append((~ok & ~empty, name, raw, "not a real date (YYYY-MM-DD)"))
-    else:  # pragma: no cover - a schema type this reader does not know is a bug here, not a user's mistake
-        raise TypeError(f"fact type {spec.type}")
-    if spec.required:
-        bad.append((empty, name, raw, "required: every worker needs it"))
-    present = ok & ~empty if spec.default is None else np.ones(n, bool)
-    return Column(values, present)
-
-
-def _codes(text: pl.Series, enum: tuple, words: dict) -> np.ndarray:
-    """Codes into `enum` (schema order), -1 for empty or unknown text; the text's words (正职, 本科 …) are read as
-    their codes, column-wise."""
-    if text.dtype != pl.String:
-        text = text.cast(pl.String)
-    # one pass: each code and each word mapped to the code's place (a word given as a code too reads as its code's
-    # word, as replacing the words first did), anything else to -1
-    index = {code: i for i, code in enumerate(enum)}
-    index.update((word, index[code]) for word, code in words.items() if code in index)
-    return text.replace_strict(index, default=-1, return_dtype=pl.Int8).fill_null(-1).to_numpy()
-
-
-def _cents(v) -> int:
-    from decimal import Decimal
-
-    return int(Decimal(str(v)) * 100)
 
 
 def rejects_frame(rejects: list) -> pl.DataFrame:
