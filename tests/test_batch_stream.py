@@ -183,23 +183,42 @@ def test_a_roster_with_many_repeats_is_read_in_bounded_pieces(monkeypatch):
     assert sum(map(sum, repeats_in_chunks(chunks_))) == len(ids) - 121
 
 
-def test_the_command_gives_the_same_files_for_any_chunk_size(tmp_path):
+def test_the_command_gives_the_same_files_for_any_chunk_size(tmp_path, monkeypatch):
+    """The same rulings, rejects, summary and messages, and the rulings file the same to the byte (its row groups
+    are cut at a fixed number of rows, not where the chunks were cut)."""
+    monkeypatch.setattr(io, "ROW_GROUP_ROWS", 100)
     _, raw = faulty_roster(1600)
     src = tmp_path / "roster.csv"
     src.write_bytes(raw)
     got = []
-    for rows in ("5", "100000"):
+    for rows in ("5", "333", "100000"):
         out = tmp_path / f"o{rows}.parquet"
         code, stdout, stderr = run_policy("batch", src, "--as-of", "2025-01-01", "--out", out, "--chunk-rows", rows,
                                           "--summary", tmp_path / f"s{rows}.json")
         assert code == 2 and "Traceback" not in stderr
         s = json.loads((tmp_path / f"s{rows}.json").read_text())
         s.pop("seconds"), s.pop("out")
-        got.append((pl.read_parquet(out), (tmp_path / f"o{rows}.rejects.csv").read_bytes(), s, stderr))
-    assert got[0][0].equals(got[1][0]) and got[0][1:] == got[1][1:]
+        got.append((pl.read_parquet(out), (tmp_path / f"o{rows}.rejects.csv").read_bytes(), s, stderr,
+                    out.read_bytes()))
+    for other in got[1:]:
+        assert got[0][0].equals(other[0]) and got[0][1:] == other[1:]
     with pytest.raises(SystemExit) as exc:  # argparse's usage error
         run_policy("batch", src, "--as-of", "2025-01-01", "--out", tmp_path / "x.parquet", "--chunk-rows", "0")
     assert exc.value.code == 2 and not (tmp_path / "x.parquet").exists()
+
+
+def test_the_rulings_file_is_the_same_to_the_byte_for_any_chunk_size(tmp_path):
+    """Large enough for several row groups of the default size (a smaller file is one row group whatever its
+    chunks): polars' sink, left to itself, cut them by its estimate of their bytes, which followed the chunks."""
+    src = tmp_path / "roster.csv"
+    sample.write(sample.generate(2 * io.ROW_GROUP_ROWS + 123, 5, AS_OF), src)
+    files = []
+    for rows in ("100000", "41000"):
+        out = tmp_path / f"o{rows}.parquet"
+        code, _, stderr = run_policy("batch", src, "--as-of", "2025-01-01", "--out", out, "--chunk-rows", rows)
+        assert code == 0, stderr
+        files.append(out.read_bytes())
+    assert files[0] == files[1]
 
 
 def test_a_line_too_long_mid_roster_is_refused_and_leaves_no_output(tmp_path, monkeypatch):

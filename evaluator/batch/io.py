@@ -223,9 +223,16 @@ def write_rulings(df: pl.DataFrame, path: Path) -> None:
         df.write_parquet(path, **PARQUET)
 
 
+# Rows of each row group of a rulings file written as it goes: a fixed number, so that the file is the same
+# whatever the chunks the roster was read in (polars' sink otherwise cuts its row groups by its own estimate of
+# their bytes, which depends on how the rows came)
+ROW_GROUP_ROWS = 100_000
+
+
 def sink_rulings(lf: pl.LazyFrame, path: Path) -> None:
-    """A lazy rulings table into one Parquet file by polars' streaming engine, as write_rulings writes a frame."""
-    lf.sink_parquet(path, **PARQUET)
+    """A lazy rulings table into one Parquet file by polars' streaming engine, as write_rulings writes a frame, in
+    row groups of ROW_GROUP_ROWS rows."""
+    lf.sink_parquet(path, row_group_size=ROW_GROUP_ROWS, **PARQUET)
 
 
 def read_rulings(path: Path) -> pl.DataFrame:
