@@ -4,8 +4,10 @@ and summary as the whole roster read and ruled at once, row for row, with every 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import tempfile
+import threading
 
 import polars as pl
 import pytest
@@ -106,8 +108,10 @@ def test_a_roster_repeating_its_ids_is_ruled_as_at_once(repo, tmp_path, monkeypa
     s_all, rejects = reference(repo, src, specs, areas, prog, tmp_path / "all.parquet", tmp_path / "all.rejects.csv")
     assert sum(r[4].startswith("worker id used twice") for r in rejects) == 600 + 49  # the copies of rows 100-149 have ids no longer used
     out = tmp_path / "chunked.parquet"
-    st = stream.rule_roster(prog, src, specs, repo.schema_dir, areas, out, tmp_path / "chunked.rejects.csv", True,
-                            97, keep_rejects=16)
+    compiled = []  # the program given as what compiles it (as policy batch does): compiled once for both readings
+    st = stream.rule_roster(lambda: compiled.append(1) or prog, src, specs, repo.schema_dir, areas, out,
+                            tmp_path / "chunked.rejects.csv", True, 97, keep_rejects=16, taper=True)
+    assert compiled == [1]
     assert pl.read_parquet(tmp_path / "all.parquet").equals(pl.read_parquet(out))
     assert (tmp_path / "all.rejects.csv").read_bytes() == (tmp_path / "chunked.rejects.csv").read_bytes()
     s = summary.finish(st.part, st.rows, st.rejected_rows)
@@ -128,6 +132,26 @@ def test_every_chunk_size_reads_the_same_lines(repo, tmp_path):
         parts = list(chunks.read_chunks(src, specs, rows))
         assert [p.first for p in parts] == list(range(0, 40, rows))
         assert pl.concat([p.df for p in parts], how="vertical_relaxed").cast(pl.String).equals(whole.cast(pl.String))
+        tapered = list(chunks.read_chunks(src, specs, rows, taper=True))
+        assert pl.concat([p.df for p in tapered], how="vertical_relaxed").cast(pl.String).equals(
+            whole.cast(pl.String))
+        assert [p.first for p in tapered] == [0] + list(itertools.accumulate(p.lines for p in tapered[:-1]))
+
+
+def test_a_tapered_roster_starts_and_ends_with_smaller_chunks(repo, tmp_path):
+    """policy batch's chunks (chunks.Taper): a quarter of --chunk-rows, a half, then full ones, and about half of
+    what is left at a time near the end, never under a quarter (but for the rest at the very end)."""
+    src = tmp_path / "r.csv"
+    sample.write(sample.generate(1000, 3, AS_OF), src)
+    sizes = [p.lines for p in chunks.read_chunks(src, worker_specs(repo.schema_dir), 100, taper=True)]
+    assert sum(sizes) == 1000 and max(sizes) == 100
+    assert sizes[:4] == [25, 50, 100, 100] and min(sizes) >= 25
+    assert max(sizes[-3:]) < 100 and sizes[-3] > sizes[-2]  # about half of what was left, then a quarter
+    plan = chunks.Taper(100, size=100_000)  # lines of 100 bytes: 1,000 lines
+    assert [plan.lines(b, 0, 0) for b in range(4)] == [25, 50, 100, 100]  # nothing read yet: no end in sight
+    assert plan.lines(9, 600, 60_000) == 100 and plan.lines(9, 850, 85_000) == 75  # 150 left: half of them
+    assert plan.lines(9, 900, 90_000) == 50 and plan.lines(9, 960, 96_000) == 65  # 40 left: all (and some)
+    assert chunks.Taper(100).lines(9, 950, 95_000) == 100  # the file's size unknown
 
 
 def repeats_in_chunks(chunks_: list[list[str]]) -> list[list[bool]]:
@@ -278,9 +302,20 @@ def test_read_ahead_gives_every_item_in_order_and_raises_a_failure_in_its_place(
     assert got == list(range(7))  # every item before the failure, then the failure
 
 
-def test_read_ahead_stops_its_thread_and_closes_the_source_when_the_consumer_stops():
-    import threading
+def test_read_ahead_starts_making_items_before_the_first_is_asked_for():
+    """policy batch reads and checks the first chunks while its program is compiled."""
+    made = threading.Event()
 
+    def items():
+        made.set()
+        yield from range(3)
+
+    with chunks.read_ahead(items()) as ahead:
+        assert made.wait(10)  # no next() yet
+        assert list(ahead) == [0, 1, 2]
+
+
+def test_read_ahead_stops_its_thread_and_closes_the_source_when_the_consumer_stops():
     closed = threading.Event()
 
     def items():

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import collections
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +58,7 @@ class IdRuns:
         # disk, which the checks of the next chunk need not do
         self._writer: ThreadPoolExecutor | None = None
         self._pending: collections.deque = collections.deque()
+        self._check: Future | None = None  # the check across chunks (finish)
 
     def repeated(self, ids: pl.Series) -> np.ndarray:
         """True for each id of this chunk that an earlier row of this chunk has (earlier chunks: across_chunks)."""
@@ -75,10 +76,14 @@ class IdRuns:
         self.rows += len(ids)
         return dup
 
-    def _written(self) -> None:
-        """Every run submitted is on disk (a failure to write one raised here)."""
-        while self._pending:
-            self._pending.popleft().result()
+    def finish(self) -> None:
+        """The last chunk has been seen: the check across chunks starts now, on the thread that wrote the runs
+        (after them), while the last chunks are ruled and written; across_chunks() gives its answer."""
+        if self._check is None:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policy-batch-ids")
+            runs, self._pending = list(self._pending), collections.deque()
+            self._check = self._writer.submit(self._across_chunks, runs)
 
     def _run(self, ids: pl.Series, ordinals: np.ndarray, run: int) -> None:
         if self._spill is None:
@@ -92,8 +97,14 @@ class IdRuns:
             self._spill.path(f"{run}.ipc"))
 
     def across_chunks(self) -> Repeats | None:
-        """The rows whose id an earlier chunk has, or None when no id is repeated across chunks."""
-        self._written()
+        """The rows whose id an earlier chunk has, or None when no id is repeated across chunks (worked out after
+        the last chunk: finish())."""
+        self.finish()
+        return self._check.result()
+
+    def _across_chunks(self, runs: list[Future]) -> Repeats | None:
+        for written in runs:  # done before this task (one thread, in order): a failure to write one raised here
+            written.result()
         if self.runs < 2:
             return None
         parts = int(min(BUCKETS, max(1, -(-self.rows // PARTITION_ROWS))))
@@ -136,8 +147,10 @@ class IdRuns:
         if self._writer is not None:
             for f in self._pending:
                 f.cancel()
+            if self._check is not None:
+                self._check.cancel()
             self._writer.shutdown(wait=True)
-            self._writer, self._pending = None, collections.deque()
+            self._writer, self._pending, self._check = None, collections.deque(), None
         if self._spill is not None:
             self._spill.close()
             self._spill = None
@@ -150,6 +163,9 @@ class Repeats:
     def __init__(self, files: list[Path]) -> None:
         self.files = files  # in the IdRuns' spill: valid until it is closed
         self.rows = 0
+
+    def finish(self) -> None:
+        """Nothing is left to check after the last chunk."""
 
     def repeated(self, ids: pl.Series) -> np.ndarray:
         dup = repeated(ids.fill_null(""))
@@ -169,6 +185,9 @@ class OneId:
     def __init__(self, worker_id: str) -> None:
         self.worker_id = worker_id
         self.seen = False
+
+    def finish(self) -> None:
+        """Nothing is left to check after the last chunk."""
 
     def repeated(self, ids: pl.Series) -> np.ndarray:
         dup = repeated(ids.fill_null(""))

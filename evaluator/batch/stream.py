@@ -5,8 +5,11 @@ rejected rows to the rejects CSV, and the totals folded into one summary part (s
 rejects and summary are those of ruling the whole roster at once, row for row (tests/test_batch_stream.py).
 
 Threads share the work (chunks.read_ahead): one cuts and parses the chunk after next, one checks the next one (in
-file order, for the ids seen so far; the ids are spilled on a thread of their own, seen.IdRuns), this one rules,
-frames and sums the current one, and the sink's compresses and writes the one before.
+file order, for the ids seen so far; the ids are spilled on a thread of their own, seen.IdRuns, which also checks
+them across chunks once the last is read), this one rules, frames and sums the current one, and the sink's
+compresses and writes the one before. Fixed costs are overlapped too: the reading and checking threads start
+before the program is compiled (rule_roster takes what compiles it), and `policy batch` cuts a CSV's first and
+last chunks smaller (chunks.Taper), so that every thread has work sooner after the start and until nearer the end.
 """
 from __future__ import annotations
 
@@ -56,39 +59,51 @@ def rule_frame(prog: Program, ro: io.Roster, look: frame.Lookups | None = None) 
     return frame.vector_frame(prog, out, keep, head, look), rejects
 
 
-def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows: int, seen
+def checked(path: Path, specs: dict, schema_dir, areas: list | None, chunk_rows: int, seen, taper: bool = False
             ) -> Iterator[io.Roster]:
-    """The roster's chunks checked as worker cases, in file order (the header checked with the first)."""
+    """The roster's chunks checked as worker cases, in file order (the header checked with the first); `taper`:
+    a CSV's first and last chunks smaller (chunks.Taper). After the last chunk, `seen.finish()`."""
     grade_cols = None
     # the chunks are cut and parsed (CSV) on a thread of their own, a chunk ahead of the checks, which keep the
     # file's order (the ids seen so far)
-    for ch in chunks.read_ahead(chunks.read_chunks(path, specs, chunk_rows), "policy-batch-parse"):
-        if grade_cols is None:
-            grade_cols = io.check_header(ch.df, specs, str(path))
-        yield io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas, grade_cols,
-                             seen)
+    with chunks.read_ahead(chunks.read_chunks(path, specs, chunk_rows, taper), "policy-batch-parse") as parsed:
+        for ch in parsed:
+            if grade_cols is None:
+                grade_cols = io.check_header(ch.df, specs, str(path))
+            yield io.check_frame(str(path), ch.df, ch.file_rows(), ch.structural, specs, schema_dir, areas,
+                                 grade_cols, seen)
+    seen.finish()
 
 
-def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
-                rejects_path: Path, always_rejects: bool, chunk_rows: int = CHUNK_ROWS,
-                progress: Callable[[int], None] | None = None, keep_rejects: int = 0) -> Streamed:
+def rule_roster(prog: Program | Callable[[], Program], path: Path, specs: dict, schema_dir, areas: list | None,
+                out: Path, rejects_path: Path, always_rejects: bool, chunk_rows: int = CHUNK_ROWS,
+                progress: Callable[[int], None] | None = None, keep_rejects: int = 0, taper: bool = False
+                ) -> Streamed:
     """Rule the roster at `path` into `out` (.parquet, or .csv) and `rejects_path` (written when a row is rejected
     or `always_rejects`). A problem with the file itself (PolicyInputError) is raised before anything is written
-    when it is in the header, and otherwise after the outputs begun are removed.
+    when it is in the header, and otherwise after the outputs begun are removed. `prog`: the compiled program, or
+    what compiles it (called once, while the first chunks are read and checked); `taper`: a CSV's first and last
+    chunks smaller (chunks.Taper), which `policy batch` asks for.
 
     The ids of every chunk are spilled as they come (batch/seen.py); when, at the end, an id turns out to be used
     in two chunks, the roster is ruled a second time knowing those rows, so that what is written is exact."""
     first = IdRuns()
+    compiled: list[Program] = [] if callable(prog) else [prog]
+
+    def program() -> Program:
+        if not compiled:
+            compiled.append(prog())
+        return compiled[0]
     try:
-        st = _rule_pass(prog, path, specs, schema_dir, areas, out, rejects_path, always_rejects, chunk_rows,
-                        progress, keep_rejects, first)
+        st = _rule_pass(program, path, specs, schema_dir, areas, out, rejects_path, always_rejects, chunk_rows,
+                        progress, keep_rejects, first, taper)
         try:
             again = first.across_chunks()
             if again is not None:
                 if st.rejects_written:
                     rejects_path.unlink()
-                st = _rule_pass(prog, path, specs, schema_dir, areas, out, rejects_path, always_rejects,
-                                chunk_rows, progress, keep_rejects, again)
+                st = _rule_pass(program, path, specs, schema_dir, areas, out, rejects_path, always_rejects,
+                                chunk_rows, progress, keep_rejects, again, taper)
         except BaseException:  # the files of the first reading are not exact: none is left
             out.unlink(missing_ok=True)
             if st.rejects_written:
@@ -99,19 +114,27 @@ def rule_roster(prog: Program, path: Path, specs: dict, schema_dir, areas: list 
         first.close()
 
 
-def _rule_pass(prog: Program, path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
-               rejects_path: Path, always_rejects: bool, chunk_rows: int, progress, keep_rejects: int, seen
-               ) -> Streamed:
+def _rule_pass(program: Callable[[], Program], path: Path, specs: dict, schema_dir, areas: list | None, out: Path,
+               rejects_path: Path, always_rejects: bool, chunk_rows: int, progress, keep_rejects: int, seen,
+               taper: bool) -> Streamed:
     """One reading of the roster, chunk by chunk, into the output files (rule_roster)."""
     st = Streamed()
     enum = specs["certificate"].enum
-    look = frame.lookups(prog)
     rejects_fh = None
+    # the chunks are read and checked on threads of their own from now on, one chunk ahead of the ruling: the
+    # first ones while the program is compiled
+    read = chunks.read_ahead(checked(path, specs, schema_dir, areas, chunk_rows, seen, taper))
+    try:
+        prog = program()
+        look = frame.lookups(prog)
+    except BaseException:
+        read.close()
+        raise
 
     def ruled() -> Iterator[pl.DataFrame]:
         nonlocal rejects_fh
         # the next chunk is read and checked on a thread of its own while this one is ruled and written
-        for ro in chunks.read_ahead(checked(path, specs, schema_dir, areas, chunk_rows, seen)):
+        for ro in read:
             df, rejects = rule_frame(prog, ro, look)
             st.rows += ro.rows
             st.chunks += 1
@@ -147,7 +170,8 @@ def _rule_pass(prog: Program, path: Path, specs: dict, schema_dir, areas: list |
             st.rejects_written = True
             io.append_rejects(rejects_fh, [], header=True)
     finally:
-        frames.close()  # stops the reading thread (chunks.read_ahead) before the ids it checks against go
+        frames.close()
+        read.close()  # stops the reading threads (chunks.ReadAhead) before the ids they check against go
         if rejects_fh is not None:
             rejects_fh.close()
     return st

@@ -6,10 +6,12 @@ or the roster unusable; 3 an internal error.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable, Iterator
 
 from .common import err as _err
 from .common import add_assume_adopted_arg, output_problem, refuse_broken, with_assumed
@@ -50,8 +52,9 @@ def add_parsers(sub, date_arg) -> None:
                         "(default $DASK_SCHEDULER_ADDRESS)")
     b.add_argument("--partition", type=int, default=4096, help="rows per task on the traced path")
     b.add_argument("--chunk-rows", type=positive, default=None,
-                   help="rows read, ruled and written at a time (default 100,000: memory is about 2 KB a row of "
-                        "the chunk, whatever the roster's size; the rulings are the same for any value)")
+                   help="rows read, ruled and written at a time, at most (default 100,000: memory is about 2 KB a "
+                        "row of the chunk, whatever the roster's size; a CSV's first and last chunks are smaller; "
+                        "the rulings, and the files, are the same for any value)")
     add_assume_adopted_arg(b)
     add_log_args(b, "append the run to this decision log as one record: the digests of the roster and the output "
                     "files (not --explain)")
@@ -71,9 +74,21 @@ def cmd_roster(args) -> int:
     return 0
 
 
-def cmd_batch(args) -> int:
+@contextlib.contextmanager
+def progress_bar() -> Iterator[Callable[[int], None] | None]:
+    """What to tell the workers ruled: a progress bar on stderr when it is a terminal (shown after 2 s), else
+    nothing (tqdm is not even imported: it is not needed)."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if not (isatty and isatty()):
+        yield None
+        return
     from tqdm import tqdm
 
+    with tqdm(desc="policy batch", unit="worker", delay=2, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def cmd_batch(args) -> int:
     from .. import api
     from ..render.text import ruling_text, to_json
     from ..batch import compile as bcompile
@@ -106,15 +121,16 @@ def cmd_batch(args) -> int:
                                 args.chunk_rows or stream.CHUNK_ROWS)
         return _explain(args, repo, mine, hit, ruling_text, to_json)
 
-    prog = bcompile.compile_worker(repo, args.as_of)
     if args.traced:
+        prog = bcompile.compile_worker(repo, args.as_of)
         rows, rejected_rows, shown_rejects, n_rejects, part, certificates = _traced(args, repo, prog, specs, areas,
                                                                                    rejects_path)
     else:
-        with tqdm(desc="policy batch", unit="worker", delay=2, file=sys.stderr, disable=None) as bar:
-            st = stream.rule_roster(prog, args.roster, specs, repo.schema_dir, areas, args.out, rejects_path,
-                                    args.rejects is not None, args.chunk_rows or stream.CHUNK_ROWS, bar.update,
-                                    SHOWN)
+        with progress_bar() as bar:
+            # the program is compiled while the first chunks are read and checked
+            st = stream.rule_roster(lambda: bcompile.compile_worker(repo, args.as_of), args.roster, specs,
+                                    repo.schema_dir, areas, args.out, rejects_path, args.rejects is not None,
+                                    args.chunk_rows or stream.CHUNK_ROWS, bar, SHOWN, taper=True)
         rows, rejected_rows, shown_rejects, n_rejects = st.rows, st.rejected_rows, st.first_rejects, st.rejects
         part, certificates = st.part, st.certificates
     s = summary.finish(part, rows, rejected_rows)
