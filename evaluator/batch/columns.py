@@ -62,15 +62,34 @@ def check_columns(df: pl.DataFrame, specs: dict, grade_cols: dict, schema_dir, a
     missing = [name for name, spec in specs.items() if spec.type != "grades" and name not in df.columns]
     if missing:
         df = df.with_columns(pl.lit(None, pl.String).alias(name) for name in missing)
+    key = (repr(specs), tuple(df.schema.items()), tuple(sorted(grade_cols.items())), str(schema_dir),
+           None if areas is None else tuple(areas), has_area)
+    plan = _PLANS.get(key)
+    if plan is None:  # the same for every chunk of a roster: made once
+        if len(_PLANS) >= MAX_PLANS:
+            _PLANS.clear()
+        plan = _PLANS[key] = _plan_checks(dict(df.schema), specs, grade_cols, schema_dir, areas, has_area)
+    query, finish = plan
+    return finish(query.run(df), df, repeated)
+
+
+MAX_PLANS = 8  # rosters' column layouts whose query is kept (a run reads one roster, a test a few)
+_PLANS: dict = {}
+
+
+def _plan_checks(schema: dict, specs: dict, grade_cols: dict, schema_dir, areas: list | None, has_area: bool
+                 ) -> tuple[Query, Callable]:
+    """The query of check_columns for a roster's columns, and what makes its Checked of the query's results."""
     q = Query()
     case = case_schema(str(schema_dir))["$defs"]["case"]["properties"]["id"]
     ids = pl.col("id").fill_null("")
     at_ids = q.add(ids)
     at_id_ok = q.add(ids.str.contains(case["pattern"]) & (ids.str.len_chars() <= case["maxLength"]))
-    finish: list[tuple[str, Callable]] = [(name, _plan(spec, name, df.schema[name], q))
-                                          for name, spec in specs.items() if spec.type != "grades"]
+    facts: list[tuple[str, Callable]] = [(name, _plan(spec, name, schema[name], q))
+                                         for name, spec in specs.items() if spec.type != "grades"]
     gspec = next(s for s in specs.values() if s.type == "grades")
-    graded = [(year, col, q.add(_codes(pl.col(col), gspec.enum, gspec.words)), q.add(_empty(pl.col(col), True)))
+    grade = Codes(gspec.enum, gspec.words)
+    graded = [(year, col, q.add(grade.expr(pl.col(col))), q.add(_empty(pl.col(col), True)))
               for year, col in sorted(grade_cols.items())]
     if has_area:
         node = case_schema(str(schema_dir))["$defs"]["funding_facts"]["properties"]["area"]
@@ -78,41 +97,54 @@ def check_columns(df: pl.DataFrame, specs: dict, grade_cols: dict, schema_dir, a
         at_area = q.add(text.replace(words_of(node)))  # the text's words (兴庆区 …) read as the area codes
         at_known = q.add(text.replace(words_of(node)).is_in(list(areas or ())).fill_null(False))
         at_text = q.add(text)
-    got = q.run(df)
 
-    bad: list = []
-    ids_s = got[at_ids].alias("id")
-    id_ok = got[at_id_ok].to_numpy()
-    bad.append((~id_ok, "id", ids_s, "a worker id is letters, digits, '_', '.', '-' (at most "
-                f"{case['maxLength']})"))
-    bad.append((repeated(ids_s) & id_ok, "id", ids_s, "worker id used twice (see the first row with this id)"))
-    columns = {name: make(got, df[name], bad) for name, make in finish}
-    grades = {}
-    for year, col, at_codes, at_empty in graded:
-        codes = got[at_codes].to_numpy()
-        bad.append(((codes < 0) & ~got[at_empty].to_numpy(), col, df[col], f"not a grade: one of {gspec.choices}"))
-        grades[year] = codes
-    area = None
-    if has_area:
-        area = got[at_area].alias("area")
-        if areas is not None:
-            bad.append((~got[at_known].to_numpy(), "area", got[at_text].alias("area"),
-                        f"not an area of the cost-sharing policy: one of {', '.join(areas)}"))
-    return Checked(columns, grades, ids_s, area, bad)
+    def finish(got: list, df: pl.DataFrame, repeated: Callable) -> Checked:
+        bad: list = []
+        ids_s = got[at_ids].alias("id")
+        id_ok = got[at_id_ok].to_numpy()
+        bad.append((~id_ok, "id", ids_s, "a worker id is letters, digits, '_', '.', '-' (at most "
+                    f"{case['maxLength']})"))
+        bad.append((repeated(ids_s) & id_ok, "id", ids_s, "worker id used twice (see the first row with this id)"))
+        columns = {name: make(got, df[name], bad) for name, make in facts}
+        grades = {}
+        for year, col, at_codes, at_empty in graded:
+            codes = grade.of(got[at_codes])
+            bad.append(((codes < 0) & ~got[at_empty].to_numpy(), col, df[col],
+                        f"not a grade: one of {gspec.choices}"))
+            grades[year] = codes
+        area = None
+        if has_area:
+            area = got[at_area].alias("area")
+            if areas is not None:
+                bad.append((~got[at_known].to_numpy(), "area", got[at_text].alias("area"),
+                            f"not an area of the cost-sharing policy: one of {', '.join(areas)}"))
+        return Checked(columns, grades, ids_s, area, bad)
+    return q, finish
 
 
 def _empty(e: pl.Expr, is_text: bool) -> pl.Expr:
     return (e.is_null() | (e == "")) if is_text else e.is_null()
 
 
-def _codes(e: pl.Expr, enum: tuple, words: dict) -> pl.Expr:
+class Codes:
     """Codes into `enum` (schema order), -1 for empty or unknown text; the text's words (正职, 本科 …) are read as
-    their codes, column-wise."""
-    # one pass: each code and each word mapped to the code's place (a word given as a code too reads as its code's
-    # word, as replacing the words first did), anything else to -1
-    index = {code: i for i, code in enumerate(enum)}
-    index.update((word, index[code]) for word, code in words.items() if code in index)
-    return e.cast(pl.String).replace_strict(index, default=-1, return_dtype=pl.Int8).fill_null(-1)
+    their codes, column-wise: the text cast to an Enum of every code and word (anything else null), whose physical
+    codes a table turns into the enum's (a third faster than replace_strict with a mapping, which builds its
+    hash table again for every query)."""
+
+    def __init__(self, enum: tuple, words: dict) -> None:
+        # each code and each word mapped to the code's place (a word given as a code too reads as its code's word,
+        # as replacing the words first did)
+        index = {code: i for i, code in enumerate(enum)}
+        index.update((word, index[code]) for word, code in words.items() if code in index)
+        self.dtype = pl.Enum(list(index))
+        self.table = np.array(list(index.values()) + [-1], np.int8)  # the last: not a code or a word
+
+    def expr(self, e: pl.Expr) -> pl.Expr:
+        return e.cast(pl.String).cast(self.dtype, strict=False).to_physical().fill_null(len(self.table) - 1)
+
+    def of(self, physical: pl.Series) -> np.ndarray:
+        return self.table[physical.to_numpy()]
 
 
 def _plan(spec, name: str, dtype, q: Query) -> Callable:
@@ -122,10 +154,11 @@ def _plan(spec, name: str, dtype, q: Query) -> Callable:
     is_text = dtype == pl.String
     at_empty = q.add(_empty(col, is_text))
     if spec.type == "enum":
-        at = q.add(_codes(col, spec.enum, spec.words))
+        enum = Codes(spec.enum, spec.words)
+        at = q.add(enum.expr(col))
 
         def parsed(got, raw, bad, empty):
-            codes = got[at].to_numpy()
+            codes = enum.of(got[at])
             bad.append(((codes < 0) & ~empty, name, raw, f"not one of: {spec.choices}"))
             values, ok = codes, codes >= 0
             if spec.default is not None:
