@@ -4,6 +4,7 @@ figures.
     .venv/bin/python bench/batch.py                 # 1,000,000 workers, median of 5 runs; rosters of 1, 4, 10 M
     .venv/bin/python bench/batch.py --quick         # under a minute: 200,000 workers; rosters of 0.1, 0.4, 1 M
     .venv/bin/python bench/batch.py --json          # the common bench output (bench/report.py): one JSON object
+    .venv/bin/python bench/batch.py --quick --scale-only --code ../main   # the scale rows with main's evaluator
 
 Measures, on a generated roster (evaluator/batch/sample.py, seed 2018, as of 2025-01-01):
 1. the vectorised evaluation itself (results and the basis codes that give every result's clause and
@@ -90,11 +91,12 @@ SHIM = ("import os, subprocess, sys; p = subprocess.Popen(sys.argv[1:], stdout=s
         "print(ru.ru_maxrss, ru.ru_utime + ru.ru_stime, os.waitstatus_to_exitcode(st))")
 
 
-def child(cmd: list[str]) -> tuple[float, float, int, float]:
-    """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one fresh process."""
+def child(cmd: list[str], code: Path = ROOT) -> tuple[float, float, int, float]:
+    """Wall seconds, peak resident MB, exit code and CPU seconds (user + system) of one fresh process, which
+    imports the evaluator of the checkout `code` (run from it, and first on its path)."""
     t = time.perf_counter()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    out = subprocess.run([sys.executable, "-S", "-c", SHIM, *cmd], capture_output=True, text=True, cwd=ROOT,
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run([sys.executable, "-S", "-c", SHIM, *cmd], capture_output=True, text=True, cwd=code,
                          env=env, check=True).stdout.split()
     return time.perf_counter() - t, int(out[0]) / 1024, int(out[2]), float(out[1])
 
@@ -258,7 +260,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes, one run each: under a minute")
     ap.add_argument("--json", action="store_true",
                     help="print one JSON object of rows on stdout (bench/report.py); the figures go to stderr")
+    ap.add_argument("--code", type=Path, default=ROOT,
+                    help="the checkout whose `policy batch` the scale rows run (default this one), e.g. main's for a "
+                         "before/after at the same moment; the other figures are this checkout's")
     args = ap.parse_args()
+    args.code = args.code.resolve()
     q = args.quick
     args.workers = args.workers or (200_000 if q else 1_000_000)
     args.runs = args.runs or (1 if q else 5)
@@ -286,12 +292,12 @@ def measure_scale(args) -> dict:
         out = {}
         for factor, path in paths.items():
             wall, peak, code, cpu = child(POLICY + ["batch", str(path), "--as-of", AS_OF.isoformat(),
-                                                    "--out", str(tmp / "out.parquet")])
+                                                    "--out", str(tmp / "out.parquet")], args.code)
             assert code == 0, (factor, code)
             n = args.scale * factor
             out[factor] = {"workers": n, "s": round(wall, 3), "cpu_s": round(cpu, 3), "peak_mb": round(peak),
                            "s_per_million": round(wall / n * 1e6, 3), "cpu_s_per_million": round(cpu / n * 1e6, 3),
-                           "load_average": os.getloadavg()[0]}
+                           "load_average": os.getloadavg()[0], "code": str(args.code)}
             print(f"scale {factor}x: {out[factor]}", file=sys.stderr)
             path.unlink()
         return out
