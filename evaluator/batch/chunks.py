@@ -51,9 +51,10 @@ class Chunk:
 class Taper:
     """The data lines of each block of a CSV: `rows` (a full chunk), but the first blocks a quarter and a half of
     it, and, once fewer than two full chunks are left by the lines' mean length so far, about half of what is left
-    at a time, down to a quarter (and the rest in one block once less than that would be left). `size`: the file's bytes (0: unknown, no taper at the end). Each block more costs
-    a few ms whatever its rows (measured: the taper adds about 5% to the CPU time of a million rows, and takes
-    about a tenth of a second off both the wait for the first ruling and the drain after the last read)."""
+    at a time, down to a quarter (and the rest in one block once less than that would be left). `size`: the file's
+    bytes (0: unknown, no taper at the end). Each block costs some ms whatever its rows: at 1 M rows the taper's
+    three blocks more cost about 0.1 CPU-s (3%), while the first ruling came 0.13-0.27 s after the program was
+    compiled instead of 0.8 s (measured on this machine shared and loaded)."""
 
     rows: int
     size: int = 0
