@@ -38,16 +38,18 @@ def step(fns: tuple, versions: tuple, key: tuple, compute, *args):
     key (typed: see typed(); the arguments that are not in the key are those the versions and key determine)."""
     if _suspended:
         return compute(*args)
-    k = (fns, tuple(map(id, versions)), key)
+    # Looked up by the step's first function, the versions' ids and the key (a flat, small tuple: this runs several
+    # times a case); the functions and versions remembered with the value must be the very ones given.
+    k = (fns[0], key, id(versions[0])) if len(versions) == 1 else (fns[0], key, *map(id, versions))
     hit = _MEMO.get(k)
-    if hit is not None and hit[0] == versions:  # the same objects (an id reused by another: compared in full)
-        return hit[1]
+    if hit is not None and hit[1] == versions and hit[0] == fns:  # the same objects (an id reused: compared in full)
+        return hit[2]
     value = compute(*args)  # an exception (no band, no row) is raised again each time, never remembered
     if not all(map(plain, versions)):  # only plain data is remembered, so a hit above needs no such check
         return value
     if len(_MEMO) >= MAX_ENTRIES:
         _MEMO.clear()
-    _MEMO[k] = (versions, value)
+    _MEMO[k] = (fns, versions, value)
     return value
 
 
