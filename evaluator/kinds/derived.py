@@ -29,6 +29,8 @@ def age_on(birth: dt.date, day: dt.date) -> int:
 
 def unqualified_streak(assessments: list[dict], as_of: dt.date) -> int:
     """Consecutive most recent unqualified years among the grades for years up to as_of's year."""
+    if not assessments:  # most cases record none
+        return 0
     grades = {a["year"]: a["grade"] for a in assessments if a["year"] <= as_of.year}
     streak, year = 0, max(grades, default=None)
     while year is not None and grades.get(year) == "unqualified":

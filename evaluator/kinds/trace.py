@@ -52,8 +52,8 @@ class Trace:
         append, results, store = self.entries.append, self.results, self.repo.clauses
         for result, value, rule, inputs, nested, quotes, interpretations, clauses in templates:
             inputs = inputs.copy()
-            for k in nested:
-                inputs[k] = fresh(inputs[k])
+            for k, copy in nested:  # each list or mapping of the inputs, copied as template() said
+                inputs[k] = copy(inputs[k])
             if clauses is not store:  # made with another clause store: quoted again
                 quotes = quoted(self.repo, [q["id"] for q in quotes])
             append({"result": result, "value": value, "rule": rule, "inputs": inputs,
@@ -70,16 +70,32 @@ class Trace:
 
     def note_interpretation(self, iid: str) -> None:
         """Show an interpretation's reading as a note, e.g. where the text delegates a choice to the districts."""
-        if iid in self.repo.interpretations and not any(n["code"] == iid for n in self.notes):
-            it = self.repo.interpretations[iid][0]
-            self.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
+        known = self.repo.interpretations.get(iid)
+        if known is None:
+            return
+        for n in self.notes:
+            if n["code"] == iid:
+                return
+        it = known[0]
+        self.note(iid, it["reading"]["en"], it["reading"].get("zh", ""), it["clauses"], [iid])
 
 
 def template(repo, result: str, value, head: tuple, inputs: dict, cites) -> tuple:
     """A trace entry made once, for the rulings of a remembered step to copy (Trace.put_all): what put() is given,
-    with the inputs that hold lists or mappings named (copied for each ruling) and the clauses quoted."""
-    nested = tuple(k for k, v in inputs.items() if isinstance(v, (list, dict)))
+    with each input that holds a list or mapping named beside the copy it needs (a shallow copy where it holds only
+    scalars, else fresh()) and the clauses quoted."""
+    nested = tuple((k, copier(v)) for k, v in inputs.items() if isinstance(v, (list, dict)))
     return result, value, head[0], inputs, nested, quoted(repo, cites), head[1], repo.clauses
+
+
+def copier(value):
+    """How to copy a list or mapping of a trace input for a ruling of its own: list.copy or dict.copy when it holds
+    no list or mapping (its scalars are immutable), else fresh()."""
+    if type(value) is list and not any(isinstance(v, (list, dict)) for v in value):
+        return list.copy
+    if type(value) is dict and not any(isinstance(v, (list, dict)) for v in value.values()):
+        return dict.copy
+    return fresh
 
 
 def fresh(value):
