@@ -2,26 +2,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from ..engine.conditions import holds
 from . import common
 from .trace import Trace, quoted
 
 
-def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts: dict, day: dt.date) -> None:
+def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts: dict, day: dt.date,
+                   on: common.Day | None = None) -> None:
     """Fire every rule set of `case_kind` in force on `day`; each sets its result to the sorted codes that fired.
 
     Each fired rule gets a trace entry citing its clauses; a rule set where nothing fired gets one entry with the
-    value [] that shows every fact its rules read, citing the clauses the rule set encodes.
+    value [] that shows every fact its rules read, citing the clauses the rule set encodes. `on`: the Day of `repo`
+    and `day` (common.on), when the caller has it at hand.
     """
-    on = common.on(repo, day)
+    if on is None:
+        on = common.on(repo, day)
     for v in on.rulesets(case_kind):
-        rules, fired = fire(tr, repo, engine, v, case_kind, case_id, facts)
+        tr.use(v)
+        rules = repo.compiled_rules[(v.id, v.version)]
+        fired, read = answered(engine, rules, facts, case_kind, case_id)
+        tr.rules_ran(v, rules, facts, fired)
         result = v.data["result"]
         if not fired:
             if tr.keeps_entries:  # not a results-only trace (kinds.trace.Results)
-                tr.put(result, [], (on.head(v, "none")[0], ()), shown(facts, facts_read(rules)),
-                       quoted(repo, v.data["encodes"]))
+                tr.put(result, [], (on.head(v, "none")[0], ()), read.copy(), quoted(repo, v.data["encodes"]))
             tr.results[result] = []
             continue
         tr.results[result] = sorted(r.id for r in rules if r.id in fired)
@@ -35,26 +41,64 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
             note_readings(tr, r, facts)
 
 
-def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: dict) -> tuple[list, set]:
+def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: dict) -> tuple[list, frozenset]:
     """Run one rule set version on the facts with the engine: (its rules, the ids of those that fired), recorded in
     the trace as used and as run (for why-not explanations)."""
     tr.use(version)
     rules = repo.compiled_rules[(version.id, version.version)]
-    fired = set(engine.fire(rules, facts, case_kind, case_id))
+    fired = answered(engine, rules, facts, case_kind, case_id)[0]
     tr.rules_ran(version, rules, facts, fired)
     return rules, fired
 
 
+def answered(engine, rules: list, facts: dict, case_kind: str, case_id: str) -> tuple[frozenset, dict]:
+    """(the ids of the rules the engine fires on the facts, the facts the rules read as a trace entry shows them:
+    shown(facts, facts_read(rules)), not to be changed).
+
+    The engine's answer is a function of the rules and the facts they read, so it is remembered per rule list (the
+    very object), engine (by name: an engine replaying a ruling's runs answers as the engine it replays) and the
+    facts the rules read as given, each of its type and the absent ones told from those given (at most
+    MAX_ANSWERS): the same facts again (most workers' exit grounds) are answered without asking the engine, which
+    remembers its answers too, and without showing the facts again. An answer the engine refuses (a FactError, an
+    EngineError) is never remembered, so it is refused again each time."""
+    names, absent = _read_shape(rules)
+    given = tuple(map(facts.get, names, absent))
+    key = (id(rules), engine.name, case_kind, given, tuple(map(type, given)))
+    try:
+        hit = _ANSWERS.get(key)
+    except TypeError:  # a value that cannot be a key (a list where the rules read a number): the engine refuses it
+        key = hit = None
+    if hit is not None and hit[0] is rules:
+        return hit[1], hit[2]
+    fired = frozenset(engine.fire(rules, facts, case_kind, case_id))
+    read = shown(facts, names)
+    if key is not None:
+        if len(_ANSWERS) >= MAX_ANSWERS:
+            _ANSWERS.clear()
+        _ANSWERS[key] = (rules, fired, read)
+    return fired, read
+
+
+MAX_ANSWERS = 16_384  # remembered rule set answers (each a key of a dozen facts and their shown mapping)
+_ANSWERS: dict = {}
+_ABSENT = object()  # a fact the case does not give (not the same as one given as null, which the engines refuse)
+
+
 def facts_read(rules: list) -> tuple:
     """The names of every fact a rule list reads, sorted (remembered per rule list: asked once per case)."""
+    return _read_shape(rules)[0]
+
+
+def _read_shape(rules: list) -> tuple:
+    """(facts_read(rules), as many _ABSENTs): remembered per rule list."""
     hit = _READ.get(id(rules))
     if hit is not None and hit[0] is rules:
         return hit[1]
-    read = tuple(sorted({n for r in rules for n in r.facts}))
+    names = tuple(sorted({n for r in rules for n in r.facts}))
     if len(_READ) >= 4096:  # rule lists come from the repository, not the case: few; bounded all the same
         _READ.clear()
-    _READ[id(rules)] = (rules, read)
-    return read
+    shape = _READ[id(rules)] = (rules, (names, (_ABSENT,) * len(names)))
+    return shape[1]
 
 
 _READ: dict = {}
@@ -75,7 +119,11 @@ def plain(v):
 def shown(facts: dict, names) -> dict:
     """{name: plain(facts.get(name))} for each name, in order: the facts a rule read, as its trace entry's inputs."""
     out = dict(zip(names, map(facts.get, names)))
-    for name, v in out.items():
-        if isinstance(v, dt.date):
-            out[name] = v.isoformat()
+    if not _NOT_DATES.issuperset(map(type, out.values())):  # a date among them (rarely: the engines take none)
+        for name, v in out.items():
+            if isinstance(v, dt.date):
+                out[name] = v.isoformat()
     return out
+
+
+_NOT_DATES = frozenset((str, int, bool, float, Decimal, type(None)))  # values of these types are shown as they are

@@ -271,7 +271,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     facts["certificate_held"] = f["certificate"] != "none"
     if due is not None:
         facts["certificate_days_overdue"] = (day - due).days
-    apply_rulesets(tr, repo, engine, "worker", case.id, facts, day)
+    apply_rulesets(tr, repo, engine, "worker", case.id, facts, day, on)
     return tr
 
 
