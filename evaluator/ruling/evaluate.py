@@ -23,8 +23,9 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     `ruled` (readings.Ruled): the case's results under other readings already worked out elsewhere (on the compiled
     program, batch/reading_notes.py), which the notes then use instead of ruling the case again under them; the
     notes are the same (readings.differences rules again whatever it does not cover, or cannot trust)."""
-    base, readings = repo, dict(readings or {})
-    repo = alt.variant(base, readings)
+    base, readings = repo, dict(readings) if readings else {}
+    if readings:
+        repo = alt.variant(base, readings)
     try:
         if compare_readings and not readings and ruled is None:
             with reach.reading(base, engine, case) as seen:  # what the ruling reads: which readings can change it
@@ -52,7 +53,7 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
         "as_of": case.as_of.isoformat(),
         "results": tr.results,
         "trace": tr.entries,
-        "policy": {"digest": repo.digest, "versions": dict(sorted(tr.versions.items())), "engine": engine.name},
+        "policy": {"digest": repo.digest, "versions": in_order(tr.versions), "engine": engine.name},
         "notes": tr.notes,
     }
     if readings:
@@ -64,6 +65,21 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
     if case.expect is not None:
         ruling["expect"] = compare(case.expect, tr.results)
     return ruling
+
+
+def in_order(versions: dict) -> dict:
+    """The versions a ruling used, sorted by id (a fresh mapping): the order is remembered per order of use, as
+    rulings of one file use the same few policies in the same order (bounded all the same)."""
+    used = tuple(versions.items())
+    hit = _IN_ORDER.get(used)
+    if hit is None:
+        if len(_IN_ORDER) >= 4096:
+            _IN_ORDER.clear()
+        hit = _IN_ORDER[used] = tuple(sorted(used))
+    return dict(hit)
+
+
+_IN_ORDER: dict = {}
 
 
 def hypothetical_note(repo) -> dict:
