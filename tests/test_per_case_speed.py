@@ -82,10 +82,40 @@ def test_a_step_is_remembered_per_version_object_and_typed_key():
     assert memo.step((V,), (a,), memo.typed(5), lambda: compute(5)) == 6  # another function
 
 
+def test_steps_looked_up_directly_are_remembered_per_version_object_and_typed_key_and_function():
+    """memo.steps/keep, the memo as rule_worker looks its steps up itself: a hit is good only for the versions it
+    holds, a key tells 5 from 5.0, a step changed at run time forgets what was remembered, and nothing is kept or
+    answered inside suspended()."""
+    class V:
+        def __init__(self):
+            self.data = {"data": {"x": 1}}
+
+    def f():
+        pass
+
+    def g():
+        pass
+
+    a, b = V(), V()
+    memo.forget()
+    remembered = memo.steps((f, g))
+    assert memo.keep(remembered, (f, *memo.typed(5), id(a)), (a,), "five") == (a, "five")
+    remembered = memo.steps((f, g))
+    assert remembered.get((f, *memo.typed(5), id(a))) == (a, "five")
+    assert remembered.get((f, *memo.typed(5.0), id(a))) is None and memo.typed(5) != memo.typed(5.0)
+    assert remembered.get((f, *memo.typed(5), id(b))) is None  # another version object
+    assert memo.steps((f, lambda: None)).get((f, *memo.typed(5), id(a))) is None  # a function changed: forgotten
+    with memo.suspended():
+        inside = memo.steps((f, g))
+        memo.keep(inside, (f, *memo.typed(6), id(a)), (a,), "six")
+        assert memo.steps((f, g)).get((f, *memo.typed(6), id(a))) is None
+    assert memo.steps((f, g)).get((f, *memo.typed(6), id(a))) is None
+
+
 def test_every_remembered_step_names_every_function_of_the_module_it_reaches():
-    """The memo tells a step changed at run time (a test patching kinds/worker.py) by its functions: each step of
-    rule_worker (the band, the raised level, the allowance, the honours) must name every function of the module its
-    first function reaches, or a patched one would go unseen."""
+    """The memo tells a step changed at run time (a test patching kinds/worker.py) by its functions: rule_worker's
+    memo.steps must name every function of the module each of its steps (the band, the raised level, the
+    allowance, the honours: the first function of each key it looks up) reaches, or a patched one would go unseen."""
     import ast
     import inspect
     from evaluator.kinds import worker as W
@@ -99,13 +129,16 @@ def test_every_remembered_step_names_every_function_of_the_module_it_reaches():
                 seen.add(node.id)
                 reached(node.id, seen)
         return seen
-    steps = [node.args[0] for node in ast.walk(defs["rule_worker"]) if isinstance(node, ast.Call)
-             and isinstance(node.func, ast.Attribute) and node.func.attr == "step"]
-    assert len(steps) == 4 and all(isinstance(s, ast.Tuple) for s in steps)
-    for named in steps:
-        first = named.elts[0].id
-        assert {e.id for e in named.elts} == reached(first, {first}), first
-    assert any(e.id == "_raised" for s in steps for e in s.elts)
+    calls = [node for node in ast.walk(defs["rule_worker"]) if isinstance(node, ast.Call)
+             and isinstance(node.func, ast.Attribute) and node.func.attr == "steps"]
+    assert len(calls) == 1 and isinstance(calls[0].args[0], ast.Tuple)
+    named = {e.id for e in calls[0].args[0].elts}
+    keys = [node.value for node in ast.walk(defs["rule_worker"]) if isinstance(node, ast.Assign)
+            and [t.id for t in node.targets if isinstance(t, ast.Name)] == ["k"]]
+    firsts = {k.elts[0].id for k in keys}
+    assert firsts == {"_band", "_level", "_star", "_award"}
+    assert named == set().union(*(reached(first, {first}) for first in firsts))
+    assert "_raised" in named
 
 
 def test_recording_versions_are_never_remembered(repo):

@@ -11,14 +11,17 @@ import datetime as dt
 def add_years(day: dt.date, years: int) -> dt.date:
     """The same day `years` later; a 29 February with no match becomes the last day of February."""
     year = day.year + years
-    last = calendar.monthrange(year, day.month)[1]
-    return day.replace(year=year, day=min(day.day, last))
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):  # the only day a year may lack
+        return day.replace(year=year, day=28)
+    return day.replace(year=year)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later; a day the later month lacks (31 March + 1 month) becomes its last day."""
     m = day.month - 1 + months
     year, month = day.year + m // 12, m % 12 + 1
+    if day.day <= 28:  # every month has it
+        return day.replace(year=year, month=month)
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 

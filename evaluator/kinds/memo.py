@@ -5,8 +5,12 @@ and of a few facts (post, years, education, certificate, stars); a file of thous
 few hundred of them over and over. `step(fns, versions, key, compute)` gives what `compute()` gave for the same
 functions (each function the step calls, looked up as it is now), the very same version objects and an equal key
 of the same types (1, 1.0, True and Decimal(1) are different keys: a trace shows the value as given), and runs it
-otherwise. Only results are remembered, never trace entries:
-every ruling builds its own.
+otherwise. Code that runs several steps for every case looks them up itself, which costs far less than a call
+each: `steps(fns)` once per case (every function of its steps, as they are now), then per step `remembered.get(k)`
+with k = (the step's function, the typed key, the versions' ids), a hit being good only for the very versions it
+holds before its value (`hit[0] is version`), and `keep(remembered, k, versions, value)` on a miss. What is
+remembered is a step's results and its trace entries made once (kinds/trace.template): every ruling copies them
+into entries of its own.
 
 It is exact only while version data is not changed in place and reading it has no side effects, so the memo is
 not used
@@ -51,6 +55,36 @@ def step(fns: tuple, versions: tuple, key: tuple, compute, *args):
         _MEMO.clear()
     _MEMO[k] = (fns, versions, value)
     return value
+
+
+def steps(fns: tuple) -> dict:
+    """The memo, for a caller that looks its steps up itself (see the module's docstring): `fns` is every function
+    of those steps as it is now, and when one has changed since the last call with the same first function (a step
+    patched at run time, e.g. by a test) everything remembered is forgotten. Inside `suspended()` a new empty
+    mapping each time, so that nothing is answered from memory nor kept."""
+    if _suspended:
+        return {}
+    if _FNS.get(fns[0]) != fns:
+        with _LOCK:
+            _MEMO.clear()
+            if len(_FNS) >= 64:
+                _FNS.clear()
+            _FNS[fns[0]] = fns
+    return _MEMO
+
+
+def keep(remembered: dict, key: tuple, versions: tuple, value) -> tuple:
+    """(*versions, value), as a hit gives it, remembered in `remembered` (what steps() gave) under `key` when every
+    version's data is plain (see the module's docstring), within MAX_ENTRIES."""
+    hit = (*versions, value)
+    if all(map(plain, versions)):
+        if len(remembered) >= MAX_ENTRIES:
+            remembered.clear()
+        remembered[key] = hit
+    return hit
+
+
+_FNS: dict = {}  # the first function of a caller's steps -> all of them, as steps() was last given them
 
 
 def typed(*values) -> tuple:

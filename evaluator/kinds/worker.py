@@ -194,14 +194,23 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     on = common.on(repo, day)  # the versions in force on the day, looked up once for every case of the day
     use, head = on.use, on.head
 
-    # Each step over a few facts is remembered with its trace entries made (memo.step, trace.template); each ruling
-    # copies them (Trace.put_all). Steps over dates and amounts are traced as they are computed (put). The keys are
-    # memo.typed(...) written out (the values, then their types): this runs for every case.
+    # Each step over a few facts is remembered with its trace entries made (memo.steps, trace.template); each
+    # ruling copies them (Trace.put_all). Steps over dates and amounts are traced as they are computed (put). A
+    # step is looked up here directly (this runs for every case): its key is the step, its inputs and their types
+    # (memo.typed written out) and the ids of the versions it reads, and a hit holds those very versions first.
+    # Every function each step reaches is named here, so that a step changed at run time is not answered from
+    # memory.
+    remembered = memo.steps((_band, salary_band, band_cites, _level, _raised, raise_levels, raised_level, level_cap,
+                             capped_level, combined_raise, column_top, table_top, level_row, level_cites, raise_cites,
+                             coefficient_cites, base_pay_cites, _star, star_row, allowance_cites, _award, award))
     tv = use(tr, SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
-    band = memo.step((_band, salary_band, band_cites), (tv,), (post, years, type(post), type(years)),
-                     _band, repo, on, tv, table, post, years)
+    k = (_band, post, years, type(post), type(years), id(tv))
+    hit = remembered.get(k)
+    if hit is None or hit[0] is not tv:
+        hit = memo.keep(remembered, k, (tv,), _band(repo, on, tv, table, post, years))
+    band = hit[1]
     if band is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
     row, band_entry = band
@@ -218,22 +227,26 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
             tr.put(result, value, head(pv, part), prob_inputs, quotes)
     else:
         rv = use(tr, RAISES)
-        rd = rv.data["data"]
         education, certificate = f["education"], f["certificate"]
-        base_pay, level_entries = memo.step(
-            (_level, _raised, raise_levels, raised_level, level_cap, capped_level, combined_raise, column_top,
-             table_top, level_row, level_cites, raise_cites, coefficient_cites, base_pay_cites),
-            (tv, rv), (post, row["level"], education, certificate, type(post), type(row["level"]), type(education),
-             type(certificate)),
-            _level, repo, on, tv, rv, table, rd, post, row, education, certificate)
+        level = row["level"]
+        k = (_level, post, level, education, certificate, type(post), type(level), type(education),
+             type(certificate), id(tv), id(rv))
+        hit = remembered.get(k)
+        if hit is None or hit[0] is not tv or hit[1] is not rv:
+            hit = memo.keep(remembered, k, (tv, rv),
+                            _level(repo, on, tv, rv, table, rv.data["data"], post, row, education, certificate))
+        base_pay, level_entries = hit[2]
         tr.put_all(level_entries)
 
     if "party_org_stars" in f:
         av = use(tr, ALLOWANCE)
         ad = av.data["data"]
         stars = f["party_org_stars"]
-        amount, star_entry = memo.step((_star, star_row, allowance_cites), (av,), (stars, type(stars)),
-                                       _star, repo, on, av, ad, stars)
+        k = (_star, stars, type(stars), id(av))
+        hit = remembered.get(k)
+        if hit is None or hit[0] is not av:
+            hit = memo.keep(remembered, k, (av,), _star(repo, on, av, ad, stars))
+        amount, star_entry = hit[1]
         if probation:
             pd = pv.data["data"]
             amount = pd["performance_allowance"]
@@ -257,8 +270,11 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
                quoted(repo, (yd["source"],)))
 
     hv = use(tr, HONOURS)
-    hd = hv.data["data"]
-    tr.put_all(memo.step((_award, award), (hv,), (years, type(years)), _award, repo, on, hv, hd, years))
+    k = (_award, years, type(years), id(hv))
+    hit = remembered.get(k)
+    if hit is None or hit[0] is not hv:
+        hit = memo.keep(remembered, k, (hv,), _award(repo, on, hv, hv.data["data"], years))
+    tr.put_all(hit[1])
 
     cv = use(tr, CERTIFICATE)
     cd = cv.data["data"]
@@ -287,7 +303,7 @@ def _band(repo, on, tv, table, post: str, years: int):
 
 def _level(repo, on, tv, rv, table, rd: dict, post: str, band_row, education: str, certificate: str) -> tuple:
     """The level's step for one worker not on probation: (base pay, the entries of level, coefficient and base
-    pay). Every function of this module it reaches is named where it is remembered (rule_worker's memo.step)."""
+    pay). Every function of this module it reaches is named where it is remembered (rule_worker's memo.steps)."""
     el, cl, top, level, capped, lrow = _raised(table, rd, post, band_row["level"], education, certificate)
     return lrow["base_pay"], (
         template(repo, "salary.level", level, on.head(rv, "level"),
