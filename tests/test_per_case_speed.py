@@ -59,29 +59,6 @@ def test_a_figure_changed_in_place_inside_suspended_changes_the_ruling(repo):
     assert again == before
 
 
-def test_a_step_is_remembered_per_version_object_and_typed_key():
-    class V:  # a version: only its data and identity matter to the memo
-        def __init__(self):
-            self.data = {"data": {"x": 1}}
-
-    calls = []
-
-    def compute(v):
-        calls.append(v)
-        return len(calls)
-
-    a, b = V(), V()
-    memo.forget()
-    t = (compute,)
-    assert memo.step(t, (a,), memo.typed(5), lambda: compute(5)) == 1
-    assert memo.step(t, (a,), memo.typed(5), lambda: compute(5)) == 1  # remembered
-    assert memo.step(t, (b,), memo.typed(5), lambda: compute(5)) == 2  # another version object
-    assert memo.step(t, (a,), memo.typed(5.0), lambda: compute(5.0)) == 3  # 5.0 is not 5
-    assert memo.step(t, (a,), memo.typed(Decimal(5)), lambda: compute(5)) == 4
-    assert memo.step(t, (a,), memo.typed(True), lambda: compute(True)) == 5 and memo.typed(1) != memo.typed(True)
-    assert memo.step((V,), (a,), memo.typed(5), lambda: compute(5)) == 6  # another function
-
-
 def test_steps_looked_up_directly_are_remembered_per_version_object_and_typed_key_and_function():
     """memo.steps/keep, the memo as rule_worker looks its steps up itself: a hit is good only for the versions it
     holds, a key tells 5 from 5.0, a step changed at run time forgets what was remembered, and nothing is kept or

@@ -2,15 +2,14 @@
 
 A worker's band, raised level, star row and honours award are functions of the policy version in force (its data)
 and of a few facts (post, years, education, certificate, stars); a file of thousands of workers asks for the same
-few hundred of them over and over. `step(fns, versions, key, compute)` gives what `compute()` gave for the same
-functions (each function the step calls, looked up as it is now), the very same version objects and an equal key
-of the same types (1, 1.0, True and Decimal(1) are different keys: a trace shows the value as given), and runs it
-otherwise. Code that runs several steps for every case looks them up itself, which costs far less than a call
-each: `steps(fns)` once per case (every function of its steps, as they are now), then per step `remembered.get(k)`
-with k = (the step's function, the typed key, the versions' ids), a hit being good only for the very versions it
-holds before its value (`hit[0] is version`), and `keep(remembered, k, versions, value)` on a miss. What is
-remembered is a step's results and its trace entries made once (kinds/trace.template): every ruling copies them
-into entries of its own.
+few hundred of them over and over. A ruling looks its steps up itself (a call per step would cost more than the
+lookup: this runs for every case): `steps(fns)` once per case, naming every function of its steps as they are now
+(a step changed at run time, e.g. patched by a test, is not answered by the old one), then per step
+`remembered.get(k)` with k = (the step's function, its inputs and their types, the versions' ids), a hit being
+good only for the very version objects it holds before its value (`hit[0] is version`), and
+`keep(remembered, k, versions, value)` on a miss. The inputs' types are part of the key (see typed(): 1, 1.0, True
+and Decimal(1) are different keys: a trace shows the value as given). What is remembered is a step's results and
+its trace entries made once (kinds/trace.template): every ruling copies them into entries of its own.
 
 It is exact only while version data is not changed in place and reading it has no side effects, so the memo is
 not used
@@ -34,27 +33,6 @@ _PLAIN: dict = {}  # id(version) -> (version, whether its data is plain): asked 
 _LOCK = threading.Lock()
 _suspended = 0
 _generation = 0
-
-
-def step(fns: tuple, versions: tuple, key: tuple, compute, *args):
-    """compute(*args), or what it gave for the same functions (every function of the step, as they are now: a step
-    changed at run time, e.g. patched by a test, is not answered by the old one), versions (the same objects) and
-    key (typed: see typed(); the arguments that are not in the key are those the versions and key determine)."""
-    if _suspended:
-        return compute(*args)
-    # Looked up by the step's first function, the versions' ids and the key (a flat, small tuple: this runs several
-    # times a case); the functions and versions remembered with the value must be the very ones given.
-    k = (fns[0], key, id(versions[0])) if len(versions) == 1 else (fns[0], key, *map(id, versions))
-    hit = _MEMO.get(k)
-    if hit is not None and hit[1] == versions and hit[0] == fns:  # the same objects (an id reused: compared in full)
-        return hit[2]
-    value = compute(*args)  # an exception (no band, no row) is raised again each time, never remembered
-    if not all(map(plain, versions)):  # only plain data is remembered, so a hit above needs no such check
-        return value
-    if len(_MEMO) >= MAX_ENTRIES:
-        _MEMO.clear()
-    _MEMO[k] = (fns, versions, value)
-    return value
 
 
 def steps(fns: tuple) -> dict:
