@@ -251,11 +251,8 @@ def identical(a, b) -> bool:
     if isinstance(a, dict):
         if a.keys() != b.keys():
             return False
-        if t is dict and list(a) == list(b):  # a ruling's results against the program's: the same order, so the
-            values = zip(a.values(), b.values())  # values are paired by place, without looking each key up
-        else:
-            values = ((v, b[k]) for k, v in a.items())
-        for v, w in values:  # a ruling's results: plain values and lists of them, looked at here at once
+        for k, v in a.items():  # a ruling's results: plain values and lists of them, looked at here at once
+            w = b[k]
             tv = type(v)
             if tv is not type(w):
                 return False
