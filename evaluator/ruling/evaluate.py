@@ -40,7 +40,7 @@ def evaluate(case, repo, engine, readings: dict | None = None, compare_readings:
                         "no_ruling") from None
     except EngineError as exc:
         raise RulingError(f"the rule engine failed: {exc}") from None
-    for iid, code in sorted(readings.items()):
+    for iid, code in sorted(readings.items()) if readings else ():
         tr.notes.insert(0, {"code": "reading_chosen", "en": f"Ruled under the alternative reading '{code}' of "
                             f"{iid} (policy eval --reading), not the reading the repository uses.",
                             "zh": f"按解读 {iid} 的另一种读法 '{code}' 裁决(--reading),而非本库采用的解读。",

@@ -205,15 +205,19 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
     `ruled` (a Ruled) gives the results under the readings it covers without ruling again; it is used only if its
     results under the repository's own readings are identical to `results` (types and all) and no reading was
     chosen, else every reading is ruled again here (the definition of the notes)."""
-    notes = []
     if ruled is not None and (choices or not identical(ruled.results, results)):
         ruled = None
     alts, places = planned(repo, versions_used, choices)
-    if ruled is not None and places.keys() <= ruled.readings:
+    if ruled is not None and covered(places, ruled.readings):
         # every reading ruled: only those whose results differ (in Ruled.other) are looked at, in the plan's order
-        if not ruled.other:
-            return notes
-        alts = [alts[i] for i in sorted([places[p] for p in ruled.other if p in places])]
+        other, notes = ruled.other, []
+        for i in sorted([places[p] for p in other if p in places]) if other else ():
+            iid, it, used, code = alts[i][:4]
+            note = note_on(iid, it, code, used, other[(iid, code)], results)
+            if note is not None:
+                notes.append(note)
+        return notes
+    notes = []
     rerun = reach.replaying() if reach is not None and not choices else engine
     for iid, it, used, code, other, other_repo in alts:
         if ruled is not None and (iid, code) in ruled.readings:
@@ -227,14 +231,35 @@ def differences(case, repo, engine, results: dict, versions_used: dict, choices:
                 alt = KINDS[case.kind](case, other_repo, rerun, Results).results
             except RulingError as exc:
                 alt = str(exc)
-        if isinstance(alt, str):  # the message of the error that stopped the ruling under the reading
-            notes.append(reading_note(iid, it, code, used, error=alt))
-            continue
-        diff = [{"result": k, "value": alt[k], "value_used": results[k]}
-                for k in results if k in alt and alt[k] != results[k]]
-        if diff:
-            notes.append(reading_note(iid, it, code, used, differences=diff))
+        note = note_on(iid, it, code, used, alt, results)
+        if note is not None:
+            notes.append(note)
     return notes
+
+
+def note_on(iid: str, it: dict, code: str, used: str, alt, results: dict) -> dict | None:
+    """The note on the alternative reading `code` of `iid`, given what the case gave under it (`alt`: its results,
+    or the message of the error that stopped the ruling), or None when no result differs."""
+    if isinstance(alt, str):
+        return reading_note(iid, it, code, used, error=alt)
+    diff = [{"result": k, "value": alt[k], "value_used": results[k]}
+            for k in results if k in alt and alt[k] != results[k]]
+    return reading_note(iid, it, code, used, differences=diff) if diff else None
+
+
+def covered(places: dict, readings: frozenset) -> bool:
+    """Whether a plan's readings (`places`, planned()) are all among those ruled (`readings`, Ruled.readings):
+    remembered per pair of objects (a plan's, a window's), as the cases of a window share both."""
+    key = (id(places), id(readings))
+    hit = _COVERED.get(key)
+    if hit is None or hit[0] is not places or hit[1] is not readings:
+        if len(_COVERED) >= 4096:  # plans and windows: few at a time; bounded all the same
+            _COVERED.clear()
+        hit = _COVERED[key] = (places, readings, places.keys() <= readings)
+    return hit[2]
+
+
+_COVERED: dict = {}
 
 
 _PLAIN = frozenset((str, int, bool, type(None)))  # equal values of one of these types are written alike
@@ -286,10 +311,8 @@ def reading_note(iid: str, it: dict, code: str, used: str, differences=(), error
     """A note, as data, that the case would be ruled otherwise under the alternative reading `code` of the
     interpretation `iid` (the reading `used` was used): each result that differs with its value under the
     alternative (`value`) and under the reading used (`value_used`), or the `error` that stopped the ruling."""
-    note = {"code": ALTERNATIVE_READING, "interpretation": iid, "reading_used": used, "alternative": code}
     if error is not None:
-        note["error"] = error
-    else:
-        note["differences"] = list(differences)
-    note.update(clauses=list(it["clauses"]), interpretations=[iid])
-    return note
+        return {"code": ALTERNATIVE_READING, "interpretation": iid, "reading_used": used, "alternative": code,
+                "error": error, "clauses": list(it["clauses"]), "interpretations": [iid]}
+    return {"code": ALTERNATIVE_READING, "interpretation": iid, "reading_used": used, "alternative": code,
+            "differences": list(differences), "clauses": list(it["clauses"]), "interpretations": [iid]}
