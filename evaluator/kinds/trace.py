@@ -5,6 +5,8 @@ from __future__ import annotations
 
 class Trace:
     keeps_entries = True  # False for Results: a step may then skip building what only entries and notes show
+    __slots__ = ("repo", "entries", "results", "notes", "versions", "rule_runs")  # one per ruling: made quickly
+
     def __init__(self, repo):
         self.repo = repo
         self.entries: list[dict] = []
@@ -138,6 +140,7 @@ class Results(Trace):
     computation runs, so the same results and the same errors come out; no entry, clause text or note is built."""
 
     keeps_entries = False
+    __slots__ = ()
 
     def add(self, result: str, value, rule: str, inputs: dict, cites, interpretations=(), set_result=True,
             modality: str | None = None, layer: dict | None = None) -> None:
