@@ -52,17 +52,16 @@ class Trace:
         """put() of each entry `template()` made: a step remembered for many rulings hands its entries down made,
         and each ruling gets its own copy (its inputs, their lists and mappings, its clauses and interpretations)."""
         append, results, store = self.entries.append, self.results, self.repo.clauses
-        for made, nested, quotes, interpretations, clauses in templates:
-            entry = made.copy()
-            inputs = entry["inputs"] = made["inputs"].copy()
-            for k, copy in nested:  # each list or mapping of the inputs, copied as template() said
-                inputs[k] = copy(inputs[k])
+        for result, value, rule, inputs, nested, quotes, interpretations, clauses in templates:
+            inputs = inputs.copy()
+            if nested:
+                for k, copy in nested:  # each list or mapping of the inputs, copied as template() said
+                    inputs[k] = copy(inputs[k])
             if clauses is not store:  # made with another clause store: quoted again
                 quotes = quoted(self.repo, [q["id"] for q in quotes])
-            entry["clauses"] = list(map(dict.copy, quotes))
-            entry["interpretations"] = list(interpretations)
-            append(entry)
-            results[made["result"]] = made["value"]
+            append({"result": result, "value": value, "rule": rule, "inputs": inputs,
+                    "clauses": list(map(dict.copy, quotes)), "interpretations": list(interpretations)})
+            results[result] = value
 
     def rules_ran(self, version, rules, facts: dict, fired) -> None:
         """Record what a rule set was given and what fired, so that a rule that did not fire can be explained."""
@@ -85,14 +84,11 @@ class Trace:
 
 
 def template(repo, result: str, value, head: tuple, inputs: dict, cites) -> tuple:
-    """A trace entry made once, for the rulings of a remembered step to copy (Trace.put_all): the entry put() makes
-    of these (its value a scalar, shared), with each input that holds a list or mapping named beside the copy it
-    needs (a shallow copy where it holds only scalars, else fresh()), its clauses quoted and its interpretations."""
+    """A trace entry made once, for the rulings of a remembered step to copy (Trace.put_all): what put() is given
+    (the value a scalar, shared), with each input that holds a list or mapping named beside the copy it needs (a
+    shallow copy where it holds only scalars, else fresh()) and the clauses quoted."""
     nested = tuple((k, copier(v)) for k, v in inputs.items() if isinstance(v, (list, dict)))
-    quotes = quoted(repo, cites)
-    made = {"result": result, "value": value, "rule": head[0], "inputs": inputs, "clauses": quotes,
-            "interpretations": head[1]}
-    return made, nested, quotes, head[1], repo.clauses
+    return result, value, head[0], inputs, nested, quoted(repo, cites), head[1], repo.clauses
 
 
 def copier(value):
@@ -152,7 +148,7 @@ class Results(Trace):
 
     def put_all(self, templates: tuple) -> None:
         for t in templates:
-            self.results[t[0]["result"]] = t[0]["value"]
+            self.results[t[0]] = t[1]
 
     def note(self, code: str, en: str, zh: str, cites=(), interpretations=()) -> None:
         pass
