@@ -19,7 +19,7 @@ from evaluator import api
 from evaluator.cases import aliases
 from evaluator.cases.catalogue import case_schema
 from evaluator.engine import engines
-from evaluator.kinds import memo
+from evaluator.kinds import memo, rulesets
 from evaluator.load import json_cases, validation
 from evaluator.load.yaml_strict import read_bounded
 from evaluator.render import ruling_format
@@ -141,15 +141,64 @@ def _mappings(value):
 def test_the_memos_stay_bounded_over_many_distinct_workers(repo, monkeypatch):
     monkeypatch.setattr(memo, "MAX_ENTRIES", 50)
     monkeypatch.setattr(engines, "MAX_ANSWERS", 40)
+    monkeypatch.setattr(rulesets, "MAX_ANSWERS", 30)
     engine = engines.make("durable")
     # Empty to begin with: answers remembered by earlier tests would be hits here, and a hit adds nothing to bound.
     monkeypatch.setattr(memo, "_MEMO", {})
     monkeypatch.setattr(engine, "_answers", {})
+    monkeypatch.setattr(rulesets, "_ANSWERS", {})
     cases = [worker(f"w{i}", years_of_service=i % 41, party_org_stars=i % 6, hire_date=f"20{10 + i % 14}-0{1 + i % 9}-01",
                     post="grid_worker") for i in range(400)]
     rule(repo, engine, *cases)
     assert len(memo._MEMO) <= 50  # noqa: SLF001 - the bound itself is what is tested
     assert len(engine._answers) <= 40  # noqa: SLF001
+    assert 0 < len(rulesets._ANSWERS) <= 30  # noqa: SLF001
+
+
+class _Counting:
+    """An engine that answers as the reference evaluator does and counts what it is asked."""
+
+    def __init__(self, name):
+        self.name, self.asked, self.engine = name, 0, engines.make("reference")
+
+    def fire(self, rules, facts, case_kind, case_id=""):
+        self.asked += 1
+        return self.engine.fire(rules, facts, case_kind, case_id)
+
+
+def test_a_rule_sets_answer_is_remembered_per_engine_and_typed_facts_never_for_a_refused_fact(repo, monkeypatch):
+    """kinds/rulesets.answered remembers the engine's answer (and the facts as the trace shows them) per rule list,
+    engine name and the facts the rules read as given: the same facts again do not ask the engine; a fact of
+    another type, null rather than absent, a changed fact or another engine does; a refused fact is refused again."""
+    monkeypatch.setattr(rulesets, "_ANSWERS", {})
+    [v] = repo.rulesets["workforce.exit_grounds"]
+    rules = repo.compiled_rules[(v.id, v.version)]
+    facts = {"post": "deputy", "unqualified_streak": 0, "certificate_held": True, "serious_violation": True,
+             "education": "bachelor"}
+    one, two = _Counting("probe"), _Counting("other")
+    fired, read = rulesets.answered(one, rules, facts, "worker", "w")
+    assert fired == {"serious_violation"} and read == rulesets.shown(facts, rulesets.facts_read(rules))
+    assert "education" not in read and read["grid_satisfaction"] is None  # the facts the rules read, absent ones null
+    assert rulesets.answered(one, rules, {**facts, "education": "master"}, "worker", "w") == (fired, read)
+    assert one.asked == 1  # a fact the rules do not read changes nothing: remembered
+    assert rulesets.answered(one, rules, {**facts, "serious_violation": False}, "worker", "w")[0] == frozenset()
+    assert rulesets.answered(two, rules, facts, "worker", "w")[0] == fired
+    assert (one.asked, two.asked) == (2, 1)
+    for bad in (1, None, [True], Decimal("NaN")):
+        for _ in range(2):
+            with pytest.raises(engines.FactError, match="serious_violation"):
+                rulesets.answered(one, rules, {**facts, "serious_violation": bad}, "worker", "w")
+    assert one.asked == 2 + 8
+    assert rulesets.answered(one, rules, {k: f for k, f in facts.items() if k != "serious_violation"},
+                             "worker", "w")[0] == frozenset()
+
+
+def test_facts_are_shown_as_given_and_dates_in_iso_form():
+    day = dt.date(2024, 7, 1)
+    shown = rulesets.shown({"a": day, "b": 3, "c": Decimal("1.5"), "d": True}, ("d", "a", "c", "b", "e"))
+    assert shown == {"d": True, "a": "2024-07-01", "c": Decimal("1.5"), "b": 3, "e": None}
+    assert list(shown) == ["d", "a", "c", "b", "e"]
+    assert rulesets.shown({"b": 3}, ("b",)) == {"b": 3}
 
 
 def test_remembered_engine_answers_are_the_engines_own(repo):
