@@ -193,6 +193,29 @@ def test_a_rule_sets_answer_is_remembered_per_engine_and_typed_facts_never_for_a
                              "worker", "w")[0] == frozenset()
 
 
+def test_a_rule_changed_in_place_inside_suspended_changes_the_remembered_answer(repo, monkeypatch):
+    """Compiled rules read their conditions from the rule set's data, which the mutation sweep changes in place
+    (checks/mutations.py, inside memo.suspended()): no answer remembered before may hide the change, and none made
+    inside is kept."""
+    monkeypatch.setattr(rulesets, "_ANSWERS", {})
+    [v] = repo.rulesets["workforce.exit_grounds"]
+    rules = repo.compiled_rules[(v.id, v.version)]
+    rule = next(r for r in v.data["rules"] if r["id"] == "no_certificate_within_5_years")
+    bound = next(c for c in rule["when"]["all"] if c["fact"] == "certificate_days_overdue")
+    facts = {"post": "grid_worker", "unqualified_streak": 0, "certificate_held": False, "certificate_days_overdue": 3}
+    engine = _Counting("probe")
+    assert "no_certificate_within_5_years" in rulesets.answered(engine, rules, facts, "worker", "w")[0]
+    with memo.suspended():
+        kept = bound["value"]
+        try:
+            bound["value"] = 5
+            assert "no_certificate_within_5_years" not in rulesets.answered(engine, rules, facts, "worker", "w")[0]
+        finally:
+            bound["value"] = kept
+    assert "no_certificate_within_5_years" in rulesets.answered(engine, rules, facts, "worker", "w")[0]
+    assert engine.asked == 3
+
+
 def test_facts_are_shown_as_given_and_dates_in_iso_form():
     day = dt.date(2024, 7, 1)
     shown = rulesets.shown({"a": day, "b": 3, "c": Decimal("1.5"), "d": True}, ("d", "a", "c", "b", "e"))

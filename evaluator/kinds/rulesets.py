@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ..engine.conditions import holds
-from . import common
+from . import common, memo
 from .trace import Trace, quoted
 
 
@@ -60,8 +60,16 @@ def answered(engine, rules: list, facts: dict, case_kind: str, case_id: str) -> 
     facts the rules read as given, each of its type and the absent ones told from those given (at most
     MAX_ANSWERS): the same facts again (most workers' exit grounds) are answered without asking the engine, which
     remembers its answers too, and without showing the facts again. An answer the engine refuses (a FactError, an
-    EngineError) is never remembered, so it is refused again each time."""
+    EngineError) is never remembered, so it is refused again each time. Compiled rules read their conditions from
+    the rule set's data, which the mutation sweep changes in place: inside memo.suspended() nothing is answered
+    from memory, and memo.forget() forgets the answers too."""
     names, absent = _read_shape(rules)
+    generation = memo.generation()
+    if generation != _ANSWERS_OF[0]:  # rule data may have changed in place since (memo.forget, memo.suspended):
+        _ANSWERS.clear()  # what was remembered is forgotten, and inside suspended() nothing is remembered
+        _ANSWERS_OF[0] = generation
+    if generation is None:
+        return frozenset(engine.fire(rules, facts, case_kind, case_id)), shown(facts, names)
     given = tuple(map(facts.get, names, absent))
     key = (id(rules), engine.name, case_kind, given, tuple(map(type, given)))
     try:
@@ -81,6 +89,7 @@ def answered(engine, rules: list, facts: dict, case_kind: str, case_id: str) -> 
 
 MAX_ANSWERS = 16_384  # remembered rule set answers (each a key of a dozen facts and their shown mapping)
 _ANSWERS: dict = {}
+_ANSWERS_OF: list = [None]  # the memo generation (kinds/memo.generation) the answers remembered belong to
 _ABSENT = object()  # a fact the case does not give (not the same as one given as null, which the engines refuse)
 
 
