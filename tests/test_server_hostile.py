@@ -3,6 +3,7 @@ bodies and connections that stall, requests that would hold a worker, errors as 
 The last tests run the real server (uvicorn, a worker process) in a subprocess with its timeouts shortened."""
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import os
@@ -145,7 +146,11 @@ def _post(url, body: bytes):
 
 def test_health_answers_while_a_long_request_is_ruled(live):
     _, url = live
-    many = json.dumps({"cases": [{**CASE, "id": f"c{i}"} for i in range(limits.MAX_CASES)]}).encode()
+    # Cases that differ (each on a date of its own, of its own years): rulings of one case again and again are
+    # answered from memory and soon done, and the request must still be ruled when /health is asked.
+    many = json.dumps({"cases": [{**CASE, "id": f"c{i}", "as_of": (dt.date(2020, 1, 1) + dt.timedelta(days=i)).isoformat(),
+                                  "facts": {**CASE["facts"], "years_of_service": i % 41}}
+                                 for i in range(limits.MAX_CASES)]}).encode()
     done = {}
     t = threading.Thread(target=lambda: done.update(r=_post(url, many)))
     t.start()
