@@ -31,7 +31,8 @@ MEASURES = {"words": "notes worded", "writer": "table form written (policy eval 
 
 def child(path: str, repeat: int) -> dict:
     """Run in a process importing the evaluator to measure: microseconds of CPU per ruling, by measure."""
-    import time
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/ (run with -P, so that only PYTHONPATH's
+    import _rows  # evaluator is found; bench/ holds none)
 
     from evaluator import api
     from evaluator.render import notes, ruling_format as RF
@@ -73,13 +74,7 @@ def child(path: str, repeat: int) -> dict:
     words()
     out = {}
     for name, fn in (("words", words), ("writer", writer), ("blocks", blocks), ("http", http)):
-        best = None
-        for _ in range(repeat):
-            start = time.process_time()
-            fn()
-            took = time.process_time() - start
-            best = took if best is None else min(best, took)
-        out[name] = round(best / len(rulings) * 1e6, 2)
+        out[name] = round(_rows.best_cpu(fn, repeat) / len(rulings) * 1e6, 2)
     return out
 
 

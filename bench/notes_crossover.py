@@ -19,7 +19,6 @@ import argparse
 import json
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import _rows  # bench/_rows.py, the common output (run as bench/NAME.py, so bench/ is on the path)
@@ -38,13 +37,7 @@ from evaluator.ruling.evaluate import evaluate  # noqa: E402
 
 def cpu_per_case(fn, n: int, repeat: int) -> float:
     """The best CPU time of `repeat` runs of fn(), in microseconds per case."""
-    best = None
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        took = time.process_time() - start
-        best = took if best is None else min(best, took)
-    return round(best / n * 1e6, 1)
+    return round(_rows.best_cpu(fn, repeat) / n * 1e6, 1)
 
 
 def measure(repo, engine, cases: list, repeat: int) -> dict:
