@@ -138,10 +138,11 @@ class Listed:
         without reading the cases before it, and any part of the list can be read apart (see read)."""
         return len(set(map(self.name, range(len(self.items))))) == len(self.items)
 
-    def case_file(self) -> CaseFile:
-        """Every case read, in order."""
-        out = CaseFile(self.doc.path, problems=list(self.problems))
-        for entry in self.read(range(len(self.items))):
+    def case_file(self, indices=None, own_problems: bool = True) -> CaseFile:
+        """The cases of `indices` read (default: every case), in order, with their problems and, if
+        `own_problems`, the list's own (a part of the list read apart: see read)."""
+        out = CaseFile(self.doc.path, problems=list(self.problems) if own_problems else [])
+        for entry in self.read(range(len(self.items)) if indices is None else indices):
             out.order.append(entry.id)
             out.entries.append(entry)
             out.problems.extend(entry.problems)
@@ -164,13 +165,13 @@ class Listed:
                 continue
         return out
 
-    def read(self, indices, seen: dict | None = None) -> list:
-        """The Entry of each case of `indices` (in increasing order), each case normalised and checked. `seen`:
-        id -> Entry of the checked cases read before (an id used twice is refused at its second use); reading a
-        part of the list apart from the cases before it gives the same entries where names_unique()."""
+    def read(self, indices) -> list:
+        """The Entry of each case of `indices` (in increasing order), each case normalised and checked, an id used
+        twice among them refused at its second use; reading a part of the list apart from the cases before it
+        gives the same entries where names_unique()."""
         doc, prefix, sd = self.doc, self.prefix, str(self.schema_dir)
         kind_defaults = defaults(self.schema_dir)
-        seen = {} if seen is None else seen
+        seen: dict = {}  # id -> Entry of the checked cases read before
         out = []
         for i in indices:
             item = self.items[i]

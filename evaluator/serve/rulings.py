@@ -132,10 +132,7 @@ def part_of(listed, start: int, stop: int | None, first: bool):
     twice being refused where it is used again."""
     if not listed.names_unique():
         return cases_between(listed.case_file(), start, stop, first)
-    entries = listed.read(range(len(listed.items))[start:stop])
-    return cases.CaseFile(listed.doc.path, cases=[e.case for e in entries if e.case is not None],
-                          problems=(list(listed.problems) if first else []) + [p for e in entries for p in e.problems],
-                          order=[e.id for e in entries], entries=entries)
+    return listed.case_file(range(len(listed.items))[start:stop], first)
 
 
 def cases_between(cf, start: int, stop: int | None, first: bool):
