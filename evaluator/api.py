@@ -21,7 +21,6 @@ from .render.notes import worded
 from .render.text import show
 from .ruling import pool
 from .batch import reading_notes
-from .batch.reading_notes import ReadingNotes
 from .ruling.evaluate import evaluate
 
 
@@ -75,7 +74,7 @@ def evaluate_file(repo, path: Path | str, engine="durable", as_of: dt.date | Non
                                    limits.MAX_CASES_STREAMED if sink is not None else limits.MAX_CASES)
     except PolicyInputError as exc:
         out.problems.extend(exc.problems)
-        out.emit({"file": out.path, "errors": [p.as_json() for p in exc.problems]})
+        _file_level(out, out.path, exc.problems)
         out.unusable = True
         return out
     if sink is not None and encode is not None and jobs != 1:
@@ -113,12 +112,10 @@ def _evaluate_cases(repo, cf, out: FileOutcome, engine, only_expected: bool, rea
     out.problems.extend(cf.problems)
     out.unusable = bool(cf.problems)
     of_entries = {id(p) for e in cf.entries for p in e.problems}
-    file_level = [p for p in cf.problems if id(p) not in of_entries]
-    if file_level:  # e.g. an unknown field at the top of the file: in the output too, not only on stderr
-        out.emit({"file": cf.path, "errors": [p.as_json() for p in file_level]})
+    _file_level(out, cf.path, [p for p in cf.problems if id(p) not in of_entries])
     todo = [e.case for e in cf.entries if e.case is not None and not (only_expected and e.case.expect is None)]
     # the notes on alternative readings of many worker cases sharing a date: from the compiled program
-    notes = ReadingNotes(repo, todo) if compare_readings and not readings else None
+    notes = reading_notes.ReadingNotes(repo, todo) if compare_readings and not readings else None
     rule = _ruler(repo, engine, todo, notes, readings, compare_readings, why_not)
 
     def work(span):
@@ -155,8 +152,7 @@ def _evaluate_blocks(repo, listed, out: FileOutcome, engine, only_expected: bool
         engine = engines.make(engine)
     out.problems.extend(listed.problems)
     out.unusable = bool(listed.problems)
-    if listed.problems:
-        out.emit({"file": out.path, "errors": [p.as_json() for p in listed.problems]})
+    _file_level(out, out.path, listed.problems)
     days = None
     if compare_readings and not readings:
         days = reading_notes.chosen_days(repo, listed.worker_dates())
@@ -165,8 +161,8 @@ def _evaluate_blocks(repo, listed, out: FileOutcome, engine, only_expected: bool
     def work(span):
         entries = listed.read(span)
         todo = [e.case for e in entries if e.case is not None and not (only_expected and e.case.expect is None)]
-        rule = _ruler(repo, engine, todo, ReadingNotes(repo, todo, days) if days is not None else None, readings,
-                     compare_readings, why_not)
+        notes = reading_notes.ReadingNotes(repo, todo, days) if days is not None else None
+        rule = _ruler(repo, engine, todo, notes, readings, compare_readings, why_not)
         block = FileOutcome(out.path)
         encoded = encode(_taken(entries, block, span.polled(map(rule, range(len(todo)))), only_expected, False))
         return encoded, block, [p for e in entries for p in e.problems]
@@ -188,6 +184,13 @@ def _evaluate_blocks(repo, listed, out: FileOutcome, engine, only_expected: bool
         blocks.close()  # the processes stopped now, even when the loop stopped early (Ctrl-C, a failed write)
     out.problems += read + ruled
     return out
+
+
+def _file_level(out: FileOutcome, path: str, problems: list) -> None:
+    """The file's own problems (e.g. an unknown field at the top of it, or why it cannot be read) in the output
+    too, not only on stderr."""
+    if problems:
+        out.emit({"file": path, "errors": [p.as_json() for p in problems]})
 
 
 def _ruler(repo, engine, todo: list, notes, readings, compare_readings: bool, why_not):
