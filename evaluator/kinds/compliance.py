@@ -24,7 +24,7 @@ def run(tr: Trace, repo, engine, case_id: str, kind: str, facts: dict, day: dt.d
     found = {"compliance.violations": [], "compliance.advisories": []}
     unchecked = []
     for v in versions:
-        rules, fired = fire(tr, repo, engine, v, kind, case_id, facts)
+        rules, fired, _ = fire(tr, repo, engine, v, kind, case_id, facts)
         passed, passed_inputs, passed_cites = [], {}, []
         for r in rules:
             ref = part_ref(v, r.id)

@@ -20,10 +20,7 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
     if on is None:
         on = common.on(repo, day)
     for v in on.rulesets(case_kind):
-        tr.use(v)
-        rules = repo.compiled_rules[(v.id, v.version)]
-        fired, read = answered(engine, rules, facts, case_kind, case_id)
-        tr.rules_ran(v, rules, facts, fired)
+        rules, fired, read = fire(tr, repo, engine, v, case_kind, case_id, facts)
         result = v.data["result"]
         if not fired:
             if tr.keeps_entries:  # not a results-only trace (kinds.trace.Results)
@@ -41,14 +38,16 @@ def apply_rulesets(tr: Trace, repo, engine, case_kind: str, case_id: str, facts:
             note_readings(tr, r, facts)
 
 
-def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str, facts: dict) -> tuple[list, frozenset]:
-    """Run one rule set version on the facts with the engine: (its rules, the ids of those that fired), recorded in
-    the trace as used and as run (for why-not explanations)."""
+def fire(tr: Trace, repo, engine, version, case_kind: str, case_id: str,
+         facts: dict) -> tuple[list, frozenset, dict]:
+    """Run one rule set version on the facts with the engine: (its rules, the ids of those that fired, the facts
+    they read as a trace entry shows them: see answered), recorded in the trace as used and as run (for why-not
+    explanations)."""
     tr.use(version)
     rules = repo.compiled_rules[(version.id, version.version)]
-    fired = answered(engine, rules, facts, case_kind, case_id)[0]
+    fired, read = answered(engine, rules, facts, case_kind, case_id)
     tr.rules_ran(version, rules, facts, fired)
-    return rules, fired
+    return rules, fired, read
 
 
 def answered(engine, rules: list, facts: dict, case_kind: str, case_id: str) -> tuple[frozenset, dict]:
