@@ -75,7 +75,7 @@ def combined_raise(rd: dict, education_levels: int, certificate_levels: int) -> 
     """The two raises combined as the policy says: added up, or the larger one."""
     if rd["combine"] == "sum":
         return education_levels + certificate_levels
-    return max(education_levels, certificate_levels)
+    return most(education_levels, certificate_levels)
 
 
 def level_cap(table, rd: dict, post: str) -> int:
@@ -87,7 +87,20 @@ def level_cap(table, rd: dict, post: str) -> int:
 
 def capped_level(band_level: int, raise_: int, cap: int) -> tuple[int, bool]:
     """The band's level raised, but not past the cap: (the level, whether the cap bound)."""
-    return min(band_level + raise_, cap), band_level + raise_ > cap
+    return least(band_level + raise_, cap), band_level + raise_ > cap
+
+
+# The level steps (combined_raise, capped_level, raised_level) take levels as numbers, or as numpy arrays that
+# batch/compile.py gives them to tabulate a step over every band and raise in one call: the smaller and the larger of
+# two levels are written as arithmetic both understand (min and max of numbers, element by element for arrays).
+def least(a, b):
+    """The smaller of two levels: min(a, b) for numbers."""
+    return a - (a - b) * (a > b)
+
+
+def most(a, b):
+    """The larger of two levels: max(a, b) for numbers."""
+    return a + (b - a) * (b > a)
 
 
 def raised_level(table, rd: dict, post: str, band_level: int, education_levels: int,
@@ -100,11 +113,11 @@ def raised_level(table, rd: dict, post: str, band_level: int, education_levels: 
     cert_top = top if "certificate" in rd["capped_raises"] else highest
     if rd["combine"] == "sum":
         level, _ = capped_level(band_level, education_levels, edu_top)
-        level = max(level, capped_level(level, certificate_levels, cert_top)[0])
+        level = most(level, capped_level(level, certificate_levels, cert_top)[0])
     else:
-        level = max(capped_level(band_level, education_levels, edu_top)[0],
-                    capped_level(band_level, certificate_levels, cert_top)[0])
-    level = min(level, highest)
+        level = most(capped_level(band_level, education_levels, edu_top)[0],
+                     capped_level(band_level, certificate_levels, cert_top)[0])
+    level = least(level, highest)
     return level, level < band_level + combined_raise(rd, education_levels, certificate_levels)
 
 
@@ -202,7 +215,8 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     # memory.
     remembered = memo.steps((_band, salary_band, band_cites, _level, _raised, raise_levels, raised_level, level_cap,
                              capped_level, combined_raise, column_top, table_top, level_row, level_cites, raise_cites,
-                             coefficient_cites, base_pay_cites, _star, star_row, allowance_cites, _award, award))
+                             coefficient_cites, base_pay_cites, _star, star_row, allowance_cites, _award, award, least,
+                             most))
     tv = use(tr, SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
