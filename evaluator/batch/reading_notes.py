@@ -21,7 +21,8 @@ to the per-case path:
 Memory is bounded: cases are taken WINDOW at a time in file order (only the latest window's results are kept), and
 at most MAX_DATES dates' programs are kept per repository. The programs live beside the repository (like its
 reading variants), so the worker processes of `policy serve` and `policy eval --jobs N` reuse them across requests
-and windows; the first use of a date compiles them (about 40-80 ms each, nine for a worker date today).
+and windows; the first use of a date compiles them (nine for a worker date today, about 20 ms of CPU together: the
+parts no reading changes are built once between them, batch/tables.py).
 
 The thresholds come from bench/notes_crossover.py (CPU per case, durable-rules, 2026-12-06, two cores shared
 with other work): ruling a case again under the readings that reach it costs about 450-490 µs a case whatever the
@@ -121,16 +122,18 @@ def compile_days(repo, days: set) -> None:
 
 def _compile(repo, day: dt.date) -> Programs | None:
     from . import compile as bcompile
+    from .tables import Shared
 
+    shared = Shared()  # the parts a reading does not change, built once for the date's programs
     try:
-        base = bcompile.compile_worker(repo, day)
+        base = bcompile.compile_worker(repo, day, shared)
     except RulingError:
         return None
     other = {}
     used = {vid: v.version for vid, v in base.versions.items()}
     for iid, _it, _used, code, _choices, variant in R.plan(repo, used, {}):
         try:
-            other[(iid, code)] = bcompile.compile_worker(variant, day)
+            other[(iid, code)] = bcompile.compile_worker(variant, day, shared)
         except RulingError:  # e.g. a patch the program cannot tabulate: ruled per case
             continue
     return Programs(base, other)
