@@ -79,11 +79,13 @@ class Journal(Basis):
 
 @dataclass
 class Part:
+    """One step's tables, with what they register in a program (`journal`)."""
+
     t: dict  # entries of Program.t; those named in `bases`/`errors` hold the journal's codes
     journal: Journal
     bases: tuple = ()  # keys of t holding basis codes
     errors: tuple = ()  # keys of t holding error codes
-    extra: object = None  # what else the step gives (the coefficients, a rule set's rules and labels, …)
+    extra: object = None  # what else the step gives (the coefficients, a rule set's labels, …)
 
     def install(self, basis: Basis, errors: list, t: dict) -> None:
         """The part's entries put into a program's `t`, its bases and errors registered in the program's `basis`
@@ -190,13 +192,14 @@ def raises(tv, rv, bands: Part, posts: tuple, edus: tuple, certs: tuple) -> Part
     cert_lv, cert_err = levels_of(rd, "certificate", certs, j.error)
     raise_ = np.zeros((len(edus), len(certs)), np.int16)
     level_basis = np.zeros((len(edus), len(certs), top_level + 1), np.int32)
+    interpretations = common.interpretations_of(rv)
     for e, el in enumerate(edu_lv):
         for c, cl in enumerate(cert_lv):
             if el is None or cl is None:
                 continue  # the fact enum and the policy disagree: a row error (edu_err, cert_err)
             raise_[e, c] = W.combined_raise(rd, el, cl)
             for lv, r in rows.items():
-                level_basis[e, c, lv] = j.id(W.level_cites(rd, el, cl, r), common.interpretations_of(rv))
+                level_basis[e, c, lv] = j.id(W.level_cites(rd, el, cl, r), interpretations)
     top = np.array([W.level_cap(table, rd, p) for p in posts], np.int16)
     band_levels = bands.t["band"]
     known = np.array([el is not None for el in edu_lv])[:, None] & np.array([cl is not None for cl in cert_lv])
