@@ -208,36 +208,78 @@ def test_varied_workers_reach_notes_errors_and_the_district_layer(repo, adopted,
     assert any("layer" in e for c in cf.cases[:50] for e in evaluate(c, adopted, engine)["trace"])
 
 
-def test_a_reading_of_the_last_steps_alone_is_the_base_run_with_those_steps_again(repo, adopted):
-    """A reading whose program differs from the repository's only in its last steps (its rule sets, or the
-    certificate's due date and the rule sets) is not run whole: its output, the base's with those steps run again,
-    is array for array what running its program gives; every other reading's program differs in something the run
-    reads before them."""
+SALARY_STEPS = {"probation", "level", "allowance", "spread", "retiree"}
+STEPS_AGAIN = {"any_post": {"rule_sets"}, "ground_listed_for_all": {"rule_sets"},  # the repository's readings today
+               "from_actual_hire_date": {"certificate", "rule_sets"}, "every_new_hire": {"certificate", "rule_sets"},
+               "max_of_raises": {"level", "retiree"}, "no_cap": {"level", "retiree"},
+               "education_capped_certificate_not": {"level", "retiree"}, "any_contract_post": SALARY_STEPS}
+
+
+def test_a_reading_is_the_base_run_with_the_steps_whose_tables_differ_run_again(repo, adopted):
+    """A reading whose program differs from the repository's only in what some steps of the run read is not run
+    whole: its output, the base's with those steps (and the steps that need them) run again, is array for array
+    what running its program gives, on every row the base program rules (the only rows the notes read); the rows
+    the base refuses stay refused."""
     from evaluator.batch import run
     from evaluator.batch.facts import from_case_facts
 
     for r in (repo, adopted):
         for as_of in ("2019-06-30", "2024-07-01", "2029-03-01"):
             progs = RN.programs(r, dt.date.fromisoformat(as_of))
-            steps = {code: step for (_, code), step in RN.last_steps(progs).items()}
-            assert steps == {"any_post": run.RULE_SETS, "ground_listed_for_all": run.RULE_SETS,  # the repository's
-                             "from_actual_hire_date": run.CERTIFICATE, "every_new_hire": run.CERTIFICATE}  # today
-            cf = case_files.from_data(varied_workers(300, seed=7, as_of=as_of), r.schema_dir)
+            steps = {code: set(step) for (_, code), step in RN.steps_again(progs).items()}
+            assert steps == STEPS_AGAIN
+            cf = case_files.from_data(varied_workers(600, seed=7, as_of=as_of), r.schema_dir)
             facts = from_case_facts([c.facts for c in cf.cases], progs.base.specs)
-            base, kept = run.evaluate(progs.base, facts), {}
-            moved = set()
+            base, kept = run.evaluate(progs.base, facts, keep=True), {}
+            ok = base.error == 0
+            moved, refused = set(), 0
             for label, prog in progs.other.items():
                 got, want = RN.reading_output(progs, label, facts, base, kept), run.evaluate(prog, facts)
                 for part in ("values", "present", "basis", "entry", "layer"):
                     a, b = getattr(got, part), getattr(want, part)
                     assert list(a) == list(b), (label, part)
-                    assert all(a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k]) for k in a), (label, part)
-                assert np.array_equal(got.error, want.error)
-                moved |= {k for k in got.values if not np.array_equal(got.values[k], base.values[k])}
-                if label[1] not in steps:
-                    assert run.differs_from(progs.base, prog) is None
-            # the steps were run again, not left as the base's
-            assert {"exit.grounds", "certificate.due_date"} <= moved
+                    assert all(a[k].dtype == b[k].dtype and np.array_equal(a[k][ok], b[k][ok]) for k in a), \
+                        (label, part)
+                assert np.array_equal(got.error[ok], want.error[ok]) and got.error[~ok].all(), label
+                moved |= {k for k in got.values if not np.array_equal(got.values[k][ok], base.values[k][ok])}
+                refused += int(want.error[ok].astype(bool).sum())
+            # the steps were run again, not left as the base's, and a reading's own refusals are found
+            assert {"exit.grounds", "certificate.due_date", "salary.level", "salary.base_pay"} <= moved
+            assert refused or as_of != "2024-07-01"
+
+
+def test_each_step_of_the_run_reads_only_its_own_tables(repo, adopted):
+    """run.steps_again may leave a step as the base's only if that step reads no table outside run.TABLES[step]:
+    each step, run over the program's tables watched, reads only its own, and the run reads no table of
+    run.NOT_READ."""
+    from evaluator.batch import run
+    from evaluator.batch.facts import from_case_facts
+
+    class Watched(dict):
+        def __getitem__(self, key):
+            read.add(key)
+            return super().__getitem__(key)
+
+        def __contains__(self, key):
+            read.add(key)
+            return super().__contains__(key)
+
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    for r in (repo, adopted):
+        prog = RN.programs(r, dt.date(2024, 7, 1)).base
+        watched = dataclasses.replace(prog, t=Watched(prog.t))
+        cf = case_files.from_data(varied_workers(300, seed=5), r.schema_dir)
+        facts = from_case_facts([c.facts for c in cf.cases], prog.specs)
+        out, err, state = run.Output(facts.n), np.zeros(facts.n, np.int16), {"everyone": np.ones(facts.n, bool)}
+        for name, step in run.STEPS:
+            read = set()
+            step(watched, facts, out, err, state)
+            assert read <= run.TABLES[name], (name, read - run.TABLES[name])
+            assert not read & run.NOT_READ
+        assert set(prog.t) <= run.NOT_READ.union(*run.TABLES.values())
 
 
 def test_the_certificate_tables_are_read_by_the_certificate_step_alone(repo, monkeypatch):

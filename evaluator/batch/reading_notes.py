@@ -67,7 +67,7 @@ class Programs:
         self.base, self.other = base, other
         self.canon: dict = {}  # (result, table entry) -> its code shared by these programs (canonical)
         self.luts: dict = {}  # id(program) -> result -> program code -> shared code (kept with the programs)
-        self.steps: dict | None = None  # the readings whose program differs only in its last steps (last_steps)
+        self.steps: dict | None = None  # reading -> the steps its program runs again (steps_again)
         self.checks: Checks | None = None  # fits()'s checks of the base program's facts, made at first use
 
 
@@ -262,7 +262,7 @@ class ReadingNotes:
 def rule_group(progs: Programs, cases: list) -> list:
     """Each case's readings.Ruled (None where the repository's own program refuses it: the per-case ruling then
     refuses it too, or makes its notes itself), from one run of every program over the cases' columns (of the
-    last steps alone for a reading that changes nothing before them: reading_output)."""
+    steps whose tables differ from the base's alone, where that is all a reading changes: reading_output)."""
     import numpy as np
 
     from . import run
@@ -270,7 +270,7 @@ def rule_group(progs: Programs, cases: list) -> list:
     from .rulings import Rows
 
     facts = from_case_facts([c.facts for c in cases], progs.base.specs)
-    base = run.evaluate(progs.base, facts)
+    base = run.evaluate(progs.base, facts, keep=True)
     rows = Rows(progs.base, base)
     ok = base.error == 0
     results = [rows.results(i, c) if not rows.error[i] else None for i, c in enumerate(cases)]
@@ -335,38 +335,32 @@ def _differing(entry, present, codes, o_entry, o_present, o_codes, o_error):
 
 
 def reading_output(progs: Programs, label, facts, base, kept: dict):
-    """The output of the reading's program on `facts` (run.evaluate's), given the base program's output on them:
-    for a reading whose program differs from the base's only in its last steps (its rule sets, or the certificate's
-    due date and the rule sets: run.differs_from), the base's output with those steps run again (`kept`: the
-    rule sets' columns of the base, made once for the readings that change only rule sets)."""
+    """The output of the reading's program on `facts`, on every row the base program rules (run.evaluate's), given
+    the base program's output on them (run.evaluate(keep=True)): the base's with the steps whose tables or rule sets
+    differ run again (run.again; steps_again), or a whole run where the programs differ in anything else. `kept`:
+    the base's rule columns, made once for the readings that run the rule sets again but not the certificate's
+    due date."""
     from . import run
 
     prog = progs.other[label]
-    step = last_steps(progs).get(label)
-    if step is None:
+    steps = steps_again(progs).get(label)
+    if steps is None:
         return run.evaluate(prog, facts)
-    out = run.Output(base.n, dict(base.values), dict(base.present), dict(base.basis), dict(base.entry),
-                     dict(base.layer), base.error)
-    if step == run.CERTIFICATE:
-        run.certificate(prog.t, facts, out)
-        cols = run.rule_columns(prog, facts, out)
-    else:
-        if "columns" not in kept:
-            kept["columns"] = run.rule_columns(progs.base, facts, base)
-        cols = kept["columns"]
-    run.rule_sets(prog, cols, out)
-    return out
+    if run.RULE_SETS in steps and run.CERTIFICATE not in steps and "columns" not in kept:
+        kept["columns"] = run.rule_columns(progs.base, facts, base)
+    return run.again(prog, facts, base, steps, kept.get("columns"))
 
 
-def last_steps(progs: Programs) -> dict:
-    """reading -> run.differs_from(base, its program), for the readings whose program differs from the
-    repository's only in its last steps: their outputs are the base's with those steps run again, not a whole
-    run (about 0.3 ms each on a request's rows, whatever their number). Worked out once, kept with the programs."""
+def steps_again(progs: Programs) -> dict:
+    """reading -> the steps of its program's run to run again on the base program's output (run.steps_again), for
+    the readings whose program differs from the repository's in what some steps read alone: the three readings of
+    the raises run two steps of nine, probation's five, a reading of the rule sets one. Worked out once, kept with
+    the programs."""
     from . import run
 
     with _LOCK:
         if progs.steps is None:
-            steps = {label: run.differs_from(progs.base, prog) for label, prog in progs.other.items()}
+            steps = {label: run.steps_again(progs.base, prog) for label, prog in progs.other.items()}
             progs.steps = {label: step for label, step in steps.items() if step is not None}
         return progs.steps
 

@@ -4,8 +4,9 @@ its basis (the clause ids and interpretation ids it rests on, in Program.basis).
 Every lookup comes from the program's tables, which batch/compile.py fills by calling the worker's step functions
 (kinds/worker.py) on every value the facts may take: a change to a step is made there. What is composed here as array
 code is the arithmetic over unbounded values: the retiree top-up from a pension, the certificate and probation clocks
-from dates and the unqualified streak; the differential tests
-(tests/test_batch_differential.py) hold every row equal to the per-case ruling.
+from dates and the unqualified streak; tests/test_batch_differential.py holds every row equal to the per-case ruling.
+The run is a sequence of steps, each reading its own tables (STEPS, TABLES): another program's output on the same
+facts is this one's with the steps whose tables differ run again (steps_again, again; the notes' readings).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Output:
     entry: dict = field(default_factory=dict)  # result -> bool array: the per-case trace has an entry for it
     layer: dict = field(default_factory=dict)  # result -> int16 codes of its district layer's label (compile)
     error: np.ndarray | None = None  # int16 code into Program.errors; 0: ruled
+    steps: dict = field(default_factory=dict)  # what the steps handed on to later ones (evaluate(keep=True))
 
 
 def _first_error(err: np.ndarray, codes, where=None) -> None:
@@ -49,23 +51,45 @@ def _with(table: np.ndarray, last) -> np.ndarray:
     return np.concatenate([table, np.array([last], table.dtype)])
 
 
-def evaluate(prog: Program, facts: Facts) -> Output:
-    t, c, n = prog.t, facts.columns, facts.n
-    out = Output(n)
-    err = np.zeros(n, np.int16)
-    post, years = c["post"].values, c["years_of_service"].values
-    edu, cert = c["education"].values, c["certificate"].values
-    everyone = np.ones(n, bool)
+def evaluate(prog: Program, facts: Facts, keep: bool = False) -> Output:
+    """Every step (STEPS) over the roster's columns; `keep`: what the steps hand on to later ones kept in the output
+    (Output.steps), so that another program's output can be made from this one by running some steps again
+    (again)."""
+    out = Output(facts.n)
+    err = np.zeros(facts.n, np.int16)
+    st = {"everyone": np.ones(facts.n, bool)}
+    for _, step in STEPS:
+        step(prog, facts, out, err, st)
+    out.error = err
+    out.entry = {r: out.entry.get(r, st["everyone"]) for r in out.values}
+    if keep:
+        out.steps = st
+    return out
 
+
+def _band(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    t, c = prog.t, facts.columns
     # flat indices into the lookup tables, computed once (much cheaper than multi-dimensional fancy indexing)
-    py = post.astype(np.intp) * t["band"].shape[1] + years
-    band = np.take(t["band"], py)
+    st["py"] = py = c["post"].values.astype(np.intp) * t["band"].shape[1] + c["years_of_service"].values
+    st["band"] = band = np.take(t["band"], py)
     _table_error(err, t["band_err"], py)
-    out.values["salary.band_level"], out.present["salary.band_level"] = band, everyone
-    out.basis["salary.band_level"] = np.take(t["band_basis"], py)
-    prob = probation(t, err, post, c["on_probation"], c["hire_date"], prog.as_of)
+    _put(out, "salary.band_level", band, st["everyone"], np.take(t["band_basis"], py), st["everyone"])
 
-    # salary level, coefficient and base pay: probation's row, or the band raised and capped
+
+def _put(out: Output, name: str, values, present, basis, entry) -> None:
+    out.values[name], out.present[name], out.basis[name], out.entry[name] = values, present, basis, entry
+
+
+def _probation(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    c = facts.columns
+    st["prob"] = probation(prog.t, err, c["post"].values, c["on_probation"], c["hire_date"], prog.as_of)
+
+
+def _level(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    """Salary level, coefficient and base pay: probation's row, or the band raised and capped."""
+    t, c, n, everyone = prog.t, facts.columns, facts.n, st["everyone"]
+    prob, band = st["prob"], st["band"]
+    edu, cert = c["education"].values, c["certificate"].values
     if "raises_err" in t:
         _first_error(err, np.int16(t["raises_err"]), ~prob)
         level = band.copy()
@@ -74,74 +98,144 @@ def evaluate(prog: Program, facts: Facts) -> Output:
         _table_error(err, t["edu_err"], edu, ~prob)
         _table_error(err, t["cert_err"], cert, ~prob)
         ec = edu.astype(np.intp) * t["raise_"].shape[1] + cert
-        level = np.take(t["level"], py * t["raise_"].size + ec)  # the capped level, tabulated by compile
+        level = np.take(t["level"], st["py"] * t["raise_"].size + ec)  # the capped level, tabulated by compile
         level_basis = np.take(t["level_basis"], ec * t["level_basis"].shape[2] + band)
     lvl = level.astype(np.intp)
     np.putmask(lvl, prob, len(t["base"]))  # probation's row: the entry _with adds past the last level
     _table_error(err, _with(t["missing_row"], 0), lvl)
-    out.values["salary.level"], out.present["salary.level"] = level, ~prob
-    out.basis["salary.level"] = np.where(prob, t["prob_basis"], level_basis)
+    _put(out, "salary.level", level, ~prob, np.where(prob, t["prob_basis"], level_basis), everyone)
     coef_codes = _with(np.arange(len(t["base"]), dtype=level.dtype), t["prob_coef"])
-    out.values["salary.coefficient"] = np.take(coef_codes, lvl)
-    out.present["salary.coefficient"] = everyone
-    out.basis["salary.coefficient"] = np.take(_with(t["coef_basis"], t["prob_basis"]), lvl)
-    base_pay = np.take(_with(t["base"], t["prob_base"]), lvl)
-    out.values["salary.base_pay"], out.present["salary.base_pay"] = base_pay, everyone
-    out.basis["salary.base_pay"] = np.take(_with(t["base_basis"], t["prob_basis"]), lvl)
+    _put(out, "salary.coefficient", np.take(coef_codes, lvl), everyone,
+         np.take(_with(t["coef_basis"], t["prob_basis"]), lvl), everyone)
+    st["base_pay"] = base_pay = np.take(_with(t["base"], t["prob_base"]), lvl)
+    _put(out, "salary.base_pay", base_pay, everyone, np.take(_with(t["base_basis"], t["prob_basis"]), lvl), everyone)
 
-    # performance allowance: only where the stars are given
-    stars = c["party_org_stars"]
+
+def _allowance(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    """Performance allowance: only where the stars are given."""
+    t, n, stars = prog.t, facts.n, facts.columns["party_org_stars"]
     if "allow_missing" in t:
         _first_error(err, np.int16(t["allow_missing"]), stars.present)
         allow, allow_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
     else:
-        s = np.where(stars.present, stars.values, 0).astype(np.intp, copy=False)
+        st["s"] = s = np.where(stars.present, stars.values, 0).astype(np.intp, copy=False)
         _table_error(err, t["allow_err"], s, stars.present)
-        np.putmask(s, prob, len(t["allow"]))  # probation's entry, as for the salary level
+        np.putmask(s, st["prob"], len(t["allow"]))  # probation's entry, as for the salary level
         allow = np.take(_with(t["allow"], t["prob_allow"]), s)
         allow_basis = np.take(_with(t["allow_basis"], t["prob_allow_basis"]), s)
-    out.values["salary.performance_allowance"], out.present["salary.performance_allowance"] = allow, stars.present
-    out.basis["salary.performance_allowance"] = allow_basis
-    # the district layer (kinds/district.py), looked up by area, latest grade and allowance; a roster without areas
-    # has none to look up
-    pay = D.SPREAD_RESULT
+    _put(out, "salary.performance_allowance", allow, stars.present, allow_basis, stars.present)
+
+
+def _spread(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    """The district layer (kinds/district.py), looked up by area, latest grade and allowance; a roster without areas
+    has none to look up."""
+    t, c, n, pay = prog.t, facts.columns, facts.n, D.SPREAD_RESULT
     if "spread" in t and "allow_missing" not in t and c["area"].present.any():
         shape = t["spread"].shape
-        sp = (c["area"].values.astype(np.intp) * shape[1] + latest_grade(facts.grades, n) + 1) * shape[2] + s
-        out.entry[pay] = stars.present & c["area"].present
-        out.present[pay] = out.entry[pay] & np.take(t["spread_given"], sp)
-        for table, key in ((out.values, "spread"), (out.basis, "spread_basis"), (out.layer, "spread_layer")):
-            table[pay] = np.take(t[key], sp)
+        sp = (c["area"].values.astype(np.intp) * shape[1] + latest_grade(facts.grades, n) + 1) * shape[2] + st["s"]
+        entry = c["party_org_stars"].present & c["area"].present
+        _put(out, pay, np.take(t["spread"], sp), entry & np.take(t["spread_given"], sp),
+             np.take(t["spread_basis"], sp), entry)
+        out.layer[pay] = np.take(t["spread_layer"], sp)
     else:
-        out.entry[pay] = out.present[pay] = np.zeros(n, bool)
-        out.values[pay], out.basis[pay], out.layer[pay] = (np.zeros(n, dt_) for dt_ in (np.int64, np.int32, np.int16))
+        _put(out, pay, np.zeros(n, np.int64), np.zeros(n, bool), np.zeros(n, np.int32), np.zeros(n, bool))
+        out.layer[pay] = np.zeros(n, np.int16)
 
-    # retiree top-up in cents
-    retired = c["retired"].values
-    pension = c["pension_monthly"]
+
+def _retiree(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    """Retiree top-up in cents."""
+    t, c, n = prog.t, facts.columns, facts.n
+    retired, pension = c["retired"].values, c["pension_monthly"]
     if "retiree_missing" in t:
         _first_error(err, np.int16(t["retiree_missing"]), retired)
         top_up, top_basis = np.zeros(n, np.int64), np.zeros(n, np.int32)
     else:
-        top_up = base_pay * 100  # in place from here: each temporary of a million rows costs a pass
+        top_up = st["base_pay"] * 100  # in place from here: each temporary of a million rows costs a pass
         top_up -= np.where(pension.present, pension.values, 0)
         np.maximum(top_up, t["retiree_min_cents"], out=top_up)
         top_basis = np.full(n, t["retiree_basis"], np.int32)
-    out.values["salary.retiree_top_up"], out.present["salary.retiree_top_up"] = top_up, retired
-    out.basis["salary.retiree_top_up"] = top_basis
+    _put(out, "salary.retiree_top_up", top_up, retired, top_basis, retired)
 
-    out.values["honor.award"], out.present["honor.award"] = np.take(t["award"], years), everyone
-    out.basis["honor.award"] = np.take(t["award_basis"], years)
 
-    certificate(t, facts, out)
-    rule_sets(prog, rule_columns(prog, facts, out), out)
-    out.error = err
-    out.entry = {r: out.entry.get(r, out.present[r] if r in ("salary.performance_allowance", "salary.retiree_top_up")
-                                  else everyone) for r in out.values}
+def _award(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    t, years, everyone = prog.t, facts.columns["years_of_service"].values, st["everyone"]
+    _put(out, "honor.award", np.take(t["award"], years), everyone, np.take(t["award_basis"], years), everyone)
+
+
+def _certificate(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    certificate(prog.t, facts, out)  # its entry: every row (evaluate)
+
+
+def _rule_sets(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
+    cols = st.pop("columns", None)  # the rule columns of another output with the same due dates (again)
+    rule_sets(prog, rule_columns(prog, facts, out) if cols is None else cols, out)
+
+
+RULE_SETS, CERTIFICATE = "rule_sets", "certificate"
+CERTIFICATE_TABLES = frozenset({"cert_start", "cert_years", "cert_max_age", "cert_new_hires", "cert_basis"})
+# The steps of evaluate in order, and the tables (Program.t) each reads: a step whose tables two programs have alike,
+# given the same facts and the same values from the steps it needs (NEEDS), gives the same arrays
+# (tests/test_reading_notes.py holds each step to its tables).
+STEPS = (("band", _band), ("probation", _probation), ("level", _level), ("allowance", _allowance),
+          ("spread", _spread), ("retiree", _retiree), ("award", _award), (CERTIFICATE, _certificate),
+          (RULE_SETS, _rule_sets))
+TABLES = {
+    "band": frozenset({"band", "band_err", "band_basis"}),
+    "probation": frozenset({"prob_posts", "prob_post_err", "prob_contra_err", "prob_months"}),
+    "level": frozenset({"raises_err", "edu_err", "cert_err", "raise_", "level", "level_basis", "missing_row", "base",
+                        "prob_coef", "coef_basis", "prob_basis", "prob_base", "base_basis"}),
+    "allowance": frozenset({"allow_missing", "allow_err", "allow", "prob_allow", "allow_basis", "prob_allow_basis"}),
+    "spread": frozenset({"spread", "spread_given", "spread_basis", "spread_layer", "allow_missing"}),
+    "retiree": frozenset({"retiree_missing", "retiree_min_cents", "retiree_basis"}),
+    "award": frozenset({"award", "award_basis"}),
+    CERTIFICATE: CERTIFICATE_TABLES,
+    RULE_SETS: frozenset(),  # and the program's rule sets
+}
+NOT_READ = frozenset({"top", "spread_labels"})  # tables evaluate does not read (the frame's, the bench's)
+NEEDS = {"level": {"band", "probation"}, "allowance": {"probation"}, "spread": {"allowance"}, "retiree": {"level"},
+         RULE_SETS: {CERTIFICATE}}
+
+
+def steps_again(a: Program, b: Program) -> frozenset | None:
+    """The steps of evaluate to run again for b, given a's output on the same facts (again): those whose tables or
+    rule sets differ, and those that need a step run again; None when the programs differ in anything else (their
+    date, facts, which tables they have, the results of their rule sets, or a table no step declares)."""
+    if not (a.as_of == b.as_of and a.specs == b.specs and a.t.keys() == b.t.keys() and a.kinds == b.kinds
+            and [rs.result for rs in a.rulesets] == [rs.result for rs in b.rulesets]):
+        return None
+    differ = {k for k in a.t if not _same(a.t[k], b.t[k])}
+    if differ - NOT_READ - frozenset().union(*TABLES.values()):
+        return None
+    again_ = {step for step, _ in STEPS if TABLES[step] & differ}
+    if not all(x.rules == y.rules and x.labels == y.labels and x.none_basis == y.none_basis
+               and _same(x.bases, y.bases) for x, y in zip(a.rulesets, b.rulesets)):
+        again_.add(RULE_SETS)
+    for step, _ in STEPS:  # in order: a step's needs come before it
+        if NEEDS.get(step, set()) & again_:
+            again_.add(step)
+    return frozenset(again_)
+
+
+def again(prog: Program, facts: Facts, base: Output, steps: frozenset, columns: dict | None = None) -> Output:
+    """prog's output on `facts` from `base` (another program's, evaluate(keep=True)) with `steps` run again
+    (steps_again): on every row `base` rules (its error 0) it is evaluate(prog, facts)'s, array for array; the
+    rows `base` refuses keep its error (their values are not prog's). `columns`: base's rule_columns, when the
+    certificate's step is not run again."""
+    out = Output(base.n, dict(base.values), dict(base.present), dict(base.basis), dict(base.entry), dict(base.layer))
+    err = np.zeros(base.n, np.int16)
+    st = dict(base.steps)
+    if columns is not None and CERTIFICATE not in steps:
+        st["columns"] = columns
+    for name, step in STEPS:
+        if name in steps:
+            step(prog, facts, out, err, st)
+    # a row base rules had no error in any step: its error is the first of the steps run again, as in a whole run
+    out.error = np.where(base.error != 0, base.error, err)
     return out
 
 
 def rule_columns(prog: Program, facts: Facts, out: Output) -> dict:
+
     """The columns the rule sets read: the facts, and the facts derived from them and from out's due date."""
     n, everyone = facts.n, np.ones(facts.n, bool)
     cols = dict(facts.columns)
@@ -171,23 +265,6 @@ def certificate(t: dict, facts: Facts, out: Output) -> None:
     due, subject = certificate_due(t, facts.columns["birth_date"], facts.columns["hire_date"])
     out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
     out.basis["certificate.due_date"] = np.full(facts.n, t["cert_basis"], np.int32)
-
-
-CERTIFICATE_TABLES = frozenset({"cert_start", "cert_years", "cert_max_age", "cert_new_hires", "cert_basis"})
-RULE_SETS, CERTIFICATE = "rule_sets", "certificate"  # the steps from which two programs' outputs can differ
-
-
-def differs_from(a: Program, b: Program) -> str | None:
-    """The last steps of evaluate from which two programs' outputs can differ on the same facts, all before them
-    being alike: RULE_SETS when the programs differ only in their rule sets (the same date, facts and tables, rule
-    sets of the same results); CERTIFICATE when their tables differ besides only in CERTIFICATE_TABLES; None when
-    anything else differs. Then b's output is a's with those steps run again for b (certificate, rule_columns,
-    rule_sets)."""
-    if not (a.as_of == b.as_of and a.specs == b.specs and a.t.keys() == b.t.keys()
-            and [rs.result for rs in a.rulesets] == [rs.result for rs in b.rulesets]):
-        return None
-    differ = {k for k in a.t if not _same(a.t[k], b.t[k])}
-    return RULE_SETS if not differ else CERTIFICATE if differ <= CERTIFICATE_TABLES else None
 
 
 def _same(x, y) -> bool:
