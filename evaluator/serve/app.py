@@ -32,7 +32,7 @@ from ..audit import decision_log
 from ..load.problems import PolicyInputError
 from ..render import ruling_format
 from ..render.text import to_json
-from . import guard, limits, openapi_doc, problems, rulings
+from . import answers, guard, limits, openapi_doc, problems, rulings
 
 MAX_BODY, MAX_CASES = limits.MAX_BODY, limits.MAX_CASES
 
@@ -53,13 +53,15 @@ class Pool:
         self.capacity = max(workers, 1) * limits.QUEUE_PER_WORKER
         self.pending, self.running, self.lock = 0, 0, threading.Lock()
         self.ruler = rulings.Ruler(*self.args) if workers == 0 else None
+        self.slots = None  # the shared memory the workers' answers come back through (answers.py), per pool
         self.executor = self.make()
 
     def make(self):
         if self.workers == 0:
             return cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ruling")
+        self.slots = answers.Slots(self.workers)
         return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"),
-                                      initializer=rulings.start_worker, initargs=self.args)
+                                      initializer=rulings.start_worker, initargs=(*self.args, self.slots))
 
     def warm(self) -> None:
         """Start every worker now (before the server's threads exist), each with its repository loaded."""
@@ -77,7 +79,7 @@ class Pool:
         with self.lock:
             self.running += 1
         future.add_done_callback(self.done)
-        return future
+        return taken(future, self.slots)
 
     def done(self, _future) -> None:
         with self.lock:
@@ -123,6 +125,29 @@ class Pool:
     def shutdown(self) -> None:
         """Stop the workers (each finishes the request it is ruling) and wait for them."""
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def taken(future: cf.Future, slots: answers.Slots) -> cf.Future:
+    """The worker's answer with its body as bytes: taken out of the shared memory as soon as the worker's future is
+    done, on the pool's thread, even when nothing waits for it any more (its buffer is freed all the same).
+    Cancelling it cancels the worker's future (a request not yet started is not ruled)."""
+    out: cf.Future = cf.Future()
+
+    def done(f: cf.Future) -> None:
+        if f.cancelled():
+            out.cancel()
+            return
+        try:
+            if f.exception() is not None:
+                out.set_exception(f.exception())
+            else:
+                status, media, body = f.result()
+                out.set_result((status, media, slots.take(body)))
+        except cf.InvalidStateError:  # the request stopped waiting (timed out): the answer is let go
+            pass
+    future.add_done_callback(done)
+    out.add_done_callback(lambda o: future.cancel() if o.cancelled() else None)
+    return out
 
 
 def _pause(seconds: float) -> bool:

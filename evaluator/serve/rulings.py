@@ -146,15 +146,20 @@ def cases_between(cf, start: int, stop: int | None, first: bool):
 
 
 _WORKER: Ruler | None = None
+_SLOTS = None  # the worker's answers.Slots: where its answers go back to the server
 MAX_FD_SCANNED = 1024  # descriptors looked at for inherited sockets where /proc/self/fd cannot list them
 
 
-def start_worker(repo, engine: str, log_path, log_key) -> None:
-    """Process-pool initializer (fork): the repository is inherited, not pickled. The worker ends itself when the
-    server that forked it is gone (killed without a chance to stop its pool)."""
-    global _WORKER
+def start_worker(repo, engine: str, log_path, log_key, slots=None) -> None:
+    """Process-pool initializer (fork): the repository is inherited, not pickled; `slots` (answers.Slots): the
+    shared memory its answers go back through. The worker ends itself when the server that forked it is gone
+    (killed without a chance to stop its pool)."""
+    global _WORKER, _SLOTS
     close_inherited_sockets()
     _WORKER = Ruler(repo, engine, log_path, log_key)
+    if slots is not None:
+        slots.claim()
+        _SLOTS = slots
     collector.settle()  # what the worker keeps for its life, out of the collector's walks
     parent = os.getppid()
 
@@ -191,8 +196,11 @@ def close_inherited_sockets() -> None:
             os.close(null)
 
 
-def rule_in_worker(raw: bytes, as_of: str | None, form: str | None = None, part=None) -> tuple[int, str, bytes]:
-    return _WORKER.rule(raw, as_of, form, part)
+def rule_in_worker(raw: bytes, as_of: str | None, form: str | None = None, part=None) -> tuple:
+    """The answer as Ruler.rule gives it, its body left in the shared memory where it can be (answers.Sent: the
+    server takes it out, answers.Slots.take)."""
+    status, media, body = _WORKER.rule(raw, as_of, form, part)
+    return status, media, body if _SLOTS is None else _SLOTS.put(body)
 
 
 def ready() -> bool:
