@@ -249,10 +249,11 @@ def test_a_reading_is_the_base_run_with_the_steps_whose_tables_differ_run_again(
 
 
 def test_each_step_of_the_run_reads_only_its_own_tables(repo, adopted):
-    """run.steps_again may leave a step as the base's only if that step reads no table outside run.TABLES[step]:
-    each step, run over the program's tables watched, reads only its own, and the run reads no table of
-    run.NOT_READ."""
-    from evaluator.batch import run
+    """rerun.steps_again may leave a step as the base's only if that step reads no table outside
+    rerun.TABLES[step]: each step, run over the program's tables watched, reads only its own, and the run reads no
+    table of rerun.NOT_READ; and the rule columns made from the output are run.FROM_OUTPUT alone (the others are
+    the same whatever the due dates)."""
+    from evaluator.batch import rerun, run
     from evaluator.batch.facts import from_case_facts
 
     class Watched(dict):
@@ -277,9 +278,16 @@ def test_each_step_of_the_run_reads_only_its_own_tables(repo, adopted):
         for name, step in run.STEPS:
             read = set()
             step(watched, facts, out, err, state)
-            assert read <= run.TABLES[name], (name, read - run.TABLES[name])
-            assert not read & run.NOT_READ
-        assert set(prog.t) <= run.NOT_READ.union(*run.TABLES.values())
+            assert read <= rerun.TABLES[name], (name, read - rerun.TABLES[name])
+            assert not read & rerun.NOT_READ
+        assert set(prog.t) <= rerun.NOT_READ.union(*rerun.TABLES.values())
+        cols = run.rule_columns(prog, facts, out)
+        due = "certificate.due_date"
+        later = dataclasses.replace(out, values={**out.values, due: out.values[due] + np.timedelta64(400, "D")},
+                                    present={**out.present, due: ~out.present[due]})
+        moved = {k for k, c in run.rule_columns(prog, facts, later).items()
+                 if not (np.array_equal(c.values, cols[k].values) and np.array_equal(c.present, cols[k].present))}
+        assert moved == run.FROM_OUTPUT
 
 
 def test_the_certificate_tables_are_read_by_the_certificate_step_alone(repo, monkeypatch):

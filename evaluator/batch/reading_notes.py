@@ -337,10 +337,10 @@ def _differing(entry, present, codes, o_entry, o_present, o_codes, o_error):
 def reading_output(progs: Programs, label, facts, base, kept: dict):
     """The output of the reading's program on `facts`, on every row the base program rules (run.evaluate's), given
     the base program's output on them (run.evaluate(keep=True)): the base's with the steps whose tables or rule sets
-    differ run again (run.again; steps_again), or a whole run where the programs differ in anything else. `kept`:
+    differ run again (rerun.again; steps_again), or a whole run where the programs differ in anything else. `kept`:
     the base's rule columns, made once for the readings that run the rule sets again but not the certificate's
     due date."""
-    from . import run
+    from . import rerun, run
 
     prog = progs.other[label]
     steps = steps_again(progs).get(label)
@@ -348,19 +348,19 @@ def reading_output(progs: Programs, label, facts, base, kept: dict):
         return run.evaluate(prog, facts)
     if run.RULE_SETS in steps and run.CERTIFICATE not in steps and "columns" not in kept:
         kept["columns"] = run.rule_columns(progs.base, facts, base)
-    return run.again(prog, facts, base, steps, kept.get("columns"))
+    return rerun.again(prog, facts, base, steps, kept.get("columns"))
 
 
 def steps_again(progs: Programs) -> dict:
-    """reading -> the steps of its program's run to run again on the base program's output (run.steps_again), for
-    the readings whose program differs from the repository's in what some steps read alone: the three readings of
-    the raises run two steps of nine, probation's five, a reading of the rule sets one. Worked out once, kept with
-    the programs."""
-    from . import run
+    """reading -> the steps of its program's run to run again on the base program's output (rerun.steps_again),
+    for the readings whose program differs from the repository's in what some steps read alone: the three readings
+    of the raises run two steps of nine, probation's five, a reading of the rule sets one. Worked out once, kept
+    with the programs."""
+    from . import rerun
 
     with _LOCK:
         if progs.steps is None:
-            steps = {label: run.steps_again(progs.base, prog) for label, prog in progs.other.items()}
+            steps = {label: rerun.steps_again(progs.base, prog) for label, prog in progs.other.items()}
             progs.steps = {label: step for label, step in steps.items() if step is not None}
         return progs.steps
 

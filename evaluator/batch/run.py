@@ -5,8 +5,8 @@ Every lookup comes from the program's tables, which batch/compile.py fills by ca
 (kinds/worker.py) on every value the facts may take: a change to a step is made there. What is composed here as array
 code is the arithmetic over unbounded values: the retiree top-up from a pension, the certificate and probation clocks
 from dates and the unqualified streak; tests/test_batch_differential.py holds every row equal to the per-case ruling.
-The run is a sequence of steps, each reading its own tables (STEPS, TABLES): another program's output on the same
-facts is this one's with the steps whose tables differ run again (steps_again, again; the notes' readings).
+The run is a sequence of steps (STEPS), each reading its own tables: another program's output on the same facts is
+this one's with the steps whose tables differ run again (batch/rerun.py, for the notes' readings).
 """
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _with(table: np.ndarray, last) -> np.ndarray:
 def evaluate(prog: Program, facts: Facts, keep: bool = False) -> Output:
     """Every step (STEPS) over the roster's columns; `keep`: what the steps hand on to later ones kept in the output
     (Output.steps), so that another program's output can be made from this one by running some steps again
-    (again)."""
+    (rerun.again)."""
     out = Output(facts.n)
     err = np.zeros(facts.n, np.int16)
     st = {"everyone": np.ones(facts.n, bool)}
@@ -63,7 +63,7 @@ def evaluate(prog: Program, facts: Facts, keep: bool = False) -> Output:
     out.error = err
     out.entry = {r: out.entry.get(r, st["everyone"]) for r in out.values}
     if keep:
-        out.steps = st
+        out.steps = {**st, "program": prog}
     return out
 
 
@@ -167,75 +167,20 @@ def _certificate(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: 
 
 
 def _rule_sets(prog: Program, facts: Facts, out: Output, err: np.ndarray, st: dict) -> None:
-    cols = st.pop("columns", None)  # the rule columns of another output with the same due dates (again)
-    rule_sets(prog, rule_columns(prog, facts, out) if cols is None else cols, out)
+    cols = st.pop("columns", None)  # the rule columns of another output with the same due dates (rerun.again)
+    rule_sets(prog, rule_columns(prog, facts, out) if cols is None else cols, out, st.pop("fired", None))
 
 
 RULE_SETS, CERTIFICATE = "rule_sets", "certificate"
 CERTIFICATE_TABLES = frozenset({"cert_start", "cert_years", "cert_max_age", "cert_new_hires", "cert_basis"})
-# The steps of evaluate in order, and the tables (Program.t) each reads: a step whose tables two programs have alike,
-# given the same facts and the same values from the steps it needs (NEEDS), gives the same arrays
-# (tests/test_reading_notes.py holds each step to its tables).
+# The steps of evaluate in order (the tables each reads, and the steps it needs: batch/rerun.py)
 STEPS = (("band", _band), ("probation", _probation), ("level", _level), ("allowance", _allowance),
-          ("spread", _spread), ("retiree", _retiree), ("award", _award), (CERTIFICATE, _certificate),
-          (RULE_SETS, _rule_sets))
-TABLES = {
-    "band": frozenset({"band", "band_err", "band_basis"}),
-    "probation": frozenset({"prob_posts", "prob_post_err", "prob_contra_err", "prob_months"}),
-    "level": frozenset({"raises_err", "edu_err", "cert_err", "raise_", "level", "level_basis", "missing_row", "base",
-                        "prob_coef", "coef_basis", "prob_basis", "prob_base", "base_basis"}),
-    "allowance": frozenset({"allow_missing", "allow_err", "allow", "prob_allow", "allow_basis", "prob_allow_basis"}),
-    "spread": frozenset({"spread", "spread_given", "spread_basis", "spread_layer", "allow_missing"}),
-    "retiree": frozenset({"retiree_missing", "retiree_min_cents", "retiree_basis"}),
-    "award": frozenset({"award", "award_basis"}),
-    CERTIFICATE: CERTIFICATE_TABLES,
-    RULE_SETS: frozenset(),  # and the program's rule sets
-}
-NOT_READ = frozenset({"top", "spread_labels"})  # tables evaluate does not read (the frame's, the bench's)
-NEEDS = {"level": {"band", "probation"}, "allowance": {"probation"}, "spread": {"allowance"}, "retiree": {"level"},
-         RULE_SETS: {CERTIFICATE}}
-
-
-def steps_again(a: Program, b: Program) -> frozenset | None:
-    """The steps of evaluate to run again for b, given a's output on the same facts (again): those whose tables or
-    rule sets differ, and those that need a step run again; None when the programs differ in anything else (their
-    date, facts, which tables they have, the results of their rule sets, or a table no step declares)."""
-    if not (a.as_of == b.as_of and a.specs == b.specs and a.t.keys() == b.t.keys() and a.kinds == b.kinds
-            and [rs.result for rs in a.rulesets] == [rs.result for rs in b.rulesets]):
-        return None
-    differ = {k for k in a.t if not _same(a.t[k], b.t[k])}
-    if differ - NOT_READ - frozenset().union(*TABLES.values()):
-        return None
-    again_ = {step for step, _ in STEPS if TABLES[step] & differ}
-    if not all(x.rules == y.rules and x.labels == y.labels and x.none_basis == y.none_basis
-               and _same(x.bases, y.bases) for x, y in zip(a.rulesets, b.rulesets)):
-        again_.add(RULE_SETS)
-    for step, _ in STEPS:  # in order: a step's needs come before it
-        if NEEDS.get(step, set()) & again_:
-            again_.add(step)
-    return frozenset(again_)
-
-
-def again(prog: Program, facts: Facts, base: Output, steps: frozenset, columns: dict | None = None) -> Output:
-    """prog's output on `facts` from `base` (another program's, evaluate(keep=True)) with `steps` run again
-    (steps_again): on every row `base` rules (its error 0) it is evaluate(prog, facts)'s, array for array; the
-    rows `base` refuses keep its error (their values are not prog's). `columns`: base's rule_columns, when the
-    certificate's step is not run again."""
-    out = Output(base.n, dict(base.values), dict(base.present), dict(base.basis), dict(base.entry), dict(base.layer))
-    err = np.zeros(base.n, np.int16)
-    st = dict(base.steps)
-    if columns is not None and CERTIFICATE not in steps:
-        st["columns"] = columns
-    for name, step in STEPS:
-        if name in steps:
-            step(prog, facts, out, err, st)
-    # a row base rules had no error in any step: its error is the first of the steps run again, as in a whole run
-    out.error = np.where(base.error != 0, base.error, err)
-    return out
+         ("spread", _spread), ("retiree", _retiree), ("award", _award), (CERTIFICATE, _certificate),
+         (RULE_SETS, _rule_sets))
+FROM_OUTPUT = frozenset({"certificate_days_overdue"})  # the rule columns made from the output (its due dates)
 
 
 def rule_columns(prog: Program, facts: Facts, out: Output) -> dict:
-
     """The columns the rule sets read: the facts, and the facts derived from them and from out's due date."""
     n, everyone = facts.n, np.ones(facts.n, bool)
     cols = dict(facts.columns)
@@ -248,13 +193,16 @@ def rule_columns(prog: Program, facts: Facts, out: Output) -> dict:
     return cols
 
 
-def rule_sets(prog: Program, cols: dict, out: Output) -> None:
-    """Every rule set's conditions over `cols` (rule_columns): into out, each result's fired rules as a mask."""
+def rule_sets(prog: Program, cols: dict, out: Output, fired: dict | None = None) -> None:
+    """Every rule set's conditions over `cols` (rule_columns): into out, each result's fired rules as a mask.
+    `fired`: result -> (another run's mask, the bits of the rules whose tests are known to give the same there)."""
     everyone = np.ones(out.n, bool)
     for rs in prog.rulesets:
-        mask = np.zeros(out.n, np.uint16)
+        kept, alike = fired.get(rs.result, (None, 0)) if fired else (None, 0)
+        mask = kept & np.uint16(alike) if alike else np.zeros(out.n, np.uint16)
         for i, test in enumerate(rs.tests):
-            mask |= test(cols).astype(np.uint16) << np.uint16(i)
+            if not alike >> i & 1:
+                mask |= test(cols).astype(np.uint16) << np.uint16(i)
         out.values[rs.result], out.present[rs.result] = mask, everyone
         out.basis[rs.result] = rs.bases[mask]
 
@@ -265,13 +213,6 @@ def certificate(t: dict, facts: Facts, out: Output) -> None:
     due, subject = certificate_due(t, facts.columns["birth_date"], facts.columns["hire_date"])
     out.values["certificate.due_date"], out.present["certificate.due_date"] = due, subject
     out.basis["certificate.due_date"] = np.full(facts.n, t["cert_basis"], np.int32)
-
-
-def _same(x, y) -> bool:
-    if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
-        return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype == y.dtype
-                and x.shape == y.shape and bool(np.array_equal(x, y)))
-    return type(x) is type(y) and bool(x == y)
 
 
 def probation(t: dict, err: np.ndarray, post: np.ndarray, stated: Column, hire: Column, as_of) -> np.ndarray:
