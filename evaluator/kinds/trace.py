@@ -51,16 +51,18 @@ class Trace:
     def put_all(self, templates: tuple) -> None:
         """put() of each entry `template()` made: a step remembered for many rulings hands its entries down made,
         and each ruling gets its own copy (its inputs, their lists and mappings, its clauses and interpretations)."""
-        append, results, store = self.entries.append, self.results, self.repo.clauses
-        for result, value, rule, inputs, nested, quotes, interpretations, clauses in templates:
-            inputs = inputs.copy()
+        append, results, store, copy_quote = self.entries.append, self.results, self.repo.clauses, dict.copy
+        for result, value, entry, inputs, nested, quotes, interpretations, clauses in templates:
+            entry = entry.copy()  # result, value and rule set, in the order of an entry's keys
+            entry["inputs"] = inputs = inputs.copy()
             if nested:
                 for k, copy in nested:  # each list or mapping of the inputs, copied as template() said
                     inputs[k] = copy(inputs[k])
             if clauses is not store:  # made with another clause store: quoted again
                 quotes = quoted(self.repo, [q["id"] for q in quotes])
-            append({"result": result, "value": value, "rule": rule, "inputs": inputs,
-                    "clauses": list(map(dict.copy, quotes)), "interpretations": list(interpretations)})
+            entry["clauses"] = [*map(copy_quote, quotes)]
+            entry["interpretations"] = [*interpretations]
+            append(entry)
             results[result] = value
 
     def rules_ran(self, version, rules, facts: dict, fired) -> None:
@@ -86,9 +88,13 @@ class Trace:
 def template(repo, result: str, value, head: tuple, inputs: dict, cites) -> tuple:
     """A trace entry made once, for the rulings of a remembered step to copy (Trace.put_all): what put() is given
     (the value a scalar, shared), with each input that holds a list or mapping named beside the copy it needs (a
-    shallow copy where it holds only scalars, else fresh()) and the clauses quoted."""
+    shallow copy where it holds only scalars, else fresh()) and the clauses quoted. The entry's result, value and
+    rule are held as a mapping with every key of an entry in order (its inputs, clauses and interpretations still
+    None), which each ruling copies and fills (cheaper than making the mapping anew)."""
     nested = tuple((k, copier(v)) for k, v in inputs.items() if isinstance(v, (list, dict)))
-    return result, value, head[0], inputs, nested, quoted(repo, cites), head[1], repo.clauses
+    entry = {"result": result, "value": value, "rule": head[0], "inputs": None, "clauses": None,
+             "interpretations": None}
+    return result, value, entry, inputs, nested, quoted(repo, cites), head[1], repo.clauses
 
 
 def copier(value):

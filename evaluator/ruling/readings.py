@@ -149,6 +149,9 @@ def planned(repo, versions_used: dict, choices: dict) -> tuple[list, dict]:
     """(alternatives(...), (interpretation id, reading) -> its place in them). Looked up by the versions and choices
     in the order given first (the same ruling's again: no sorting), then in sorted order (the set of them)."""
     plans = repo.__dict__.setdefault("_reading_plans", {})
+    last = plans.get(None)  # (versions, choices, what they gave): most rulings in a row used the versions before them
+    if last is not None and last[0] == versions_used and last[1] == choices:  # as mappings: equal in any order, as
+        return last[2]  # the sorted key below finds them
     given = (tuple(versions_used.items()), tuple(choices.items()))
     got = plans.get(given)
     if got is None:
@@ -161,6 +164,7 @@ def planned(repo, versions_used: dict, choices: dict) -> tuple[list, dict]:
                 plans.clear()
             plans[key] = got
         plans[given] = got  # the same entry under both keys: cleared together
+    plans[None] = (dict(versions_used), dict(choices), got)
     return got
 
 
@@ -242,44 +246,62 @@ def note_on(iid: str, it: dict, code: str, used: str, alt, results: dict) -> dic
     or the message of the error that stopped the ruling), or None when no result differs."""
     if isinstance(alt, str):
         return reading_note(iid, it, code, used, error=alt)
-    diff = [{"result": k, "value": alt[k], "value_used": results[k]}
-            for k in results if k in alt and alt[k] != results[k]]
+    get = alt.get
+    diff = [{"result": k, "value": a, "value_used": v} for k, v in results.items()
+            if (a := get(k, _ABSENT)) is not _ABSENT and a != v]
     return reading_note(iid, it, code, used, differences=diff) if diff else None
 
 
 def covered(places: dict, readings: frozenset) -> bool:
     """Whether a plan's readings (`places`, planned()) are all among those ruled (`readings`, Ruled.readings):
-    remembered per pair of objects (a plan's, a window's), as the cases of a window share both."""
+    remembered per pair of objects (a plan's, a window's), as the cases of a window share both (the last pair
+    asked is looked at first: the cases of a window come one after another)."""
+    last = _COVERED_LAST[0]
+    if last[0] is places and last[1] is readings:
+        return last[2]
     key = (id(places), id(readings))
     hit = _COVERED.get(key)
     if hit is None or hit[0] is not places or hit[1] is not readings:
         if len(_COVERED) >= 4096:  # plans and windows: few at a time; bounded all the same
             _COVERED.clear()
         hit = _COVERED[key] = (places, readings, places.keys() <= readings)
+    _COVERED_LAST[0] = hit  # one assignment: a thread never sees half of it
     return hit[2]
 
 
 _COVERED: dict = {}
+_COVERED_LAST: list = [(None, None, False)]
 
 
 _PLAIN = frozenset((str, int, bool, type(None)))  # equal values of one of these types are written alike
 
 
+class _Absent:
+    __slots__ = ()
+
+
+_ABSENT = _Absent()
+
+
 def identical(a, b) -> bool:
     """Equal, of the same types throughout, and numbers written alike: 1, 1.0, True and Decimal(1) are not
-    identical, nor Decimal('400.5') and Decimal('400.50') (a ruling prints them otherwise)."""
+    identical, nor Decimal('400.5') and Decimal('400.50') (a ruling prints them otherwise). A value is identical to
+    itself (the very object: a figure both rulings read from the policy data)."""
     t = type(a)
     if t is not type(b):
         return False
     if t in _PLAIN:
         return a == b
     if isinstance(a, dict):
-        if a.keys() != b.keys():
+        if len(a) != len(b):
             return False
+        get = b.get
         for k, v in a.items():  # a ruling's results: plain values and lists of them, looked at here at once
-            w = b[k]
+            w = get(k, _ABSENT)
+            if w is v:
+                continue
             tv = type(v)
-            if tv is not type(w):
+            if tv is not type(w):  # or a key b lacks: no value is of _ABSENT's type
                 return False
             if tv in _PLAIN:
                 if v != w:
