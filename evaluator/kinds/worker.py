@@ -216,7 +216,7 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     remembered = memo.steps((_band, salary_band, band_cites, _level, _raised, raise_levels, raised_level, level_cap,
                              capped_level, combined_raise, column_top, table_top, level_row, level_cites, raise_cites,
                              coefficient_cites, base_pay_cites, _star, star_row, allowance_cites, _award, award, least,
-                             most))
+                             most, _undated, _certificate, _certificate_due))
     tv = use(tr, SALARY_TABLE)
     table = tv.data["data"]
     post, years = f["post"], f["years_of_service"]
@@ -291,10 +291,16 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     tr.put_all(hit[1])
 
     cv = use(tr, CERTIFICATE)
-    cd = cv.data["data"]
-    due, cert_inputs = _certificate_due(f, cd)
-    tr.put("certificate.due_date", due.isoformat() if due else None, head(cv, "due_date"), cert_inputs,
-           quoted(repo, (cd["source"],)))
+    cd, due = cv.data["data"], None
+    if "birth_date" in f or "hire_date" in f:
+        due, cert_inputs = _certificate_due(f, cd)
+        tr.put(*_certificate(repo, on, cv, cd, due, cert_inputs))
+    else:  # neither date: no due date, and the same entry for every such worker
+        k = (_undated, id(cv))
+        hit = remembered.get(k)
+        if hit is None or hit[0] is not cv:
+            hit = memo.keep(remembered, k, (cv,), _undated(repo, on, cv, cd, f))
+        tr.put_all(hit[1])
 
     facts = dict(f)
     facts["unqualified_streak"] = derived.unqualified_streak(f.get("assessments", []), day)
@@ -353,6 +359,18 @@ def _award(repo, on, hv, hd: dict, years: int) -> tuple:
     return (template(repo, "honor.award", amount, on.head(hv, "award"),
                      {"years_of_service": years, "threshold": threshold} if threshold is not None else
                      {"years_of_service": years}, cites),)
+
+
+def _certificate(repo, on, cv, cd: dict, due, inputs: dict) -> tuple:
+    """The certificate's trace entry (what Trace.put is given) for its due date or None and the inputs it rests on."""
+    return ("certificate.due_date", due.isoformat() if due else None, on.head(cv, "due_date"), inputs,
+            quoted(repo, (cd["source"],)))
+
+
+def _undated(repo, on, cv, cd: dict, f: dict) -> tuple:
+    """The certificate's step for a worker whose case gives neither date: its trace entry, made once."""
+    result, value, head, inputs, _ = _certificate(repo, on, cv, cd, *_certificate_due(f, cd))
+    return (template(repo, result, value, head, inputs, (cd["source"],)),)
 
 
 def _certificate_due(f: dict, cd: dict):
