@@ -76,15 +76,15 @@ def test_steps_looked_up_directly_are_remembered_per_version_object_and_typed_ke
     a, b = V(), V()
     memo.forget()
     remembered = memo.steps((f, g))
-    assert memo.keep(remembered, (f, *memo.typed(5), id(a)), (a,), "five") == (a, "five")
+    assert memo.keep(remembered, (f, *memo.typed(5), id(a)), (a,), str, "five") == (a, "five", frozenset())
     remembered = memo.steps((f, g))
-    assert remembered.get((f, *memo.typed(5), id(a))) == (a, "five")
+    assert remembered.get((f, *memo.typed(5), id(a))) == (a, "five", frozenset())
     assert remembered.get((f, *memo.typed(5.0), id(a))) is None and memo.typed(5) != memo.typed(5.0)
     assert remembered.get((f, *memo.typed(5), id(b))) is None  # another version object
     assert memo.steps((f, lambda: None)).get((f, *memo.typed(5), id(a))) is None  # a function changed: forgotten
     with memo.suspended():
         inside = memo.steps((f, g))
-        memo.keep(inside, (f, *memo.typed(6), id(a)), (a,), "six")
+        memo.keep(inside, (f, *memo.typed(6), id(a)), (a,), str, "six")
         assert memo.steps((f, g)).get((f, *memo.typed(6), id(a))) is None
     assert memo.steps((f, g)).get((f, *memo.typed(6), id(a))) is None
 
@@ -118,9 +118,10 @@ def test_every_remembered_step_names_every_function_of_the_module_it_reaches():
     assert "_raised" in named
 
 
-def test_recording_versions_are_never_remembered(repo):
+def test_recording_versions_are_not_plain(repo):
     """The watched twin's versions record what a ruling reads (ruling/reading_reach.py): the memo must not skip
-    those reads, so their data is not plain and nothing of theirs is remembered."""
+    those reads, so their data is not plain, and their steps are remembered only while what they record is
+    recorded, with it, to be recorded again (tests/test_reading_reach.py)."""
     twin = reading_reach.watched(repo)
     watched = [v for vs in twin.policies.values() for v in vs if any(
         isinstance(x, reading_reach.Watched) for x in _mappings(v.data))]

@@ -146,3 +146,39 @@ def test_a_watched_mapping_records_what_is_read_and_survives_pickling():
     assert w["combine"] == "sum"  # outside a ruling nothing is recorded
     back = pickle.loads(pickle.dumps(w))
     assert isinstance(back, reading_reach.Watched) and back.watch_keys == w.watch_keys and back == w
+
+
+def test_a_step_remembered_on_the_watched_twin_records_its_reads_again(repo, monkeypatch):
+    """The worker's remembered steps are remembered on the watched twin too (kinds/memo.keep while reads are being
+    recorded), with what their reading recorded: a ruling that finds them remembered records the same readings as
+    one that ruled every step afresh (inside memo.suspended(), where nothing is remembered)."""
+    from evaluator.kinds import memo
+
+    engine = engines.make("reference")
+    twin = reading_reach.watched(repo)
+    always = twin.__dict__["_reading_reach_always"]
+    given = [{"post": p, "years_of_service": y, "education": e, "certificate": c, "party_org_stars": 3}
+             for p in ("deputy", "grid_worker") for y in (0, 7, 30) for e in ("college_or_below", "master")
+             for c in ("none", "senior_social_worker")]
+    cases = [e.case for e in case_files.from_data(
+        {"cases": [{"id": f"w{i}", "kind": "worker", "as_of": "2024-07-01", "facts": f} for i, f in enumerate(given)]},
+        repo.schema_dir).entries]
+    replayed = []
+    replay = memo.replay
+    monkeypatch.setattr(memo, "replay", lambda reads: replayed.append(reads) or replay(reads))
+
+    def seen_by(case):
+        with reading_reach.recording(set(always)) as seen:
+            results = KINDS["worker"](case, twin, engine).results
+        return seen, results
+
+    memo.forget()
+    for case in cases:
+        first, results = seen_by(case)  # the steps made and remembered
+        del replayed[:]
+        again = seen_by(case)  # found remembered: what they read recorded again
+        assert replayed, case.id
+        with memo.suspended():
+            afresh = seen_by(case)  # nothing remembered: every read made
+        assert first == again[0] == afresh[0] and results == again[1] == afresh[1], case.id
+        assert first - always, case.id  # the steps read something a reading patches

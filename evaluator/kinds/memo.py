@@ -14,7 +14,10 @@ its trace entries made once (kinds/trace.template): every ruling copies them int
 It is exact only while version data is not changed in place and reading it has no side effects, so the memo is
 not used
 - for a version whose data holds anything but plain dicts, lists and scalars (e.g. the recording mappings of
-  ruling/reading_reach.py, whose reads must happen for every ruling);
+  ruling/reading_reach.py, whose reads must count for every ruling), unless what it records is being recorded
+  (READS): then the step is remembered with what its reading recorded, and each ruling that finds it remembered
+  records the same again (`replay`), as its own reading would have (the same step on the same data reads the
+  same keys);
 - inside `suspended()`, which whoever changes loaded policy data in place must hold (the mutation sweep,
   checks/mutations.py).
 Bounded whatever the input: at most MAX_ENTRIES results (then it starts again), each key a few scalars.
@@ -22,6 +25,7 @@ Bounded whatever the input: at most MAX_ENTRIES results (then it starts again), 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import threading
 from decimal import Decimal
@@ -51,15 +55,41 @@ def steps(fns: tuple) -> dict:
     return _MEMO
 
 
-def keep(remembered: dict, key: tuple, versions: tuple, value) -> tuple:
-    """(*versions, value), as a hit gives it, remembered in `remembered` (what steps() gave) under `key` when every
-    version's data is plain (see the module's docstring), within MAX_ENTRIES."""
-    hit = (*versions, value)
-    if all(map(plain, versions)):
+def keep(remembered: dict, key: tuple, versions: tuple, step, *args) -> tuple:
+    """(*versions, step(*args), what reading policy data recorded while it ran), as a hit gives it, remembered in
+    `remembered` (what steps() gave) under `key` when every version's data is plain or what it records is being
+    recorded (see the module's docstring), within MAX_ENTRIES. A caller that finds a hit replays its last item."""
+    reads = READS.get()
+    if reads is None:
+        value, got = step(*args), NOTHING_READ
+    else:
+        mine: set = set()
+        token = READS.set(mine)
+        try:
+            value = step(*args)
+        finally:
+            READS.reset(token)
+            reads |= mine
+        got = frozenset(mine)
+    hit = (*versions, value, got)
+    if reads is not None or all(map(plain, versions)):
         if len(remembered) >= MAX_ENTRIES:
             remembered.clear()
         remembered[key] = hit
     return hit
+
+
+def replay(reads: frozenset) -> None:
+    """Record again what a remembered step's reading recorded (keep), into what is being recorded now, if any."""
+    seen = READS.get()
+    if seen is not None:
+        seen |= reads
+
+
+READS: contextvars.ContextVar = contextvars.ContextVar("policy_data_reads", default=None)
+"""The set into which recording mappings of policy data (ruling/reading_reach.Watched) add what a ruling reads of
+them, while one is being recorded (reading_reach.recording); None otherwise."""
+NOTHING_READ = frozenset()
 
 
 _FNS: dict = {}  # the first function of a caller's steps -> all of them, as steps() was last given them

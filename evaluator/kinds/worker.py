@@ -223,7 +223,9 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     k = (_band, post, years, type(post), type(years), id(tv))
     hit = remembered.get(k)
     if hit is None or hit[0] is not tv:
-        hit = memo.keep(remembered, k, (tv,), _band(repo, on, tv, table, post, years))
+        hit = memo.keep(remembered, k, (tv,), _band, repo, on, tv, table, post, years)
+    elif hit[-1]:  # what its reading recorded (the watched twin's data, ruling/reading_reach.py): recorded again
+        memo.replay(hit[-1])
     band = hit[1]
     if band is None:
         raise RulingError(f"the salary table has no band of years for post '{post}' covering {years} years")
@@ -247,8 +249,10 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
              type(certificate), id(tv), id(rv))
         hit = remembered.get(k)
         if hit is None or hit[0] is not tv or hit[1] is not rv:
-            hit = memo.keep(remembered, k, (tv, rv),
-                            _level(repo, on, tv, rv, table, rv.data["data"], post, row, education, certificate))
+            hit = memo.keep(remembered, k, (tv, rv), _level, repo, on, tv, rv, table, rv.data["data"], post, row,
+                            education, certificate)
+        elif hit[-1]:
+            memo.replay(hit[-1])
         base_pay, level_entries = hit[2]
         tr.put_all(level_entries)
 
@@ -259,7 +263,9 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         k = (_star, stars, type(stars), id(av))
         hit = remembered.get(k)
         if hit is None or hit[0] is not av:
-            hit = memo.keep(remembered, k, (av,), _star(repo, on, av, ad, stars))
+            hit = memo.keep(remembered, k, (av,), _star, repo, on, av, ad, stars)
+        elif hit[-1]:
+            memo.replay(hit[-1])
         amount, star_entry = hit[1]
         if probation:
             pd = pv.data["data"]
@@ -287,7 +293,9 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
     k = (_award, years, type(years), id(hv))
     hit = remembered.get(k)
     if hit is None or hit[0] is not hv:
-        hit = memo.keep(remembered, k, (hv,), _award(repo, on, hv, hv.data["data"], years))
+        hit = memo.keep(remembered, k, (hv,), _award, repo, on, hv, hv.data["data"], years)
+    elif hit[-1]:
+        memo.replay(hit[-1])
     tr.put_all(hit[1])
 
     cv = use(tr, CERTIFICATE)
@@ -299,7 +307,9 @@ def rule_worker(case, repo, engine, trace=Trace) -> Trace:
         k = (_undated, id(cv))
         hit = remembered.get(k)
         if hit is None or hit[0] is not cv:
-            hit = memo.keep(remembered, k, (cv,), _undated(repo, on, cv, cd, f))
+            hit = memo.keep(remembered, k, (cv,), _undated, repo, on, cv, cd, f)
+        elif hit[-1]:
+            memo.replay(hit[-1])
         tr.put_all(hit[1])
 
     facts = dict(f)

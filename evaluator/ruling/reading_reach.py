@@ -19,15 +19,15 @@ ruled again.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import copy
 import dataclasses
 import threading
 
+from ..kinds import memo
 from .readings import readings_of, resolve
 
 _WATCHING = threading.Lock()
-_SEEN: contextvars.ContextVar = contextvars.ContextVar("reading_reach_seen", default=None)
+_SEEN = memo.READS  # what is being recorded: the steps a ruling remembers record it again when found (memo.keep)
 
 
 class Watched(dict):
