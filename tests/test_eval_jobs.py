@@ -108,8 +108,9 @@ def test_blocks_cover_the_cases_in_even_blocks_a_multiple_of_the_processes(n, jo
 
 @pytest.mark.skipif(not pool.can_fork(), reason="no fork on this platform: --jobs rules in one process")
 def test_blocks_wait_to_be_written_in_bounded_number(monkeypatch):
-    """A reader slower than the processes: no more than `limit` blocks are ever handed out or held, so memory is
-    bounded whatever the number of cases; every block still comes, in order."""
+    """A reader slower than the processes: no more than `limit` cases' blocks ((AHEAD + 1) of the largest blocks per
+    process) are ever handed out or held, so memory is bounded whatever the number of cases; every block still
+    comes, in order."""
     seen = []
     real = pool.Pool.results
 
@@ -121,7 +122,7 @@ def test_blocks_wait_to_be_written_in_bounded_number(monkeypatch):
     monkeypatch.setattr(pool.Pool, "results", watched)
     got = list(pool.in_blocks(squares, 3_000, jobs=3, most=10))
     assert [x for block in got for x in block] == [i * i for i in range(3_000)]
-    assert len(seen) == 300 and max(seen) <= 3 * (pool.AHEAD + 1)
+    assert len(seen) == 300 and max(seen) <= 3 * (pool.AHEAD + 1) * 10
 
 
 def fails_in_a_process(span):

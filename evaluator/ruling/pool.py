@@ -6,8 +6,9 @@ block in order, where `span` iterates over the block's indices (and tells its `s
 process rules every block; with N it forks N-1 processes that inherit the loaded repository, the cases and the
 engine (nothing of them is pickled) and rules a share itself: a block's start and stop go out, its result comes back
 (pickled once per block: the block's rulings as one bytes string, see render/ruling_format.EncodedBlock). Blocks are
-handed out as processes become free, each forked process holding the one it rules and AHEAD more, and no more than
-(AHEAD + 1) per process are handed out or wait to be written (so memory is bounded whatever the number of cases);
+handed out as processes become free, each forked process holding the one it rules and AHEAD more, and no more cases
+than (AHEAD + 1) of the largest blocks per process are handed out or wait to be written (so memory is bounded
+whatever the number of cases);
 they are given back in order, so every byte written from the results is that of one process. Where the platform
 cannot fork, every block is ruled in this process.
 
@@ -161,7 +162,12 @@ class Pool:
         self.given = 0  # blocks given back
         self.busy: dict = {}  # connection -> blocks handed to its process, not yet sent back
         self.pids: dict = {}  # connection -> process id
-        self.limit = jobs * (AHEAD + 1)  # blocks handed out or done and not yet given back, at most
+        # Cases in the blocks handed out or done and not yet given back, at most: as many as (AHEAD + 1) of the
+        # largest blocks per process. Counted in cases, not blocks, so that the small blocks of the tail (see
+        # blocks) do not leave this process waiting, idle, for a larger block a forked process still rules before
+        # it may write (measured on 20,000 worker cases, 2026-12-06: idle some 0.1 s near the end, the forked
+        # process finishing its last block 0.06 s after this one); the memory they hold is bounded as before.
+        self.limit = jobs * (AHEAD + 1) * max(map(len, cut))
         self.jobs = jobs
 
     def results(self):
@@ -175,7 +181,7 @@ class Pool:
                 self.hand_out()
                 if self.receive(0):
                     continue
-                if self.todo and self.ahead() < self.limit:  # nothing to write yet: rule the next block here
+                if self.todo and self.room(self.todo[0]):  # nothing to write yet: rule the next block here
                     b = self.todo.popleft()
                     r = self.cut[b]
                     self.done[b] = self.work(Span(r.start, r.stop, self.poll))
@@ -212,11 +218,20 @@ class Pool:
             self.busy[mine], self.pids[mine] = collections.deque(), pid
 
     def ahead(self) -> int:
-        return len(self.done) + sum(len(q) for q in self.busy.values())
+        """Cases in the blocks handed out or done and not yet given back."""
+        cut = self.cut
+        return sum(len(cut[b]) for b in self.done) + sum(len(cut[b]) for q in self.busy.values() for b in q)
+
+    def room(self, b: int) -> bool:
+        """Whether block `b` may be handed out (or ruled here) within the limit."""
+        return self.ahead() + len(self.cut[b]) <= self.limit
 
     def hand_out(self) -> None:
+        # The last blocks are not handed out ahead: the process that is free first rules the next one, so that no
+        # process ends holding a block another, idle, could have ruled.
+        ahead = AHEAD if len(self.todo) > self.jobs else 0
         for conn, queue in self.busy.items():
-            while self.todo and len(queue) <= AHEAD and self.ahead() < self.limit:
+            while self.todo and len(queue) <= ahead and self.room(self.todo[0]):
                 b = self.todo.popleft()
                 queue.append(b)
                 conn.send((self.cut[b].start, self.cut[b].stop))
