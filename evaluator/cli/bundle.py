@@ -10,7 +10,7 @@ import difflib
 from pathlib import Path
 
 from .. import api
-from ..repo import bundle, register, signing
+from ..repo import register, signing
 from .common import err as _err
 from .common import fail as _fail
 from .common import public_key, refuse_broken, with_assumed
@@ -32,6 +32,7 @@ def repo_for(args):
         if getattr(args, "key", None) is not None:
             raise _fail("--key is given without --bundle")
         return with_assumed(api.load(args.repo), args)
+    from ..repo import bundle  # (tarfile and the rest: only where a bundle is read or written)
     key = public_key(args.key)
     try:
         repo, check = bundle.load(args.bundle, key, verify=not args.skip_verify)
@@ -96,6 +97,7 @@ def cmd_versions(args) -> int:
 
 
 def cmd_bundle(args) -> int:
+    from ..repo import bundle
     if (args.sign_key is None) == (not args.unsigned):
         raise _fail("give --key PRIVATE to sign the bundle, or --unsigned to write it without a signature")
     key = None
@@ -123,6 +125,7 @@ def cmd_keygen(args) -> int:
 
 
 def cmd_verify(args) -> int:
+    from ..repo import bundle
     try:
         key = signing.load_public(args.key)
         files = bundle.read(args.bundle_path)

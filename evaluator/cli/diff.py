@@ -14,10 +14,8 @@ from pathlib import Path
 
 from .. import api
 from ..engine import engines
-from ..checks import impact, policy_diff
-from ..repo import manifest, register, repository, snapshots, supplements
+from ..repo import manifest, register, repository, supplements
 from ..repo.supplements import EXAMPLE_WORDS
-from ..cases import roster_csv as roster
 from ..kinds.funding import area_codes
 from ..load.limits import shown
 from .common import add_assume_adopted_arg, public_key
@@ -60,6 +58,10 @@ def _load(root: Path, label: str, assume_adopted=()):
 
 
 def cmd_diff(args) -> int:
+    from ..checks import policy_diff
+    from ..repo import snapshots
+    from ..checks import impact
+    from ..cases import roster_csv as roster
     base = (args.repo or api.default_repo()).resolve()
     key = public_key(args.key)
     try:

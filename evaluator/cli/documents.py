@@ -13,11 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from .. import api
-from ..checks import clause_coverage as coverage
 from ..engine import engines
 from ..load.problems import PolicyInputError, Problem
 from ..render.text import show, to_json
-from ..repo import register, repository, snapshots
+from ..repo import register, repository
 from .common import err, refuse_broken
 
 
@@ -40,6 +39,7 @@ def load_state(args):
     proposal = getattr(args, "proposal", None)
     if proposal is None:
         return repository.load(base)
+    from ..repo import snapshots  # (a bundle's code and tarfile: only for a draft)
     if not snapshots.is_overlay(proposal):
         raise _fail(f"--proposal {proposal}: not a draft reform (no overlay.yaml in it)", "unusable")
     try:
@@ -86,6 +86,7 @@ def _broken(repo, command: str) -> bool:
 
 
 def clause_record(repo, cid: str, day: dt.date, reaching=None) -> dict:
+    from ..checks import clause_coverage as coverage
     cit = repo.clauses[cid]
     doc_id = register.document_of(cid)
     now = register.text_on(repo, cid, day)
@@ -115,6 +116,7 @@ def clause_record(repo, cid: str, day: dt.date, reaching=None) -> dict:
 
 
 def cmd_clause(args) -> int:
+    from ..checks import clause_coverage as coverage
     repo = load_state(args)
     if _broken(repo, "clause"):
         return 2

@@ -19,8 +19,7 @@ import tempfile
 from pathlib import Path
 
 from .. import api
-from ..repo import bundle, signing, snapshots
-from ..audit import checkpoints, decision_log
+from ..repo import signing
 from ..engine import engines
 from .common import fail as _fail
 from . import batch as batch_cli
@@ -66,6 +65,8 @@ def _since(text: str) -> dt.datetime:
 
 
 def cmd_log(args) -> int:
+    from ..repo import bundle, snapshots
+    from ..audit import decision_log
     try:
         return {"verify": _verify, "replay": _replay, "checkpoint": _checkpoint,
                 "list": _list}[args.log_command](args)
@@ -74,6 +75,7 @@ def cmd_log(args) -> int:
 
 
 def _verify(args) -> int:
+    from ..audit import decision_log
     key = signing.load_public(args.key) if args.key else None
     check = decision_log.verify(args.path, key, args.witness)
     if check.broken:
@@ -100,6 +102,7 @@ def _verify(args) -> int:
 
 
 def _checkpoint(args) -> int:
+    from ..audit import checkpoints, decision_log
     if args.key is None and args.witness is None:
         raise _fail("log checkpoint: give --key PRIVATE to sign the head, --witness FILE to export it, or both")
     if args.key is not None:
@@ -120,6 +123,7 @@ def _checkpoint(args) -> int:
 
 
 def _list(args) -> int:
+    from ..audit import decision_log
     rows = decision_log.listing(args.path, args.kind, args.since)
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -132,6 +136,8 @@ def _list(args) -> int:
 
 
 def _replay(args) -> int:
+    from ..repo import bundle, snapshots
+    from ..audit import decision_log
     rec = decision_log.record(args.path, args.decision_id)
     if rec["kind"] not in ("case", "batch"):
         raise _fail(f"decision {args.decision_id} is a {rec['kind']} record; only case rulings and batch runs "
@@ -181,6 +187,7 @@ def _replay_batch(args, rec: dict, repo) -> int:
     """Run the batch again on the recorded input file under the recorded policy state, into a temporary directory,
     and compare the digests of the output files. The log keeps the input's digest, not the roster itself: the
     replay needs the very file (checked by its digest) at its recorded path."""
+    from ..audit import decision_log
     batch = json.loads(rec["input"])["batch"]
     opts, outputs = batch.get("options") or {}, batch["outputs"]
     roster = batch["inputs"]["roster"]

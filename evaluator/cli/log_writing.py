@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audit import decision_log
 from ..repo import signing
 from .common import fail as _fail
 from ..load.problems import PolicyInputError
@@ -25,6 +24,7 @@ def log_rulings(args, repo, outcomes, readings: dict | None = None) -> str | Non
     read-only) is not the rulings' fault: the message is returned for the caller to print after the rulings."""
     if getattr(args, "log", None) is None:
         return None
+    from ..audit import decision_log  # (sqlite and the log's code: only where a log is written)
     rulings = [(r, o) for o in outcomes for r in o.rulings if "results" in r]
     entries = [decision_log.entry_for_ruling(r, o.inputs[r["id"]], readings) for r, o in rulings]
     try:
@@ -44,6 +44,7 @@ def log_batch(args, repo, inputs: dict, outputs: dict, options: dict, engine: st
     outputs: role -> path), the options a replay needs, the engine or path taken, and the summary's counts."""
     if getattr(args, "log", None) is None:
         return
+    from ..audit import decision_log
     entry = decision_log.entry_for_batch({k: decision_log.file_digest(p) for k, p in inputs.items()},
                                          {k: decision_log.file_digest(p) for k, p in outputs.items()},
                                          repo.digest, engine, summary, options)
@@ -52,6 +53,7 @@ def log_batch(args, repo, inputs: dict, outputs: dict, options: dict, engine: st
 
 
 def _append(args, repo, entries: list) -> list:
+    from ..audit import decision_log
     key = None
     if args.log_key is not None:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 
 from . import bundle as cli_bundle, log_writing
-from ..audit import decision_log
 from ..repo import signing
 from ..ruling import pool
 from .common import add_assume_adopted_arg
@@ -54,6 +53,7 @@ def add_commands(sub) -> None:
 
 
 def cmd_serve(args) -> int:
+    from ..audit import decision_log
     try:
         from ..serve import app as server
     except ImportError as exc:
