@@ -15,7 +15,7 @@ from .aliases import normalise_case
 from .fact_checks import DATE_FACTS, FACT_CHECKS, defaults, semantic_checks
 from ..load.limits import MAX_CASES, MAX_DEPTH, number_problem
 from ..load.problems import PolicyInputError
-from ..load.validation import validate_paths
+from ..load.validation import surely_valid, validate_paths
 from ..load import json_cases
 from ..load.yaml_strict import Document, read_bounded
 
@@ -171,6 +171,7 @@ class Listed:
         gives the same entries where names_unique()."""
         doc, prefix, sd = self.doc, self.prefix, str(self.schema_dir)
         kind_defaults = defaults(self.schema_dir)
+        valid = surely_valid(doc, sd, "cases", "/$defs/case")
         seen: dict = {}  # id -> Entry of the checked cases read before
         out = []
         for i in indices:
@@ -180,7 +181,8 @@ class Listed:
             entry = Entry(name, i, (doc, cpath), None)
             out.append(entry)
             normalise_case(doc, cpath, sd, item)  # the text's words (正职, 本科 …) become codes before any check
-            errs = [p for _, p in validate_paths(doc, sd, "cases", cpath, "/$defs/case", case=name)]
+            errs = [] if valid(item) else [p for _, p in validate_paths(doc, sd, "cases", cpath, "/$defs/case",
+                                                                         case=name)]
             if errs:
                 entry.problems = errs
                 continue

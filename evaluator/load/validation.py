@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -228,6 +229,16 @@ def fast_valid(fast, instance) -> bool:
         return False
 
 
+def surely_valid(doc: Document, schema_dir, name: str, fragment: str = ""):
+    """instance -> whether a value of `doc` is surely valid against the schema (a value of plain JSON that
+    jsonschema-rs finds valid; False says nothing): validate_paths' first test, made once for many values of a
+    document (a case file's cases: cases/files.Listed.read)."""
+    fast = fast_validator(str(schema_dir), name, fragment)
+    if getattr(doc, "plain", False):  # plain JSON throughout (load/json_cases.py)
+        return functools.partial(fast_valid, fast)
+    return lambda instance: plain_json(instance) and fast_valid(fast, instance)
+
+
 def validate_paths(doc: Document, schema_dir: Path, name: str, at: tuple = (), fragment: str = "",
                    case: str | None = None) -> list[tuple[tuple, Problem]]:
     """Validate the value at json path `at` of a document: (json path, problem) pairs.
@@ -239,8 +250,7 @@ def validate_paths(doc: Document, schema_dir: Path, name: str, at: tuple = (), f
     instance = doc.data
     for key in at:
         instance = instance[key]
-    if ((getattr(doc, "plain", False) or plain_json(instance))
-            and fast_valid(fast_validator(str(schema_dir), name, fragment), instance)):
+    if surely_valid(doc, schema_dir, name, fragment)(instance):
         return out
     v = validator(str(schema_dir), name, fragment)
     for error in sorted(v.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
