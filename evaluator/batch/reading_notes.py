@@ -24,13 +24,13 @@ reading variants), so the worker processes of `policy serve` and `policy eval --
 and windows; the first use of a date compiles them (nine for a worker date today, about 20 ms of CPU together: the
 parts no reading changes are built once between them, batch/tables.py).
 
-The thresholds come from bench/notes_crossover.py (CPU per case, durable-rules, 2026-12-06, two cores shared
-with other work): ruling a case again under the readings that reach it costs about 450-490 µs a case whatever the
-number of cases; with the programs compiled the compiled path costs 725 µs a case at 8 cases, 494 at 16, 321 at
-32, 202 at 128 and 170 from 512 on (a run of a program has a fixed cost, about 0.4 ms, since the certificate clock's
-per-day tables are kept between runs: batch/run.day_tables), so it pays from 32 cases (MIN_CASES); compiling the
-nine programs of a date first costs about 0.4 s, and the compiled path then pays from about 1,000-1,500 cases
-(MIN_CASES_COLD; 909 against 452 at 512, 352 against 481 at 2,048).
+The thresholds come from bench/notes_crossover.py (CPU per case, durable-rules, make bench of 2026-12-06 16:15 UTC,
+two cores, quiet machine): ruling a case again under the readings that reach it costs about 215-220 µs a case
+whatever the number of cases; with the programs compiled the compiled path costs 469 µs a case at 16, 145 at 32,
+92 at 128 and 78 from 1,024 on (a run of a program has a fixed cost, since the certificate clock's per-day tables are
+kept between runs: batch/run.day_tables), so it pays from 32 cases (MIN_CASES); compiling the nine programs of a
+date first costs about 20 ms of CPU (batch/tables.py shares their parts), and the compiled path then pays from 256
+cases (MIN_CASES_COLD; 166 against 215 at 256, 261 against 214 at 128).
 Run the bench again when the per-case ruling gets cheaper: both crossovers move up.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ from ..ruling import readings as R
 
 WINDOW = 4096  # cases whose notes are worked out together (and kept until the next window)
 MIN_CASES = 32  # a date's cases in a window, with its programs compiled, below which the per-case path is cheaper
-MIN_CASES_COLD = 1024  # a date's cases in the file below which compiling its programs costs more than it saves
+MIN_CASES_COLD = 256  # a date's cases in the file below which compiling its programs costs more than it saves
 MAX_DATES = 4  # dates whose programs are kept per repository (each date's nine programs: about 5 MB)
 MAX_COUNTED = 4096  # dates whose cases are counted toward compiling them (ruled_before)
 # Dates the certificate and probation clocks tabulate day by day over the span of a group's dates: outside these,
