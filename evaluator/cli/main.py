@@ -284,20 +284,23 @@ def run() -> None:
     removed). Where the flush fails (a closed pipe) or another thread still runs, Python's own exit does it all, as
     before, and says what it says."""
     code = main()
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BaseException:  # noqa: BLE001 - e.g. BrokenPipeError: Python's exit reports it as it always has
-        sys.exit(code)
-    if threading.active_count() > 1:
+    if not _flushed() or threading.active_count() > 1:
         sys.exit(code)
     atexit._run_exitfuncs()  # what Python's exit runs first (the handlers print their own errors, as there)
+    if not _flushed():
+        sys.exit(code)
+    os._exit(code)
+
+
+def _flushed() -> bool:
+    """stdout and stderr flushed; False where that fails (e.g. BrokenPipeError: Python's exit reports it as it
+    always has)."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
     except BaseException:  # noqa: BLE001
-        sys.exit(code)
-    os._exit(code)
+        return False
+    return True
 
 
 if __name__ == "__main__":
