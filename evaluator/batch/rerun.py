@@ -86,6 +86,8 @@ def alike(x, y, moved: frozenset) -> int:
 
 
 def _same(x, y) -> bool:
+    if x is y:  # a table of a part the programs share (batch/tables.Shared: read-only)
+        return True
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         return (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.dtype == y.dtype
                 and x.shape == y.shape and bool(np.array_equal(x, y)))
